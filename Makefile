@@ -1,0 +1,36 @@
+# Fresh machine: `make run` and `make test` are all you need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test lint bench schema clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip uv
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	@echo "talentvisa: comparing every program for examples/indian-stem-graduate.yaml (today)"
+	@$(BIN)/talentvisa compare examples/indian-stem-graduate.yaml
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: install lint
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/rules.py
+
+schema: install
+	$(BIN)/talentvisa schema --out schema/program.schema.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,154 @@
+"""The Assessment: an explained, reproducible answer for one profile, program and date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from talentvisa.rules.model import Frequency, Payer, Text
+
+
+class Outcome(StrEnum):
+    eligible = "eligible"
+    ineligible = "ineligible"
+    unknown = "unknown"
+
+    @classmethod
+    def of(cls, value: bool | None) -> Outcome:
+        return cls.unknown if value is None else cls.eligible if value else cls.ineligible
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class SourceRef(Out):
+    id: str
+    url: str
+    title: str
+    read: dt.date
+    reliability: str
+
+
+class ParameterRead(Out):
+    name: str
+    value: Any
+    origin: str  # "law" or "deployer"
+    valid_from: dt.date
+    valid_before: dt.date | None
+    note: str | None
+    sources: list[SourceRef]
+
+
+class CriterionTrace(Out):
+    id: str
+    label: Text
+    outcome: Outcome
+    expression: str
+    facts: dict[str, Any]
+    missing: list[str]
+    parameters: list[str]
+    criteria: dict[str, Outcome]
+    exception: str | None
+    sources: list[SourceRef]
+    note: str | None
+
+
+class FactorScore(Out):
+    id: str
+    label: Text
+    min: float
+    max: float
+    cap: float
+    missing: list[str]
+
+
+class PointsResult(Out):
+    id: str
+    label: Text
+    min: float
+    max: float
+    factors: list[FactorScore]
+
+    @property
+    def known(self) -> bool:
+        return self.min == self.max
+
+
+class FeeStatus(StrEnum):
+    due = "due"
+    not_due = "not_due"
+    unknown = "unknown"
+
+
+class FeeLine(Out):
+    id: str
+    label: Text
+    status: FeeStatus
+    amount: float | None
+    currency: str
+    payer: Payer
+    frequency: Frequency
+    stage: str
+    optional: bool
+    missing: list[str]
+    note: str | None
+    sources: list[SourceRef]
+
+
+class PayerTotal(Out):
+    payer: Payer
+    currency: str
+    due: float
+    unknown_fees: list[str]
+
+
+class BenefitLine(Out):
+    key: str
+    value: Any
+    summary: Text
+    note: str | None
+    sources: list[SourceRef]
+
+
+class QuestionLine(Out):
+    id: str
+    question: Text
+    deployer_setting: str | None
+
+
+class DocumentLine(Out):
+    id: str
+    label: Text
+    required: Outcome
+
+
+class Assessment(Out):
+    program_id: str
+    program_name: Text
+    program_version: str
+    program_hash: str
+    on: dt.date
+    in_force: bool
+    outcome: Outcome
+    reasons: list[str]
+    notes: list[str]
+    criteria: list[CriterionTrace]
+    parameters: list[ParameterRead]
+    points: list[PointsResult]
+    tiers: dict[str, Outcome]
+    fees: list[FeeLine]
+    totals: list[PayerTotal]
+    benefits: list[BenefitLine]
+    documents: list[DocumentLine]
+    open_questions: list[QuestionLine]
+    selection: dict[str, Any] | None
+
+    def criterion(self, cid: str) -> CriterionTrace:
+        return next(c for c in self.criteria if c.id == cid)
+
+    def fee(self, fid: str) -> FeeLine:
+        return next(f for f in self.fees if f.id == fid)

@@ -1,0 +1,131 @@
+"""Assess a whole population against every program in one vectorized pass."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+from pydantic import ValidationError
+
+from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.facts import FACTS, facts_of
+from talentvisa.rules.params import NO_SETTINGS, Settings, resolve_all
+from talentvisa.rules.profile import Profile
+from talentvisa.rules.vector import DTYPES, col_name, constant_outcome, program_stages
+
+LIST_SEPARATOR = ";"
+
+
+class PopulationError(ValueError):
+    """A population file or frame that cannot be read as facts; the message names the place."""
+
+
+def schema() -> dict[str, pl.DataType]:
+    return {name: DTYPES[spec.kind] for name, spec in FACTS.items()}
+
+
+def normalize(df: pl.DataFrame) -> pl.DataFrame:
+    """Give every fact its column with the right type; absent facts become all-unknown."""
+    cols = []
+    for name, dtype in schema().items():
+        if name not in df.columns:
+            cols.append(pl.lit(None, dtype=dtype).alias(name))
+            continue
+        have = df.schema[name]
+        if have == dtype:
+            continue
+        if dtype == pl.List(pl.Utf8) and have == pl.Utf8:
+            cols.append(pl.col(name).str.split(LIST_SEPARATOR).alias(name))
+        elif dtype == pl.Date and have == pl.Utf8:
+            cols.append(pl.col(name).str.to_date("%Y-%m-%d", strict=True).alias(name))
+        else:
+            cols.append(pl.col(name).cast(dtype, strict=True).alias(name))
+    try:
+        return df.with_columns(cols) if cols else df
+    except pl.exceptions.PolarsError as exc:
+        raise PopulationError(f"a column does not have its fact's type: {exc}") from None
+
+
+def from_profiles(profiles: Iterable[Profile]) -> pl.DataFrame:
+    rows = [facts_of(p) for p in profiles]
+    return pl.DataFrame(rows, schema=schema(), orient="row") if rows else empty()
+
+
+def empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=schema())
+
+
+def read_population(path: Path) -> pl.DataFrame:
+    """Parquet or CSV holding fact columns; JSONL holding one Profile (nested) per line."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise PopulationError(f"{path}: no such file")
+    try:
+        if suffix == ".parquet":
+            return normalize(pl.read_parquet(path))
+        if suffix == ".csv":
+            return normalize(pl.read_csv(path, infer_schema_length=0))
+    except pl.exceptions.PolarsError as exc:
+        raise PopulationError(f"{path}: {exc}") from None
+    if suffix in (".jsonl", ".ndjson"):
+        return _read_profiles_jsonl(path)
+    raise PopulationError(f"{path}: unsupported format {suffix!r} (use .parquet, .csv or .jsonl)")
+
+
+def _read_profiles_jsonl(path: Path) -> pl.DataFrame:
+    profiles = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                profiles.append(Profile.model_validate(json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise PopulationError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(map(str, err["loc"]))
+                raise PopulationError(f"{path}:{lineno}: {where}: {err['msg']}") from None
+    return from_profiles(profiles)
+
+
+def stages_for(
+    cp: CompiledProgram, on: dt.date, settings: Settings = NO_SETTINGS
+) -> list[list[pl.Expr]]:
+    if not cp.program.in_force_on(on):
+        return constant_outcome(cp, "ineligible")
+    if not cp.program.encoded_on(on):
+        return constant_outcome(cp, "unknown")
+    return program_stages(cp, resolve_all(cp.program, on, settings), on)
+
+
+def assess_population(
+    programs: Iterable[CompiledProgram],
+    population: pl.DataFrame,
+    on: dt.date,
+    settings: Settings = NO_SETTINGS,
+    keep: Iterable[str] = (),
+) -> pl.DataFrame:
+    """One row per person, with outcome, criterion, points, tier and fee columns per program.
+
+    Column names are ``program:outcome``, ``program:criterion``, ``program:points:table:min``,
+    ``program:tier:id`` and ``program:fee:id``. Columns named in ``keep`` are carried over.
+    """
+    frame = normalize(population).lazy()
+    produced: list[str] = []
+    for cp in programs:
+        for stage in stages_for(cp, on, settings):
+            frame = frame.with_columns(stage)
+            produced += [e.meta.output_name() for e in stage]
+    carried = [c for c in keep if c in population.columns]
+    return frame.select([*carried, *produced]).collect()
+
+
+def outcome_columns(result: pl.DataFrame) -> list[str]:
+    return [c for c in result.columns if c.endswith(":outcome")]
+
+
+__all__ = ["assess_population", "col_name", "from_profiles", "normalize", "read_population"]

@@ -1,0 +1,358 @@
+"""assess(program, profile, on): the scalar, fully explained evaluation of one profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from talentvisa.rules.assessment import (
+    Assessment,
+    BenefitLine,
+    CriterionTrace,
+    DocumentLine,
+    FactorScore,
+    FeeLine,
+    FeeStatus,
+    Outcome,
+    ParameterRead,
+    PayerTotal,
+    PointsResult,
+    QuestionLine,
+    SourceRef,
+)
+from talentvisa.rules.compiled import CompiledProgram, program_hash
+from talentvisa.rules.expr import BoolOp, Name, Node, Not
+from talentvisa.rules.facts import CONSTANTS, facts_of
+from talentvisa.rules.model import Band, Factor, Program
+from talentvisa.rules.params import NO_SETTINGS, Resolved, Settings, resolve_all
+from talentvisa.rules.profile import Profile
+from talentvisa.rules.scalar import Interval, evaluate, kleene_if
+
+
+def band_points(bands: list[Band], value: float) -> float:
+    """Points of the first band containing ``value``; 0 when none does."""
+    for b in bands:
+        if (b.at_least is None or value >= b.at_least) and (b.below is None or value < b.below):
+            return b.points
+    return 0.0
+
+
+def rule_points(f: Factor, conditions: list[bool | None]) -> tuple[float, float]:
+    """Bounds of a rules-factor when some conditions are unknown."""
+    assert f.rules is not None
+    agg = max if f.combine == "max" else sum
+    lo = agg([r.points for r, c in zip(f.rules, conditions, strict=True) if c is True] + [0.0])
+    hi = agg([r.points for r, c in zip(f.rules, conditions, strict=True) if c is not False] + [0.0])
+    return min(lo, f.cap), min(hi, f.cap)
+
+
+def clip(value: float, cap: float) -> float:
+    return max(0.0, min(float(value), cap))
+
+
+def source_refs(program: Program, ids: list[str] | tuple[str, ...]) -> list[SourceRef]:
+    return [
+        SourceRef(
+            id=i,
+            url=program.sources[i].url,
+            title=program.sources[i].title,
+            read=program.sources[i].read,
+            reliability=program.sources[i].reliability.value,
+        )
+        for i in ids
+    ]
+
+
+@dataclass
+class _Scope:
+    """Name resolution for one evaluation, recording what each step read."""
+
+    facts: Mapping[str, Any]
+    params: dict[str, Resolved]
+    on: dt.date
+    cp: CompiledProgram
+    criteria: dict[str, bool | None] = field(default_factory=dict)
+    points: dict[str, Interval] = field(default_factory=dict)
+    read: dict[str, Any] = field(default_factory=dict)
+
+    def lookup(self, name: str) -> Any:
+        kind = self.cp.kinds[name]
+        if kind == "fact":
+            value = self.facts.get(name)
+        elif kind == "parameter":
+            value = self.params[name].value
+        elif kind == "criterion":
+            value = self.criteria[name]
+        elif kind == "points":
+            value = self.points[name]
+        elif kind == "constant":
+            return CONSTANTS[name]
+        else:
+            return self.on
+        self.read[name] = value
+        return value
+
+    def run(self, node: Node) -> tuple[Any, dict[str, Any]]:
+        self.read = {}
+        value = evaluate(node, self.lookup, self.on)
+        return value, self.read
+
+
+def settings_hash(cp: CompiledProgram, settings: Settings) -> str:
+    chosen = settings.for_program(cp.id)
+    if not chosen:
+        return cp.hash
+    extra = {k: {"value": v.value, "note": v.note} for k, v in sorted(chosen.items())}
+    return program_hash(cp.program, extra)
+
+
+def assess(
+    cp: CompiledProgram,
+    profile: Profile | Mapping[str, Any],
+    on: dt.date,
+    settings: Settings = NO_SETTINGS,
+) -> Assessment:
+    prog = cp.program
+    facts = facts_of(profile) if isinstance(profile, Profile) else profile
+    base: dict[str, Any] = {
+        "program_id": prog.id,
+        "program_name": prog.name,
+        "program_version": prog.version,
+        "program_hash": settings_hash(cp, settings),
+        "on": on,
+        "benefits": _benefits(prog),
+    }
+    empty: dict[str, Any] = {
+        "criteria": [],
+        "parameters": [],
+        "points": [],
+        "fees": [],
+        "totals": [],
+        "documents": [],
+        "open_questions": [],
+        "reasons": [],
+        "selection": None,
+        "tiers": {},
+    }
+    window = prog.in_force
+    if not prog.in_force_on(on):
+        span = f"from {window.start}" + (f" until {window.before}" if window.before else "")
+        return Assessment(
+            **base,
+            **empty,
+            in_force=False,
+            outcome=Outcome.ineligible,
+            notes=[f"not in force on {on} (in force {span})"],
+        )
+    if not prog.encoded_on(on):
+        note = f"rules before {prog.coverage_from} are not encoded in this program file"
+        return Assessment(**base, **empty, in_force=True, outcome=Outcome.unknown, notes=[note])
+
+    params = resolve_all(prog, on, settings)
+    scope = _Scope(facts, params, on, cp)
+    points = [_score_table(cp, tid, scope) for tid in prog.points]
+    params_used: set[str] = set()
+    traces: dict[str, CriterionTrace] = {}
+    for cid in cp.order:
+        traces[cid] = _criterion(cp, cid, scope, params_used)
+    outcome_value, _ = scope.run(cp.eligibility)
+    outcome = Outcome.of(outcome_value)
+    reasons = _explain(cp, cp.eligibility, outcome_value, scope)
+    tiers = {tid: Outcome.of(scope.run(node)[0]) for tid, node in cp.tier_nodes}
+    fees = [_fee(cp, fid, scope, params_used) for fid in prog.fees]
+    for _, node in cp.tier_nodes:
+        params_used |= {n for n in scope.run(node)[1] if cp.kinds[n] == "parameter"}
+    documents = [
+        DocumentLine(id=d.id, label=d.label, required=Outcome.of(scope.run(node)[0]))
+        for d, (_, node) in zip(prog.documents, cp.document_nodes, strict=True)
+    ]
+    selection = None
+    if prog.intake.capped:
+        used = [*prog.intake.cap_parameters, prog.intake.odds_parameter or ""]
+        selection = {n: params[n].value for n in used if n}
+        params_used |= {n for n in used if n}
+    touched = (
+        {c for c, t in traces.items() if t.outcome == Outcome.unknown}
+        | {n for n in params_used if params[n].value is None}
+        | {f.id for f in fees if f.status == FeeStatus.unknown or f.amount is None}
+        | {key for key, b in prog.benefits if b.value is None}
+    )
+    notes = [
+        f"{n}: deployer setting {params[n].value!r} ({params[n].note})"
+        for n in sorted(params_used)
+        if params[n].origin == "deployer"
+    ]
+    return Assessment(
+        **base,
+        in_force=True,
+        outcome=outcome,
+        reasons=reasons,
+        notes=notes,
+        criteria=[traces[c] for c in prog.criteria],
+        parameters=[_param_read(prog, params[n]) for n in prog.parameters if n in params_used],
+        points=points,
+        tiers=tiers,
+        selection=selection,
+        fees=fees,
+        totals=_totals(fees),
+        documents=documents,
+        open_questions=[
+            QuestionLine(id=q.id, question=q.question, deployer_setting=q.deployer_setting)
+            for q in prog.open_questions
+            if touched & set(q.affects)
+        ],
+    )
+
+
+def _criterion(cp: CompiledProgram, cid: str, scope: _Scope, used: set[str]) -> CriterionTrace:
+    c = cp.program.criteria[cid]
+    value, read = scope.run(cp.criteria[cid])
+    applied: str | None = None
+    reads = dict(read)
+    for eid, enode, then in reversed(cp.exceptions[cid]):
+        cond, eread = scope.run(enode)
+        reads |= eread
+        new = kleene_if(cond, then, value)
+        if cond is True:
+            applied = eid
+        value = new
+    scope.criteria[cid] = value
+    kinds = cp.kinds
+    used |= {n for n in reads if kinds[n] == "parameter"}
+    return CriterionTrace(
+        id=cid,
+        label=c.label,
+        outcome=Outcome.of(value),
+        expression=c.as_expression(),
+        facts={n: v for n, v in reads.items() if kinds[n] == "fact"},
+        missing=sorted(n for n, v in reads.items() if kinds[n] == "fact" and v is None),
+        parameters=sorted(n for n in reads if kinds[n] == "parameter"),
+        criteria={n: Outcome.of(v) for n, v in reads.items() if kinds[n] == "criterion"},
+        exception=applied,
+        sources=source_refs(cp.program, c.source),
+        note=c.note,
+    )
+
+
+def _score_table(cp: CompiledProgram, tid: str, scope: _Scope) -> PointsResult:
+    table = cp.program.points[tid]
+    scores: list[FactorScore] = []
+    for fid, f in table.factors.items():
+        nodes = cp.factor_nodes[tid][fid]
+        results = [scope.run(n) for n in nodes]
+        missing = sorted({n for _, r in results for n, v in r.items() if v is None})
+        if f.bands is not None:
+            v = results[0][0]
+            lo, hi = f.bounds() if v is None else (min(band_points(f.bands, v), f.cap),) * 2
+        elif f.rules is not None:
+            lo, hi = rule_points(f, [r[0] for r in results])
+        else:
+            v = results[0][0]
+            lo, hi = f.bounds() if v is None else (clip(v, f.cap),) * 2
+        scores.append(FactorScore(id=fid, label=f.label, min=lo, max=hi, cap=f.cap, missing=missing))
+    total = Interval(sum(s.min for s in scores), sum(s.max for s in scores))
+    scope.points[tid] = total
+    return PointsResult(id=tid, label=table.label, min=total.lo, max=total.hi, factors=scores)
+
+
+def _fee(cp: CompiledProgram, fid: str, scope: _Scope, used: set[str]) -> FeeLine:
+    f = cp.program.fees[fid]
+    amount_node, when_node = cp.fee_nodes[fid]
+    amount, aread = scope.run(amount_node)
+    applies, wread = scope.run(when_node)
+    used |= {n for n in {**aread, **wread} if cp.kinds[n] == "parameter"}
+    if applies is False or amount == 0:
+        status = FeeStatus.not_due
+    elif applies is None:
+        status = FeeStatus.unknown
+    else:
+        status = FeeStatus.due
+    missing = sorted(n for n, v in {**aread, **wread}.items() if v is None)
+    return FeeLine(
+        id=fid,
+        label=f.label,
+        status=status,
+        amount=None if amount is None else float(amount),
+        currency=f.currency,
+        payer=f.payer,
+        frequency=f.frequency,
+        stage=f.stage,
+        optional=f.optional,
+        missing=missing,
+        note=f.note,
+        sources=source_refs(cp.program, f.source),
+    )
+
+
+def _totals(fees: list[FeeLine]) -> list[PayerTotal]:
+    out: dict[tuple[str, str], tuple[float, list[str]]] = {}
+    for f in fees:
+        if f.optional or f.status == FeeStatus.not_due:
+            continue
+        due, unknown = out.get((f.payer.value, f.currency), (0.0, []))
+        if f.status == FeeStatus.due and f.amount is not None:
+            due += f.amount
+        else:
+            unknown = [*unknown, f.id]
+        out[(f.payer.value, f.currency)] = (due, unknown)
+    return [
+        PayerTotal(payer=p, currency=c, due=d, unknown_fees=u)  # type: ignore[arg-type]
+        for (p, c), (d, u) in sorted(out.items())
+    ]
+
+
+def _benefits(prog: Program) -> list[BenefitLine]:
+    return [
+        BenefitLine(
+            key=key,
+            value=b.value,
+            summary=b.summary,
+            note=b.note,
+            sources=source_refs(prog, b.source),
+        )
+        for key, b in prog.benefits
+    ]
+
+
+def _param_read(prog: Program, r: Resolved) -> ParameterRead:
+    return ParameterRead(
+        name=r.name,
+        value=r.value,
+        origin=r.origin,
+        valid_from=r.start,
+        valid_before=r.before,
+        note=r.note,
+        sources=source_refs(prog, r.source),
+    )
+
+
+def _explain(cp: CompiledProgram, node: Node, value: Any, scope: _Scope) -> list[str]:
+    """Leaf criteria that decide ``node``'s value: the failing ones of a false `and`, etc."""
+    out: list[str] = []
+
+    def walk(n: Node, v: Any) -> None:
+        if isinstance(n, Name) and cp.kinds.get(n.id) == "criterion":
+            before = len(out)
+            excepted = any(scope.run(en)[0] is True for _, en, _ in cp.exceptions.get(n.id, []))
+            if not excepted:
+                walk(cp.criteria[n.id], scope.criteria[n.id])
+            if len(out) == before:  # a leaf: nothing below it decides
+                out.append(n.id)
+        elif isinstance(n, Not):
+            walk(n.item, None if v is None else not v)
+        elif isinstance(n, BoolOp):
+            values = [(item, scope.run(item)[0]) for item in n.items]
+            decisive = n.op == "or"
+            if v == decisive:
+                chosen = [i for i, iv in values if iv == decisive]
+            elif v is None:
+                chosen = [i for i, iv in values if iv is None]
+            else:
+                chosen = [i for i, _ in values]
+            for item in chosen:
+                walk(item, v)
+
+    walk(node, value)
+    return list(dict.fromkeys(out))

@@ -1,0 +1,179 @@
+"""Load program files and deployer settings from YAML, reporting problems as file:line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from talentvisa.rules.compiled import CompiledProgram, ProgramError, compile_program
+from talentvisa.rules.model import Program
+from talentvisa.rules.params import DeployerValue, Settings
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class ProgramFileError(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int:
+    node = root
+    line = 1 if root is None else root.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                break
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML file, returning the data and its node tree (for line numbers)."""
+    name = str(path)
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise ProgramFileError([Problem(name, 0, f"cannot read file: {exc.strerror}")]) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise ProgramFileError([Problem(name, line, f"invalid YAML: {exc.problem}")]) from None
+    return data, root
+
+
+def validation_problems(name: str, root: yaml.Node | None, exc: ValidationError) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if isinstance(p, str | int)]
+        where = ".".join(map(str, loc)) or "(top level)"
+        out.append(Problem(name, _line_of(root, loc), f"{where}: {err['msg']}"))
+    return out
+
+
+def load_program(path: Path) -> CompiledProgram:
+    name = str(path)
+    data, root = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ProgramFileError([Problem(name, 1, "a program file must be a YAML mapping")])
+    try:
+        program = Program.model_validate(data)
+    except ValidationError as exc:
+        raise ProgramFileError(validation_problems(name, root, exc)) from None
+    if path.stem != program.id:
+        raise ProgramFileError(
+            [Problem(name, _line_of(root, ["id"]), f"file must be named {program.id}.yaml")]
+        )
+    try:
+        return compile_program(program, path=name)
+    except ProgramError as exc:
+        raise ProgramFileError(
+            [Problem(name, _line_of(root, loc), f"{'.'.join(map(str, loc))}: {msg}")]
+            for loc, msg in exc.problems
+        ) from None
+
+
+def builtin_program_dir() -> Path:
+    return Path(str(resources.files("talentvisa").joinpath("programs")))
+
+
+def load_catalog(directory: Path | None = None) -> dict[str, CompiledProgram]:
+    """Every program in ``directory`` (default: the shipped catalog), by id."""
+    folder = directory or builtin_program_dir()
+    if not folder.is_dir():
+        raise ProgramFileError([Problem(str(folder), 0, "not a directory")])
+    problems: list[Problem] = []
+    catalog: dict[str, CompiledProgram] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            cp = load_program(path)
+        except ProgramFileError as exc:
+            problems.extend(exc.problems)
+            continue
+        catalog[cp.id] = cp
+    if problems:
+        raise ProgramFileError(problems)
+    return catalog
+
+
+@cache
+def builtin_catalog() -> dict[str, CompiledProgram]:
+    return load_catalog()
+
+
+def load_settings(path: Path, catalog: dict[str, CompiledProgram]) -> Settings:
+    """Deployer settings: ``{program id: {parameter: {value: ..., note: ...}}}``.
+
+    Only parameters that the program marks ``deployer_setting: true`` may be set, and a
+    setting only ever fills a date on which the law's value is null (silent).
+    """
+    name = str(path)
+    data, root = read_yaml(path)
+    problems: list[Problem] = []
+    values: dict[str, dict[str, DeployerValue]] = {}
+    for pid, entries in (data or {}).items():
+        if pid not in catalog:
+            problems.append(Problem(name, _line_of(root, [pid]), f"unknown program {pid!r}"))
+            continue
+        for pname, entry in (entries or {}).items():
+            line = _line_of(root, [pid, pname])
+            param = catalog[pid].program.parameters.get(pname)
+            if param is None or not param.deployer_setting:
+                problems.append(
+                    Problem(name, line, f"{pid}.{pname} is not a deployer-settable parameter")
+                )
+            elif not isinstance(entry, dict) or "value" not in entry or not entry.get("note"):
+                problems.append(Problem(name, line, f"{pid}.{pname} needs `value` and `note`"))
+            else:
+                values.setdefault(pid, {})[pname] = DeployerValue(entry["value"], entry["note"])
+    if problems:
+        raise ProgramFileError(problems)
+    return Settings(values)
+
+
+def settings_from_env(catalog: dict[str, CompiledProgram]) -> Settings:
+    path = os.environ.get("TALENTVISA_SETTINGS")
+    return load_settings(Path(path), catalog) if path else Settings()

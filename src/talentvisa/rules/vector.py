@@ -1,0 +1,341 @@
+"""Vectorized evaluation: compile a program's expressions to Polars over a population.
+
+Semantics mirror scalar.py exactly; a null cell is *unknown*. Polars' ``&``/``|`` already use
+Kleene logic on nulls, comparisons and arithmetic propagate nulls, and everything else that
+could hide a null (``when/then``, ``min_horizontal``, ``is_in``) is wrapped so it propagates.
+Sub-expressions over parameters only are folded with the scalar evaluator itself, so the two
+paths share one semantics for constants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.engine import band_points, clip
+from talentvisa.rules.expr import (
+    Arith,
+    BoolOp,
+    Call,
+    Compare,
+    Const,
+    IfElse,
+    ListLit,
+    Name,
+    Neg,
+    Node,
+    Not,
+)
+from talentvisa.rules.facts import CONSTANTS, FACTS
+from talentvisa.rules.model import Factor
+from talentvisa.rules.params import Resolved
+from talentvisa.rules.scalar import RuleTypeError, evaluate
+
+DTYPES: dict[str, Any] = {
+    "date": pl.Date,
+    "str": pl.Utf8,
+    "list": pl.List(pl.Utf8),
+    "bool": pl.Boolean,
+    "int": pl.Int64,
+    "float": pl.Float64,
+}
+NULL = pl.lit(None)
+
+
+@dataclass(frozen=True)
+class Lit:
+    """A value known at compile time (constants and parameters)."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Bounds:
+    lo: pl.Expr
+    hi: pl.Expr
+
+
+Compiled = pl.Expr | Lit | Bounds
+
+
+def col_name(program: str, *parts: str) -> str:
+    return ":".join((program, *parts))
+
+
+def _e(v: Compiled) -> pl.Expr:
+    if isinstance(v, Bounds):
+        raise RuleTypeError("a points total can only be compared with a number")
+    if isinstance(v, Lit):
+        if isinstance(v.value, list):
+            raise RuleTypeError("a list can only be used with `in` or overlaps()")
+        return pl.lit(v.value)
+    return v
+
+
+def kleene_if(c: pl.Expr, a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(c.is_null())
+        .then(pl.when(a == b).then(a).otherwise(NULL))
+        .when(c)
+        .then(a)
+        .otherwise(b)
+    )
+
+
+def _null_if_any(args: list[pl.Expr], value: pl.Expr) -> pl.Expr:
+    cond = args[0].is_null()
+    for a in args[1:]:
+        cond = cond | a.is_null()
+    return pl.when(cond).then(NULL).otherwise(value)
+
+
+class ProgramCompiler:
+    def __init__(self, cp: CompiledProgram, params: dict[str, Resolved], on: dt.date) -> None:
+        self.cp, self.params, self.on = cp, params, on
+
+    def name(self, i: str) -> Compiled:
+        kind = self.cp.kinds[i]
+        if kind == "fact":
+            return pl.col(i)
+        if kind == "parameter":
+            return Lit(self.params[i].value)
+        if kind == "constant":
+            return Lit(CONSTANTS[i])
+        if kind == "date":
+            return Lit(self.on)
+        if kind == "criterion":
+            return pl.col(col_name(self.cp.id, i))
+        return Bounds(
+            pl.col(col_name(self.cp.id, "points", i, "min")),
+            pl.col(col_name(self.cp.id, "points", i, "max")),
+        )
+
+    def fold(self, node: Node) -> Any:
+        return evaluate(node, lambda i: self.name(i).value, self.on)  # type: ignore[union-attr]
+
+    def compile(self, node: Node) -> Compiled:
+        c = self.compile
+        match node:
+            case Const(value=v):
+                return Lit(v)
+            case Name(id=i):
+                return self.name(i)
+            case ListLit(items=items):
+                vals = [c(i) for i in items]
+                if all(isinstance(v, Lit) for v in vals):
+                    return Lit([v.value for v in vals])  # type: ignore[union-attr]
+                raise RuleTypeError("list literals may only hold constants")
+        parts = self._children(node)
+        if all(isinstance(p, Lit) for p in parts):
+            return Lit(self.fold(node))
+        match node:
+            case BoolOp(op=op, items=_):
+                exprs = [_e(p) for p in parts]
+                out = exprs[0]
+                for e in exprs[1:]:
+                    out = (out & e) if op == "and" else (out | e)
+                return out
+            case Not():
+                return ~_e(parts[0])
+            case Compare(op=op):
+                return self._compare(op, parts[0], parts[1])
+            case Arith(op=op):
+                a, b = _e(parts[0]), _e(parts[1])
+                if op == "+":
+                    return a + b
+                if op == "-":
+                    return a - b
+                if op == "*":
+                    return a * b
+                return pl.when(b == 0).then(NULL).otherwise(a / b)
+            case Neg():
+                return -_e(parts[0])
+            case IfElse():
+                return kleene_if(_e(parts[0]), _e(parts[1]), _e(parts[2]))
+            case Call(func=f):
+                return self._call(f, parts)
+        raise RuleTypeError(f"unsupported node {node!r}")
+
+    def _children(self, node: Node) -> list[Compiled]:
+        match node:
+            case BoolOp(items=items) | Call(args=items):
+                return [self.compile(i) for i in items]
+            case Not(item=i) | Neg(item=i):
+                return [self.compile(i)]
+            case Compare(left=a, right=b) | Arith(left=a, right=b):
+                return [self.compile(a), self.compile(b)]
+            case IfElse(cond=x, then=y, otherwise=z):
+                return [self.compile(x), self.compile(y), self.compile(z)]
+        raise RuleTypeError(f"unsupported node {node!r}")
+
+    def _compare(self, op: str, left: Compiled, right: Compiled) -> pl.Expr:
+        if isinstance(left, Bounds):
+            if not isinstance(right, Lit):
+                raise RuleTypeError("a points total can only be compared with a constant")
+            if right.value is None:
+                return pl.lit(None, dtype=pl.Boolean)
+            lo, hi, x = left.lo, left.hi, right.value
+            if op in (">=", "<"):
+                ge = pl.when(lo >= x).then(True).when(hi < x).then(False).otherwise(NULL)
+                return ge if op == ">=" else ~ge
+            if op in (">", "<="):
+                gt = pl.when(lo > x).then(True).when(hi <= x).then(False).otherwise(NULL)
+                return gt if op == ">" else ~gt
+            raise RuleTypeError(f"points totals support >= > < <=, not {op}")
+        if op in ("in", "notin"):
+            if not isinstance(right, Lit):
+                raise RuleTypeError("the right side of `in` must be a constant list")
+            if right.value is None:
+                return pl.lit(None, dtype=pl.Boolean)
+            a = _e(left)
+            hit = pl.when(a.is_null()).then(NULL).otherwise(a.is_in(list(right.value)))
+            return hit if op == "in" else ~hit
+        a, b = _e(left), _e(right)
+        return {
+            "==": lambda: a == b,
+            "!=": lambda: a != b,
+            "<": lambda: a < b,
+            "<=": lambda: a <= b,
+            ">": lambda: a > b,
+            ">=": lambda: a >= b,
+        }[op]()
+
+    def _call(self, f: str, parts: list[Compiled]) -> pl.Expr:
+        if f == "overlaps":
+            lst, other = parts
+            if not isinstance(other, Lit) or isinstance(lst, Lit | Bounds):
+                raise RuleTypeError("overlaps(list fact, constant list) is the supported form")
+            if other.value is None:
+                return pl.lit(None, dtype=pl.Boolean)
+            hit = lst.list.eval(pl.element().is_in(list(other.value))).list.any()
+            return pl.when(lst.is_null()).then(NULL).otherwise(hit)
+        args = [_e(p) for p in parts]
+        if f == "is_known":
+            return args[0].is_not_null()
+        if f == "min":
+            return _null_if_any(args, pl.min_horizontal(*args))
+        if f == "max":
+            return _null_if_any(args, pl.max_horizontal(*args))
+        if f == "floor":
+            return args[0].cast(pl.Float64).floor()
+        if f == "abs":
+            return args[0].abs()
+        if f == "age":
+            d, on = args[0], self.on
+            later = (d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)) > (
+                on.month * 100 + on.day
+            )
+            return on.year - d.dt.year().cast(pl.Int64) - later.cast(pl.Int64)
+        if f == "years_since":
+            return (pl.lit(self.on) - args[0]).dt.total_days() / 365.25
+        raise RuleTypeError(f"unknown function {f}")
+
+    # --- program parts -------------------------------------------------------------
+
+    def factor(self, f: Factor, nodes: list[Node]) -> tuple[pl.Expr, pl.Expr]:
+        lo_b, hi_b = f.bounds()
+        if f.bands is not None:
+            v = self.compile(nodes[0])
+            if isinstance(v, Lit):
+                pts = None if v.value is None else min(band_points(f.bands, v.value), f.cap)
+                return (pl.lit(lo_b if pts is None else pts), pl.lit(hi_b if pts is None else pts))
+            x = _e(v)
+            chain: Any = pl
+            for b in f.bands:
+                cond = pl.lit(True)
+                if b.at_least is not None:
+                    cond = cond & (x >= b.at_least)
+                if b.below is not None:
+                    cond = cond & (x < b.below)
+                chain = chain.when(cond).then(pl.lit(min(b.points, f.cap)))
+            pts_e = chain.otherwise(pl.lit(0.0)) if f.bands else pl.lit(0.0)
+            pts_e = pl.when(x.is_null()).then(NULL).otherwise(pts_e)
+            return pts_e.fill_null(lo_b), pts_e.fill_null(hi_b)
+        if f.rules is not None:
+            conds = [_e(self.compile(n)) for n in nodes]
+            lo_terms = [
+                pl.when(c.fill_null(False)).then(pl.lit(r.points)).otherwise(0.0)
+                for r, c in zip(f.rules, conds, strict=True)
+            ]
+            hi_terms = [
+                pl.when(c.fill_null(True)).then(pl.lit(r.points)).otherwise(0.0)
+                for r, c in zip(f.rules, conds, strict=True)
+            ]
+            agg = pl.max_horizontal if f.combine == "max" else pl.sum_horizontal
+            return (
+                pl.min_horizontal(agg(*lo_terms), pl.lit(f.cap)),
+                pl.min_horizontal(agg(*hi_terms), pl.lit(f.cap)),
+            )
+        v = self.compile(nodes[0])
+        if isinstance(v, Lit):
+            pts = None if v.value is None else clip(v.value, f.cap)
+            return (pl.lit(lo_b if pts is None else pts), pl.lit(hi_b if pts is None else pts))
+        x = _e(v).cast(pl.Float64).clip(0.0, f.cap)
+        return x.fill_null(lo_b), x.fill_null(hi_b)
+
+
+def outcome_expr(e: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(e.is_null())
+        .then(pl.lit("unknown"))
+        .when(e)
+        .then(pl.lit("eligible"))
+        .otherwise(pl.lit("ineligible"))
+    )
+
+
+def program_stages(
+    cp: CompiledProgram, params: dict[str, Resolved], on: dt.date
+) -> list[list[pl.Expr]]:
+    """Column stages that assess every row for one program on one date.
+
+    Each stage may read the columns of earlier stages (criteria reading other criteria).
+    """
+    comp = ProgramCompiler(cp, params, on)
+    pid = cp.id
+    prog = cp.program
+    stages: list[list[pl.Expr]] = []
+    for tid, table in prog.points.items():
+        los, his = [], []
+        for fid, f in table.factors.items():
+            lo, hi = comp.factor(f, cp.factor_nodes[tid][fid])
+            los.append(lo)
+            his.append(hi)
+        stages.append(
+            [
+                pl.sum_horizontal(*los).cast(pl.Float64).alias(col_name(pid, "points", tid, "min")),
+                pl.sum_horizontal(*his).cast(pl.Float64).alias(col_name(pid, "points", tid, "max")),
+            ]
+        )
+    for cid in cp.order:
+        value = _e(comp.compile(cp.criteria[cid]))
+        for _, enode, then in reversed(cp.exceptions[cid]):
+            value = kleene_if(_e(comp.compile(enode)), pl.lit(then), value)
+        stages.append([value.cast(pl.Boolean).alias(col_name(pid, cid))])
+    final: list[pl.Expr] = [
+        outcome_expr(_e(comp.compile(cp.eligibility))).alias(col_name(pid, "outcome"))
+    ]
+    for tid, node in cp.tier_nodes:
+        final.append(outcome_expr(_e(comp.compile(node))).alias(col_name(pid, "tier", tid)))
+    for fid, (amount_node, when_node) in cp.fee_nodes.items():
+        amount, applies = _e(comp.compile(amount_node)), _e(comp.compile(when_node))
+        not_due = (applies == False).fill_null(False) | (amount == 0).fill_null(False)  # noqa: E712
+        final.append(
+            pl.when(not_due)
+            .then(pl.lit("not_due"))
+            .when(applies.is_null())
+            .then(pl.lit("unknown"))
+            .otherwise(pl.lit("due"))
+            .alias(col_name(pid, "fee", fid))
+        )
+    stages.append(final)
+    return stages
+
+
+def constant_outcome(cp: CompiledProgram, outcome: str) -> list[list[pl.Expr]]:
+    return [[pl.lit(outcome).alias(col_name(cp.id, "outcome"))]]
+
