@@ -51,6 +51,7 @@ class CriterionTrace(Out):
     facts: dict[str, Any]
     missing: list[str]
     parameters: list[str]
+    points: dict[str, tuple[float, float]]
     criteria: dict[str, Outcome]
     exception: str | None
     sources: list[SourceRef]

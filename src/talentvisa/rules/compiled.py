@@ -124,7 +124,16 @@ def compile_program(program: Program, path: str | None = None) -> CompiledProgra
     ]
     eligibility = check(("eligibility",), program.eligibility)
 
+    encoded_from = program.coverage_from or program.in_force.start
     for pid, p in program.parameters.items():
+        if encoded_from is not None and p.values[0].start > encoded_from:
+            problems.append(
+                (
+                    ("parameters", pid, "values", 0, "from"),
+                    f"starts {p.values[0].start}, after the program's encoded start "
+                    f"{encoded_from}: say what applied before (null if unknown)",
+                )
+            )
         for i, v in enumerate(p.values):
             _sources(program, ("parameters", pid, "values", i, "source"), v.source, problems)
     for key, benefit in program.benefits:

@@ -179,6 +179,12 @@ def assess(
         | {f.id for f in fees if f.status == FeeStatus.unknown or f.amount is None}
         | {key for key, b in prog.benefits if b.value is None}
     )
+    used = (
+        set(traces)
+        | params_used
+        | {f.id for f in fees if f.status != FeeStatus.not_due}
+        | {key for key, _ in prog.benefits}
+    )
     notes = [
         f"{n}: deployer setting {params[n].value!r} ({params[n].note})"
         for n in sorted(params_used)
@@ -201,7 +207,7 @@ def assess(
         open_questions=[
             QuestionLine(id=q.id, question=q.question, deployer_setting=q.deployer_setting)
             for q in prog.open_questions
-            if touched & set(q.affects)
+            if (touched | (used if q.when_used else set())) & set(q.affects)
         ],
     )
 
@@ -213,11 +219,11 @@ def _criterion(cp: CompiledProgram, cid: str, scope: _Scope, used: set[str]) -> 
     reads = dict(read)
     for eid, enode, then in reversed(cp.exceptions[cid]):
         cond, eread = scope.run(enode)
-        reads |= eread
-        new = kleene_if(cond, then, value)
+        if cond is True or (cond is None and value != then):
+            reads |= eread  # an exception that cannot change the result is not a reason
         if cond is True:
             applied = eid
-        value = new
+        value = kleene_if(cond, then, value)
     scope.criteria[cid] = value
     kinds = cp.kinds
     used |= {n for n in reads if kinds[n] == "parameter"}
@@ -229,6 +235,7 @@ def _criterion(cp: CompiledProgram, cid: str, scope: _Scope, used: set[str]) -> 
         facts={n: v for n, v in reads.items() if kinds[n] == "fact"},
         missing=sorted(n for n, v in reads.items() if kinds[n] == "fact" and v is None),
         parameters=sorted(n for n in reads if kinds[n] == "parameter"),
+        points={n: (v.lo, v.hi) for n, v in reads.items() if kinds[n] == "points"},
         criteria={n: Outcome.of(v) for n, v in reads.items() if kinds[n] == "criterion"},
         exception=applied,
         sources=source_refs(cp.program, c.source),

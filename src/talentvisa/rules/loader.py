@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from talentvisa.rules.compiled import CompiledProgram, ProgramError, compile_program
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import DeployerValue, Settings
+from talentvisa.rules.profile import Profile
 
 
 @dataclass(frozen=True)
@@ -54,17 +55,18 @@ def _line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int:
     line = 1 if root is None else root.start_mark.line + 1
     for part in loc:
         if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == str(part)), None)
-            if match is None:
+            pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if pair is None:
                 break
-            node = match
+            line = pair[0].start_mark.line + 1  # the key's line reads best in an editor
+            node = pair[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if part >= len(node.value):
                 break
             node = node.value[part]
+            line = node.start_mark.line + 1
         else:
             break
-        line = node.start_mark.line + 1
     return line
 
 
@@ -111,8 +113,10 @@ def load_program(path: Path) -> CompiledProgram:
         return compile_program(program, path=name)
     except ProgramError as exc:
         raise ProgramFileError(
-            [Problem(name, _line_of(root, loc), f"{'.'.join(map(str, loc))}: {msg}")]
-            for loc, msg in exc.problems
+            [
+                Problem(name, _line_of(root, loc), f"{'.'.join(map(str, loc))}: {msg}")
+                for loc, msg in exc.problems
+            ]
         ) from None
 
 
@@ -177,3 +181,21 @@ def load_settings(path: Path, catalog: dict[str, CompiledProgram]) -> Settings:
 def settings_from_env(catalog: dict[str, CompiledProgram]) -> Settings:
     path = os.environ.get("TALENTVISA_SETTINGS")
     return load_settings(Path(path), catalog) if path else Settings()
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be read; the message names file, line and field."""
+
+
+def load_profile(path: Path) -> Profile:
+    name = str(path)
+    try:
+        data, root = read_yaml(path)
+    except ProgramFileError as exc:
+        raise ProfileError(str(exc)) from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"{name}:1: a profile must be a YAML mapping of fields")
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError("\n".join(map(str, validation_problems(name, root, exc)))) from None

@@ -99,6 +99,10 @@ class Parameter(Strict):
                 raise ValueError(f"values must be in date order: {cur.start} after {prev.start}")
             if prev.before is not None and prev.before > cur.start:
                 raise ValueError(f"value from {prev.start} overlaps the one from {cur.start}")
+            if prev.before is not None and prev.before < cur.start:
+                raise ValueError(
+                    f"gap from {prev.before} to {cur.start}: say what applied (null if unknown)"
+                )
             if prev.open_ended:
                 raise ValueError("only the last value may be open_ended")
         last = values[-1]
@@ -324,6 +328,11 @@ class OpenQuestion(Strict):
         min_length=1, description="Criteria, parameters, fees or benefits this leaves open."
     )
     deployer_setting: str | None = Field(None, description="Parameter a deployer may set.")
+    when_used: bool = Field(
+        False,
+        description="Relevant whenever an affected item is used, not only when it is unknown "
+        "(e.g. litigation over a fee that is due).",
+    )
     source: list[str] = Field(default_factory=list)
 
 

@@ -211,7 +211,10 @@ class ProgramCompiler:
                 raise RuleTypeError("overlaps(list fact, constant list) is the supported form")
             if other.value is None:
                 return pl.lit(None, dtype=pl.Boolean)
-            hit = lst.list.eval(pl.element().is_in(list(other.value))).list.any()
+            # List facts hold strings, and a string never equals a non-string in the scalar
+            # set intersection, so other members (e.g. YAML 1.1 reading NO as false) can't match.
+            members = [v for v in other.value if isinstance(v, str)]
+            hit = lst.list.eval(pl.element().is_in(members)).list.any()
             return pl.when(lst.is_null()).then(NULL).otherwise(hit)
         args = [_e(p) for p in parts]
         if f == "is_known":

@@ -1,0 +1,272 @@
+"""Rich renderings of programs, assessments and comparisons for the terminal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text as RText
+
+from talentvisa.rules.assessment import Assessment, FeeStatus, Outcome
+from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.model import Program
+
+STYLE = {Outcome.eligible: "green", Outcome.ineligible: "red", Outcome.unknown: "yellow"}
+MARK = {Outcome.eligible: "✔ eligible", Outcome.ineligible: "✘ not eligible", Outcome.unknown: "? unknown"}
+
+
+def outcome_text(o: Outcome) -> RText:
+    return RText(MARK[o], style=STYLE[o])
+
+
+def money(amount: float | None, currency: str) -> str:
+    return f"{currency} ?" if amount is None else f"{currency} {amount:,.0f}"
+
+
+def value_text(value: Any) -> str:
+    if value is None:
+        return "unknown (not published)"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if len(value) <= 12 else f"{len(value)} items"
+    return str(value)
+
+
+def program_list(catalog: dict[str, CompiledProgram], on: dt.date) -> Table:
+    t = Table(title=f"Programs ({on})")
+    for col in ("id", "name", "country", "category", "in force", "version", "hash"):
+        t.add_column(col)
+    for cp in catalog.values():
+        p = cp.program
+        state = "yes" if p.in_force_on(on) else "no"
+        t.add_row(p.id, p.name.en, p.country, p.category.value, state, p.version, cp.hash[:12])
+    return t
+
+
+def program_detail(cp: CompiledProgram, on: dt.date | None) -> RenderableType:
+    p = cp.program
+    start = p.in_force.start or f"(not encoded; coverage from {p.coverage_from})"
+    head = Panel(
+        f"{p.name.en}\n{p.name.zh}\n\n{p.summary.en}\n\n"
+        f"In force from {start}" + (f" until {p.in_force.before}" if p.in_force.before else "")
+        + f"\nVersion {p.version} · hash {cp.hash}",
+        title=p.id,
+    )
+    params = Table(title="Parameters and their history" + (f" (★ = in force on {on})" if on else ""))
+    for col in ("parameter", "from", "until", "value", "sources"):
+        params.add_column(col, overflow="fold")
+    for name, param in p.parameters.items():
+        for v in param.values:
+            current = on is not None and v.start <= on and (v.before is None or on < v.before)
+            until = str(v.before) if v.before else ("open-ended" if v.open_ended else "")
+            urls = "\n".join(p.sources[s].url for s in v.source)
+            setting = " [deployer may set]" if param.deployer_setting else ""
+            params.add_row(
+                ("★ " if current else "") + name + setting,
+                str(v.start),
+                until,
+                value_text(v.value) + (f"\n({v.note})" if v.note else ""),
+                urls,
+            )
+    crit = Table(title="Criteria")
+    crit.add_column("criterion")
+    crit.add_column("rule", overflow="fold")
+    crit.add_column("label")
+    for cid, c in p.criteria.items():
+        rule = c.as_expression() + "".join(
+            f"\n  except {e.id}: when {e.when} → {e.then}" for e in c.exceptions
+        )
+        crit.add_row(cid, rule, c.label.en)
+    parts: list[RenderableType] = [head, params, crit]
+    for tid, table in p.points.items():
+        pt = Table(title=f"Points table {tid}: {table.label.en}")
+        for col in ("factor", "cap", "scoring"):
+            pt.add_column(col, overflow="fold")
+        for fid, f in table.factors.items():
+            if f.bands is not None:
+                how = f"{f.input}: " + "; ".join(
+                    f"[{b.at_least if b.at_least is not None else '-∞'}, "
+                    f"{b.below if b.below is not None else '∞'}) → {b.points:g}"
+                    for b in f.bands
+                )
+            elif f.rules is not None:
+                how = f"{f.combine} of: " + "; ".join(f"{r.when} → {r.points:g}" for r in f.rules)
+            else:
+                how = f"formula: {f.formula}"
+            pt.add_row(fid, f"{f.cap:g}", how)
+        parts.append(pt)
+    fees = Table(title="Fees")
+    for col in ("fee", "amount", "currency", "payer", "frequency", "when"):
+        fees.add_column(col, overflow="fold")
+    for fid, fee in p.fees.items():
+        fees.add_row(fid, fee.amount, fee.currency, fee.payer.value, fee.frequency.value, fee.when)
+    parts.append(fees)
+    parts.append(benefits_table(p))
+    if p.open_questions:
+        parts.append(
+            Panel("\n".join(f"• {q.question.en}" for q in p.open_questions), title="Open questions")
+        )
+    if p.conflicts:
+        parts.append(
+            Panel(
+                "\n".join(
+                    f"• {c.about}: chose {c.chosen}; rejected {c.rejected}. {c.why}"
+                    for c in p.conflicts
+                ),
+                title="Conflicts between sources",
+            )
+        )
+    return Group(*parts)
+
+
+def benefits_table(p: Program) -> Table:
+    t = Table(title="Benefits")
+    t.add_column("benefit")
+    t.add_column("value", overflow="fold")
+    for key, b in p.benefits:
+        t.add_row(key, f"{b.summary.en}" + ("" if b.value is not None else " [unknown]"))
+    return t
+
+
+def assessment_detail(a: Assessment) -> RenderableType:
+    head = RText.assemble(
+        (f"{a.program_name.en} ", "bold"),
+        f"on {a.on}: ",
+        outcome_text(a.outcome),
+        f"\nprogram {a.program_id} v{a.program_version} · hash {a.program_hash[:16]}",
+    )
+    parts: list[RenderableType] = [head]
+    for note in a.notes:
+        parts.append(RText(f"note: {note}", style="dim"))
+    if a.criteria:
+        t = Table(title="Criteria")
+        for col in ("", "criterion", "read", "missing", "parameters"):
+            t.add_column(col, overflow="fold")
+        for c in a.criteria:
+            read = ", ".join(
+                [f"{k}={'?' if v is None else value_text(v)}" for k, v in c.facts.items()]
+                + [f"{k}={_range(*v)}" for k, v in c.points.items()]
+                + [f"{k}={v.value}" for k, v in c.criteria.items()]
+            )
+            label = c.label.en + (f" [exception: {c.exception}]" if c.exception else "")
+            t.add_row(outcome_text(c.outcome), label, read, ", ".join(c.missing), ", ".join(c.parameters))
+        parts.append(t)
+    for pts in a.points:
+        t = Table(title=f"Points: {pts.label.en} = {_range(pts.min, pts.max)}")
+        for col in ("factor", "points", "cap", "missing"):
+            t.add_column(col)
+        for f in pts.factors:
+            t.add_row(f.label.en, _range(f.min, f.max), f"{f.cap:g}", ", ".join(f.missing))
+        parts.append(t)
+    if a.tiers:
+        parts.append(RText("Tiers: " + ", ".join(f"{k}: {MARK[v]}" for k, v in a.tiers.items())))
+    if a.fees:
+        t = Table(title="Fees")
+        for col in ("fee", "status", "amount", "payer", "frequency"):
+            t.add_column(col)
+        for f in a.fees:
+            status = f.status.value + (" (optional)" if f.optional else "")
+            t.add_row(f.label.en, status, money(f.amount, f.currency), f.payer.value, f.frequency.value)
+        parts.append(t)
+    if a.parameters:
+        t = Table(title="Parameters read")
+        for col in ("parameter", "value", "origin", "source"):
+            t.add_column(col, overflow="fold")
+        for p in a.parameters:
+            t.add_row(p.name, value_text(p.value), p.origin, "\n".join(s.url for s in p.sources))
+        parts.append(t)
+    if a.open_questions:
+        parts.append(
+            Panel(
+                "\n".join(
+                    f"• {q.question.en}"
+                    + (f" (deployer setting: {q.deployer_setting})" if q.deployer_setting else "")
+                    for q in a.open_questions
+                ),
+                title="Open questions that touch this result",
+            )
+        )
+    return Group(*parts)
+
+
+def _range(lo: float, hi: float) -> str:
+    return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
+
+
+def cost_text(a: Assessment, payer: str) -> str:
+    lines = []
+    for t in a.totals:
+        if t.payer.value != payer:
+            continue
+        line = money(t.due, t.currency)
+        if t.unknown_fees:
+            line += f" + unknown ({', '.join(t.unknown_fees)})"
+        lines.append(line)
+    return "\n".join(lines) or "none"
+
+
+def reasons_text(a: Assessment) -> str:
+    if a.notes and not a.criteria:
+        return "; ".join(a.notes)
+    labels = []
+    for cid in a.reasons:
+        c = a.criterion(cid)
+        missing = f" — missing {', '.join(c.missing)}" if c.missing else ""
+        labels.append(f"{MARK[c.outcome].split(' ', 1)[0]} {c.label.en}{missing}")
+    return "\n".join(labels)
+
+
+def compare_rows(assessments: list[Assessment]) -> list[tuple[str, list[str | RText]]]:
+    def benefit(a: Assessment, key: str) -> str:
+        b = next(x for x in a.benefits if x.key == key)
+        return b.summary.en + (" (unknown)" if b.value is None else "")
+
+    def odds(a: Assessment) -> str:
+        if a.selection is None:
+            return "no capped selection"
+        rate = a.selection.get("published_selection_rate")
+        caps = " + ".join(f"{v:,}" for k, v in a.selection.items() if k.endswith("cap"))
+        shown = f"{rate:.1%}" if isinstance(rate, int | float) else "unknown"
+        return f"capped ({caps}); last published selection rate {shown}"
+
+    def proclamation(a: Assessment) -> str:
+        due = [f for f in a.fees if f.status == FeeStatus.due and (f.amount or 0) >= 50_000]
+        return "; ".join(f"{f.label.en}: {money(f.amount, f.currency)} by {f.payer.value}" for f in due)
+
+    rows: list[tuple[str, list[str | RText]]] = [
+        ("Eligibility", [outcome_text(a.outcome) for a in assessments]),
+        ("Deciding reasons", [reasons_text(a) for a in assessments]),
+        ("Cost to applicant", [cost_text(a, "applicant") for a in assessments]),
+        ("Cost to employer", [cost_text(a, "employer") for a in assessments]),
+        ("Large payments due", [proclamation(a) or "-" for a in assessments]),
+        ("Job offer needed", [benefit(a, "job_offer_required") for a in assessments]),
+        ("Sponsor needed", [benefit(a, "sponsor_required") for a in assessments]),
+        ("Work allowed", [benefit(a, "work_allowed") for a in assessments]),
+        ("Entries", [benefit(a, "entries") for a in assessments]),
+        ("Validity", [benefit(a, "validity") for a in assessments]),
+        ("Stay", [benefit(a, "max_stay") for a in assessments]),
+        ("Family", [benefit(a, "family") for a in assessments]),
+        ("Route to PR", [benefit(a, "pr_route") for a in assessments]),
+        ("Language", [benefit(a, "language") for a in assessments]),
+        ("Selection", [odds(a) for a in assessments]),
+        (
+            "Open questions",
+            [
+                "\n".join(f"• {q.question.en}" for q in a.open_questions) or "none"
+                for a in assessments
+            ],
+        ),
+    ]
+    return rows
+
+
+def comparison(assessments: list[Assessment], title: str) -> Table:
+    t = Table(title=title, show_lines=True)
+    t.add_column("", style="bold")
+    for a in assessments:
+        t.add_column(f"{a.program_name.en}\n[{a.program_id}]", overflow="fold")
+    for label, cells in compare_rows(assessments):
+        t.add_row(label, *cells)
+    return t
