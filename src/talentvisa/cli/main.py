@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import polars as pl
 import typer
 from pydantic import BaseModel
 from rich.console import Console
@@ -18,9 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from talentvisa.cli import render
 from talentvisa.rules.assessment import Assessment
-from talentvisa.rules.batch import PopulationError, assess_population, read_population
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.engine import assess
+from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.loader import (
     ProfileError,
     ProgramFileError,
@@ -46,7 +45,7 @@ app.add_typer(programs_app, name="programs")
 out = Console(width=None if sys.stdout.isatty() else 180)
 err = Console(stderr=True)
 
-USER_ERRORS = (ProgramFileError, ProfileError, PopulationError, ParameterOutOfRange, KeyError)
+USER_ERRORS = (ProgramFileError, ProfileError, PopulationError, ParameterOutOfRange)
 
 
 class UserError(Exception):
@@ -58,7 +57,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except (UserError, *USER_ERRORS) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
+        message = str(exc)
         err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
         raise typer.Exit(2) from None
 
@@ -80,11 +79,13 @@ SettingsOption = Annotated[
     Path | None,
     typer.Option(
         "--settings",
-        help="Deployer settings YAML (default: $TALENTVISA_SETTINGS). Fills only what the law leaves unspecified.",
+        help="Deployer settings YAML (default: $TALENTVISA_SETTINGS). "
+        "Fills only what the law leaves unspecified.",
     ),
 ]
 ProgramsDirOption = Annotated[
-    Path | None, typer.Option("--programs", help="Program directory (default: the shipped catalog).")
+    Path | None,
+    typer.Option("--programs", help="Program directory (default: the shipped catalog)."),
 ]
 
 
@@ -231,6 +232,11 @@ def assess_batch(
     programs_dir: ProgramsDirOption = None,
 ) -> None:
     """Assess a population file (Parquet/CSV of facts, or JSONL of profiles) in one pass."""
+    # Polars is imported here so the other commands start fast.
+    import polars as pl
+
+    from talentvisa.rules.batch import assess_population, read_population
+
     day = parse_date(on)
     writers: dict[str, Callable[[pl.DataFrame, Path], None]] = {
         ".parquet": lambda df, p: df.write_parquet(p),
@@ -239,7 +245,9 @@ def assess_batch(
     }
     with user_errors():
         if output.suffix.lower() not in writers:
-            raise UserError(f"--out: unsupported format {output.suffix!r} (use {', '.join(writers)})")
+            raise UserError(
+                f"--out: unsupported format {output.suffix!r} (use {', '.join(writers)})"
+            )
         catalog, settings = catalog_and_settings(programs_dir, settings_path)
         chosen = [pick(catalog, p) for p in program] if program else list(catalog.values())
         population = read_population(input_path)

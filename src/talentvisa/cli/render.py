@@ -15,7 +15,11 @@ from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.model import Program
 
 STYLE = {Outcome.eligible: "green", Outcome.ineligible: "red", Outcome.unknown: "yellow"}
-MARK = {Outcome.eligible: "✔ eligible", Outcome.ineligible: "✘ not eligible", Outcome.unknown: "? unknown"}
+MARK = {
+    Outcome.eligible: "✔ eligible",
+    Outcome.ineligible: "✘ not eligible",
+    Outcome.unknown: "? unknown",
+}
 
 
 def outcome_text(o: Outcome) -> RText:
@@ -50,18 +54,21 @@ def program_detail(cp: CompiledProgram, on: dt.date | None) -> RenderableType:
     start = p.in_force.start or f"(not encoded; coverage from {p.coverage_from})"
     head = Panel(
         f"{p.name.en}\n{p.name.zh}\n\n{p.summary.en}\n\n"
-        f"In force from {start}" + (f" until {p.in_force.before}" if p.in_force.before else "")
+        f"In force from {start}"
+        + (f" until {p.in_force.before}" if p.in_force.before else "")
         + f"\nVersion {p.version} · hash {cp.hash}",
         title=p.id,
     )
-    params = Table(title="Parameters and their history" + (f" (★ = in force on {on})" if on else ""))
+    params = Table(
+        title="Parameters and their history" + (f" (★ = in force on {on})" if on else "")
+    )
     for col in ("parameter", "from", "until", "value", "sources"):
         params.add_column(col, overflow="fold")
     for name, param in p.parameters.items():
         for v in param.values:
             current = on is not None and v.start <= on and (v.before is None or on < v.before)
             until = str(v.before) if v.before else ("open-ended" if v.open_ended else "")
-            urls = "\n".join(p.sources[s].url for s in v.source)
+            urls = ", ".join(v.source)
             setting = " [deployer may set]" if param.deployer_setting else ""
             params.add_row(
                 ("★ " if current else "") + name + setting,
@@ -104,6 +111,16 @@ def program_detail(cp: CompiledProgram, on: dt.date | None) -> RenderableType:
         fees.add_row(fid, fee.amount, fee.currency, fee.payer.value, fee.frequency.value, fee.when)
     parts.append(fees)
     parts.append(benefits_table(p))
+    parts.append(RText("Sources", style="bold"))
+    for sid, src in p.sources.items():
+        # One line each, never wrapped, so that every URL stays whole and clickable.
+        parts.append(
+            RText(
+                f"  {sid}: {src.url} — {src.title} (read {src.read}, {src.reliability.value})",
+                no_wrap=True,
+                overflow="ignore",
+            )
+        )
     if p.open_questions:
         parts.append(
             Panel("\n".join(f"• {q.question.en}" for q in p.open_questions), title="Open questions")
@@ -151,7 +168,9 @@ def assessment_detail(a: Assessment) -> RenderableType:
                 + [f"{k}={v.value}" for k, v in c.criteria.items()]
             )
             label = c.label.en + (f" [exception: {c.exception}]" if c.exception else "")
-            t.add_row(outcome_text(c.outcome), label, read, ", ".join(c.missing), ", ".join(c.parameters))
+            t.add_row(
+                outcome_text(c.outcome), label, read, ", ".join(c.missing), ", ".join(c.parameters)
+            )
         parts.append(t)
     for pts in a.points:
         t = Table(title=f"Points: {pts.label.en} = {_range(pts.min, pts.max)}")
@@ -166,9 +185,15 @@ def assessment_detail(a: Assessment) -> RenderableType:
         t = Table(title="Fees")
         for col in ("fee", "status", "amount", "payer", "frequency"):
             t.add_column(col)
-        for f in a.fees:
-            status = f.status.value + (" (optional)" if f.optional else "")
-            t.add_row(f.label.en, status, money(f.amount, f.currency), f.payer.value, f.frequency.value)
+        for fee in a.fees:
+            status = fee.status.value + (" (optional)" if fee.optional else "")
+            t.add_row(
+                fee.label.en,
+                status,
+                money(fee.amount, fee.currency),
+                fee.payer.value,
+                fee.frequency.value,
+            )
         parts.append(t)
     if a.parameters:
         t = Table(title="Parameters read")
@@ -233,7 +258,9 @@ def compare_rows(assessments: list[Assessment]) -> list[tuple[str, list[str | RT
 
     def proclamation(a: Assessment) -> str:
         due = [f for f in a.fees if f.status == FeeStatus.due and (f.amount or 0) >= 50_000]
-        return "; ".join(f"{f.label.en}: {money(f.amount, f.currency)} by {f.payer.value}" for f in due)
+        return "; ".join(
+            f"{f.label.en}: {money(f.amount, f.currency)} by {f.payer.value}" for f in due
+        )
 
     rows: list[tuple[str, list[str | RText]]] = [
         ("Eligibility", [outcome_text(a.outcome) for a in assessments]),

@@ -11,16 +11,13 @@ import polars as pl
 from pydantic import ValidationError
 
 from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.facts import FACTS, facts_of
 from talentvisa.rules.params import NO_SETTINGS, Settings, resolve_all
 from talentvisa.rules.profile import Profile
 from talentvisa.rules.vector import DTYPES, col_name, constant_outcome, program_stages
 
 LIST_SEPARATOR = ";"
-
-
-class PopulationError(ValueError):
-    """A population file or frame that cannot be read as facts; the message names the place."""
 
 
 def schema() -> dict[str, pl.DataType]:

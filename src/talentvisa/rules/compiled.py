@@ -116,8 +116,8 @@ def compile_program(program: Program, path: str | None = None) -> CompiledProgra
         fid: (check(("fees", fid, "amount"), f.amount), check(("fees", fid, "when"), f.when))
         for fid, f in program.fees.items()
     }
-    for fid, f in program.fees.items():
-        _sources(program, ("fees", fid, "source"), f.source, problems)
+    for fid, fee in program.fees.items():
+        _sources(program, ("fees", fid, "source"), fee.source, problems)
     tier_nodes = [(t.id, check(("tiers", i, "when"), t.when)) for i, t in enumerate(program.tiers)]
     document_nodes = [
         (d.id, check(("documents", i, "when"), d.when)) for i, d in enumerate(program.documents)
@@ -154,11 +154,11 @@ def compile_program(program: Program, path: str | None = None) -> CompiledProgra
                     f"{q.deployer_setting!r} is not a parameter marked deployer_setting",
                 )
             )
-    for name in program.intake.cap_parameters + [program.intake.odds_parameter or ""]:
+    for name in [*program.intake.cap_parameters, program.intake.odds_parameter or ""]:
         if name and name not in program.parameters:
             problems.append((("intake",), f"unknown parameter {name!r}"))
-    for i, c in enumerate(program.conflicts):
-        _sources(program, ("conflicts", i, "sources"), c.sources, problems)
+    for i, conflict in enumerate(program.conflicts):
+        _sources(program, ("conflicts", i, "sources"), conflict.sources, problems)
 
     if problems:
         raise ProgramError(problems)

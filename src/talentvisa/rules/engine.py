@@ -170,9 +170,9 @@ def assess(
     ]
     selection = None
     if prog.intake.capped:
-        used = [*prog.intake.cap_parameters, prog.intake.odds_parameter or ""]
-        selection = {n: params[n].value for n in used if n}
-        params_used |= {n for n in used if n}
+        cap_names = [*prog.intake.cap_parameters, prog.intake.odds_parameter or ""]
+        selection = {n: params[n].value for n in cap_names if n}
+        params_used |= {n for n in cap_names if n}
     touched = (
         {c for c, t in traces.items() if t.outcome == Outcome.unknown}
         | {n for n in params_used if params[n].value is None}
@@ -207,7 +207,7 @@ def assess(
         open_questions=[
             QuestionLine(id=q.id, question=q.question, deployer_setting=q.deployer_setting)
             for q in prog.open_questions
-            if (touched | (used if q.when_used else set())) & set(q.affects)
+            if (touched | (used if q.when_used else set[str]())) & set(q.affects)
         ],
     )
 
@@ -258,7 +258,9 @@ def _score_table(cp: CompiledProgram, tid: str, scope: _Scope) -> PointsResult:
         else:
             v = results[0][0]
             lo, hi = f.bounds() if v is None else (clip(v, f.cap),) * 2
-        scores.append(FactorScore(id=fid, label=f.label, min=lo, max=hi, cap=f.cap, missing=missing))
+        scores.append(
+            FactorScore(id=fid, label=f.label, min=lo, max=hi, cap=f.cap, missing=missing)
+        )
     total = Interval(sum(s.min for s in scores), sum(s.max for s in scores))
     scope.points[tid] = total
     return PointsResult(id=tid, label=table.label, min=total.lo, max=total.hi, factors=scores)
@@ -305,7 +307,7 @@ def _totals(fees: list[FeeLine]) -> list[PayerTotal]:
             unknown = [*unknown, f.id]
         out[(f.payer.value, f.currency)] = (due, unknown)
     return [
-        PayerTotal(payer=p, currency=c, due=d, unknown_fees=u)  # type: ignore[arg-type]
+        PayerTotal(payer=p, currency=c, due=d, unknown_fees=u)
         for (p, c), (d, u) in sorted(out.items())
     ]
 

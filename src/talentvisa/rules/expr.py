@@ -132,11 +132,13 @@ def _convert(n: ast.AST, src: str) -> Node:
     if isinstance(n, ast.Compare):
         parts: list[Node] = []
         left = _convert(n.left, src)
-        for op, comp in zip(n.ops, n.comparators, strict=True):
-            if type(op) not in _CMP:
-                raise ExpressionError(f"comparison {type(op).__name__} is not allowed in {src!r}")
+        for cmp_op, comp in zip(n.ops, n.comparators, strict=True):
+            if type(cmp_op) not in _CMP:
+                raise ExpressionError(
+                    f"comparison {type(cmp_op).__name__} is not allowed in {src!r}"
+                )
             right = _convert(comp, src)
-            parts.append(Compare(_CMP[type(op)], left, right))
+            parts.append(Compare(_CMP[type(cmp_op)], left, right))
             left = right
         return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
     if isinstance(n, ast.BinOp) and type(n.op) in _ARITH:

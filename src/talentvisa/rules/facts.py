@@ -8,7 +8,6 @@ whenever it could change the answer.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -189,7 +188,9 @@ def _experience(p: Profile) -> dict[str, Any]:
     years = [e.years for e in exp]
     academic = [(e, _academic(e)) for e in exp]
     return {
-        "work_experience_years": None if any(y is None for y in years) else sum(years),  # type: ignore[arg-type]
+        "work_experience_years": None
+        if any(y is None for y in years)
+        else sum(y for y in years if y is not None),
         "stem_academic_role": _any(q for _, q in academic),
         "stem_academic_best_rank": _best_rank(
             [e.institution_rank for e, q in academic if q is True],
@@ -281,18 +282,3 @@ def facts_of(p: Profile) -> dict[str, Any]:
     for part in (_education, _experience, _job, _languages, _recognitions):
         out |= part(p)
     return out
-
-
-def check_fact_value(name: str, value: Any) -> None:
-    """Raise TypeError when a value does not fit its fact's kind (used for batch inputs)."""
-    kind = FACTS[name].kind
-    ok = {
-        "date": lambda v: isinstance(v, dt.date),
-        "str": lambda v: isinstance(v, str),
-        "list": lambda v: isinstance(v, list),
-        "bool": lambda v: isinstance(v, bool),
-        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    }[kind]
-    if value is not None and not ok(value):
-        raise TypeError(f"fact {name!r} must be {kind}, got {value!r}")

@@ -7,6 +7,7 @@ program's ``sources`` by id, and each source records its URL and the date it was
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -94,7 +95,7 @@ class Parameter(Strict):
     @field_validator("values")
     @classmethod
     def _ordered_and_closed(cls, values: list[ParameterValue]) -> list[ParameterValue]:
-        for prev, cur in zip(values, values[1:], strict=False):
+        for prev, cur in itertools.pairwise(values):
             if cur.start <= prev.start:
                 raise ValueError(f"values must be in date order: {cur.start} after {prev.start}")
             if prev.before is not None and prev.before > cur.start:

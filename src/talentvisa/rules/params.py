@@ -66,9 +66,17 @@ def resolve(program: Program, name: str, on: dt.date, settings: Settings) -> Res
     deployer = settings.for_program(program.id).get(name)
     if entry.value is None and deployer is not None:
         return Resolved(
-            name, deployer.value, "deployer", entry.source, deployer.note, entry.start, entry.before
+            name,
+            deployer.value,
+            "deployer",
+            tuple(entry.source),
+            deployer.note,
+            entry.start,
+            entry.before,
         )
-    return Resolved(name, entry.value, "law", entry.source, entry.note, entry.start, entry.before)
+    return Resolved(
+        name, entry.value, "law", tuple(entry.source), entry.note, entry.start, entry.before
+    )
 
 
 def resolve_all(program: Program, on: dt.date, settings: Settings) -> dict[str, Resolved]:

@@ -30,7 +30,7 @@ from talentvisa.rules.expr import (
     Node,
     Not,
 )
-from talentvisa.rules.facts import CONSTANTS, FACTS
+from talentvisa.rules.facts import CONSTANTS
 from talentvisa.rules.model import Factor
 from talentvisa.rules.params import Resolved
 from talentvisa.rules.scalar import RuleTypeError, evaluate
@@ -341,4 +341,3 @@ def program_stages(
 
 def constant_outcome(cp: CompiledProgram, outcome: str) -> list[list[pl.Expr]]:
     return [[pl.lit(outcome).alias(col_name(cp.id, "outcome"))]]
-
