@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from talentvisa.cli import render
+from talentvisa.cli.lottery import app as lottery_app
 from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.engine import assess
@@ -40,6 +41,7 @@ app = typer.Typer(
 )
 programs_app = typer.Typer(help="Browse the program catalog.", no_args_is_help=True)
 app.add_typer(programs_app, name="programs")
+app.add_typer(lottery_app, name="lottery")
 
 # Tables are wide; when printing to a file or pipe, do not squeeze them into 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 180)

@@ -1,0 +1,138 @@
+"""`talentvisa lottery` over files, end to end through the real command."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .test_lottery import pool_rows, reg
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def test_commit_draw_verify(cli, tmp_path: Path) -> None:
+    seed = tmp_path / "seed.hex"
+    r = cli("lottery", "commit", "--seed-file", str(seed), "--season", "FY2027")
+    assert r.returncode == 0, r.stderr
+    published = json.loads(r.stdout)["commitment"]
+    assert len(published) == 64
+    again = cli("lottery", "commit", "--seed-file", str(seed))
+    assert again.returncode == 2 and "never overwritten" in again.stderr
+
+    regs = write_csv(tmp_path / "registrations.csv", pool_rows(600))
+    out = tmp_path / "selected.csv"
+    r = cli(
+        "lottery",
+        "draw",
+        str(regs),
+        "--season",
+        "FY2027",
+        "--seed-file",
+        str(seed),
+        "--out",
+        str(out),
+        "--regular-target",
+        "150",
+        "--advanced-target",
+        "40",
+        "--commitment",
+        published,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "beneficiary_weighted" in r.stdout and "talentvisa lottery verify" in r.stdout
+    reveal = tmp_path / "selected.reveal.json"
+    doc = json.loads(reveal.read_text())
+    assert doc["commitment"] == published and [x["selected"] for x in doc["rounds"]] == [150, 40]
+
+    ok = cli(
+        "lottery",
+        "verify",
+        str(regs),
+        "--reveal",
+        str(reveal),
+        "--selected",
+        str(out),
+        "--commitment",
+        published,
+    )
+    assert ok.returncode == 0 and "verified" in ok.stdout
+
+    lines = out.read_text().splitlines()
+    lines[1], lines[2] = lines[2], lines[1]
+    out.write_text("\n".join(lines) + "\n")
+    bad = cli("lottery", "verify", str(regs), "--reveal", str(reveal), "--selected", str(out))
+    assert bad.returncode == 1 and "differs at line 2" in bad.stderr
+
+
+def test_draw_refuses_a_seed_that_does_not_match_the_commitment(cli, tmp_path: Path) -> None:
+    seed = tmp_path / "seed.hex"
+    seed.write_text("00" * 32)
+    regs = write_csv(tmp_path / "r.csv", pool_rows(20))
+    r = cli(
+        "lottery",
+        "draw",
+        str(regs),
+        "--season",
+        "FY2027",
+        "--seed-file",
+        str(seed),
+        "--out",
+        str(tmp_path / "s.csv"),
+        "--regular-target",
+        "5",
+        "--advanced-target",
+        "1",
+        "--commitment",
+        "ab" * 32,
+    )
+    assert r.returncode == 2 and "does not match the published commitment" in r.stderr
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_draw_reports_bad_rows_by_line(cli, tmp_path: Path) -> None:
+    seed = tmp_path / "seed.hex"
+    seed.write_text("11" * 32)
+    rows = [reg(0), {**reg(1), "passport_number": ""}, {**reg(2), "wage_level": "V"}]
+    regs = write_csv(tmp_path / "r.csv", rows)
+    r = cli(
+        "lottery",
+        "draw",
+        str(regs),
+        "--season",
+        "FY2027",
+        "--seed-file",
+        str(seed),
+        "--out",
+        str(tmp_path / "s.csv"),
+        "--regular-target",
+        "5",
+        "--advanced-target",
+        "1",
+    )
+    assert r.returncode == 2
+    assert "r.csv:3: passport_number is missing" in r.stderr
+    assert "r.csv:4: wage_level 'V' is not one of I, II, III, IV" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = cli(
+        "lottery",
+        "draw",
+        str(regs),
+        "--season",
+        "2027",
+        "--seed-file",
+        str(seed),
+        "--out",
+        str(tmp_path / "s.csv"),
+        "--regular-target",
+        "5",
+        "--advanced-target",
+        "1",
+    )
+    assert r.returncode == 2 and "--season" in r.stderr
