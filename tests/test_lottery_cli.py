@@ -136,3 +136,86 @@ def test_draw_reports_bad_rows_by_line(cli, tmp_path: Path) -> None:
         "1",
     )
     assert r.returncode == 2 and "--season" in r.stderr
+
+
+FY2026_POOL = [  # 336,153 unique beneficiaries (H1B-STATS.md); level and degree shares assumed
+    "I:no:100000",
+    "I:yes:60000",
+    "II:no:50000",
+    "II:yes:50000",
+    "III:no:20000",
+    "III:yes:20000",
+    "IV:no:20000",
+    "IV:yes:16153",
+]
+
+
+def test_odds_reproduce_the_published_fy2026_rate(cli, tmp_path: Path) -> None:
+    # 118,660 selected, split in the caps' 65:20 ratio; random selection makes the split moot.
+    args = [a for c in FY2026_POOL for a in ("--count", c)]
+    png = tmp_path / "odds.png"
+    r = cli(
+        "lottery",
+        "odds",
+        *args,
+        "--regular-target",
+        "90741",
+        "--advanced-target",
+        "27919",
+        "--season",
+        "FY2026",
+        "--runs",
+        "6",
+        "--json",
+        "--plot",
+        str(png),
+    )
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["pool"] == 336_153 and doc["variant"] == "beneficiary_random"
+    assert abs(doc["overall_rate"] - 0.353) < 0.01
+    assert abs(doc["monte_carlo_overall_rate"] - doc["overall_rate"]) < 0.005
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_odds_from_a_csv_and_bad_input(cli, tmp_path: Path) -> None:
+    groups = tmp_path / "groups.csv"
+    groups.write_text("wage_level,advanced,count\nI,false,3000\nIV,false,1000\nV,true,5\n")
+    r = cli(
+        "lottery",
+        "odds",
+        "--groups",
+        str(groups),
+        "--regular-target",
+        "800",
+        "--advanced-target",
+        "0",
+    )
+    assert r.returncode == 2 and "groups.csv:4" in r.stderr and "wage_level" in r.stderr
+    groups.write_text("wage_level,advanced,count\nI,false,3000\nIV,false,1000\n")
+    r = cli(
+        "lottery",
+        "odds",
+        "--groups",
+        str(groups),
+        "--regular-target",
+        "800",
+        "--advanced-target",
+        "0",
+        "--json",
+        "--runs",
+        "4",
+    )
+    rows = {g["wage_level"]: g for g in json.loads(r.stdout)["groups"]}
+    assert rows["IV"]["overall"] > 2 * rows["I"]["overall"]  # weighted from FY2027
+    r = cli(
+        "lottery",
+        "odds",
+        "--count",
+        "IV:maybe:10",
+        "--regular-target",
+        "1",
+        "--advanced-target",
+        "0",
+    )
+    assert r.returncode == 2 and "LEVEL:ADVANCED:N" in r.stderr

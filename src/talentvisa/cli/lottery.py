@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from talentvisa.lottery.registrations import RegistrationError, load
-from talentvisa.lottery.rules import SeasonError, parse_season
+from talentvisa.lottery.odds import (
+    Group,
+    OddsInputError,
+    monte_carlo,
+    odds,
+    overall_rate,
+    plot,
+    read_groups,
+)
+from talentvisa.lottery.registrations import BOOLS, LEVELS, RegistrationError, load
+from talentvisa.lottery.rules import SeasonError, parse_season, rule_for
 from talentvisa.lottery.run import (
     RoundResult,
     RoundSpec,
@@ -155,3 +164,109 @@ def verify_cmd(
     for problem in result.problems:
         err.print(f"[red]mismatch:[/red] {problem}", highlight=False)
     raise typer.Exit(1)
+
+
+LEVEL_NAMES = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def _groups_from_flags(counts: list[str]) -> list[Group]:
+    """`--count LEVEL:ADVANCED:N`, e.g. `--count IV:yes:12000`."""
+    groups = []
+    for i, text in enumerate(counts, start=1):
+        parts = text.split(":")
+        level = LEVELS.get(parts[0].strip().upper()) if len(parts) == 3 else None
+        advanced = BOOLS.get(parts[1].strip().lower()) if len(parts) == 3 else None
+        if level is None or advanced is None or not parts[2].strip().isdigit():
+            raise fail(
+                f"--count #{i} {text!r}: expected LEVEL:ADVANCED:N, e.g. IV:yes:12000 "
+                "(LEVEL I-IV, ADVANCED yes/no, N a whole number)"
+            )
+        groups.append(Group(level, advanced, int(parts[2])))
+    return groups
+
+
+@app.command("odds")
+def odds_cmd(
+    regular_target: Annotated[int, typer.Option("--regular-target", min=0)],
+    advanced_target: Annotated[int, typer.Option("--advanced-target", min=0)],
+    groups_csv: Annotated[
+        Path | None, typer.Option("--groups", help="CSV: wage_level,advanced,count")
+    ] = None,
+    count: Annotated[
+        list[str] | None, typer.Option("--count", help="LEVEL:ADVANCED:N, repeatable.")
+    ] = None,
+    season: Annotated[str, typer.Option(help="Cap season: picks random or weighted.")] = "FY2027",
+    runs: Annotated[int, typer.Option(min=2, help="Monte Carlo runs.")] = 20,
+    plot_path: Annotated[
+        Path | None, typer.Option("--plot", help="Write a PNG: random vs weighted by level.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Selection probability per wage level and degree: analytic and Monte Carlo."""
+    try:
+        rule = rule_for(parse_season(season))
+        if groups_csv is not None:
+            groups = read_groups(groups_csv)
+        elif count:
+            groups = _groups_from_flags(count)
+        else:
+            raise fail("give the pool with --groups FILE.csv or --count LEVEL:ADVANCED:N")
+    except (SeasonError, OddsInputError) as exc:
+        raise fail(str(exc)) from None
+    weights = rule.weights
+    analytic = odds(groups, weights, regular_target, advanced_target)
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True) as progress:
+        progress.add_task(f"Monte Carlo, {runs} runs of the real selection", total=None)
+        simulated = monte_carlo(groups, weights, regular_target, advanced_target, runs=runs)
+    rows: list[dict[str, Any]] = []
+    for a, m in zip(analytic, simulated, strict=True):
+        rows.append(
+            {
+                "wage_level": LEVEL_NAMES[a.group.wage_level],
+                "advanced": a.group.advanced,
+                "count": a.group.count,
+                "round1": a.p_round1,
+                "round2": a.p_round2,
+                "overall": a.p_overall,
+                "monte_carlo_overall": m.p_overall,
+                "monte_carlo_se": m.se_overall,
+            }
+        )
+    summary = {
+        "season": season.upper(),
+        "variant": rule.variant.value,
+        "pool": sum(g.count for g in groups),
+        "overall_rate": overall_rate(analytic),
+        "monte_carlo_overall_rate": overall_rate(simulated),
+        "groups": rows,
+    }
+    if plot_path is not None:
+        plot(
+            odds(groups, rule_for(2026).weights, regular_target, advanced_target),
+            odds(groups, rule_for(2027).weights, regular_target, advanced_target),
+            plot_path,
+        )
+        summary["plot"] = str(plot_path)
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    table = Table(title=f"{season.upper()} selection odds ({rule.variant.value})")
+    for col in ("level", "US adv.", "count", "round 1", "round 2", "overall", "Monte Carlo"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(
+            r["wage_level"],
+            "yes" if r["advanced"] else "no",
+            f"{r['count']:,}",
+            f"{r['round1']:.1%}",
+            f"{r['round2']:.1%}",
+            f"{r['overall']:.1%}",
+            f"{r['monte_carlo_overall']:.1%} ± {r['monte_carlo_se'] or 0:.1%}",
+        )
+    out.print(table)
+    out.print(
+        f"pool {summary['pool']:,} · overall selection rate {summary['overall_rate']:.2%} "
+        f"(Monte Carlo {summary['monte_carlo_overall_rate']:.2%})"
+        + (f" · plot written to {plot_path}" if plot_path else "")
+    )

@@ -184,7 +184,7 @@ def resolve(df: pl.DataFrame) -> Pool:
     beneficiary counts once, at the lowest wage level among their registrations.
     """
     dup = pl.len().over("employer_id", "beneficiary") > 1
-    regs = df.with_columns(
+    regs = df.lazy().with_columns(
         pl.when(dup).then(pl.lit("invalid_duplicate")).otherwise(pl.lit("valid")).alias("status")
     )
     bens = (
@@ -197,7 +197,8 @@ def resolve(df: pl.DataFrame) -> Pool:
         )
         .sort("beneficiary")
     )
-    return Pool(regs, bens)
+    regs_df, bens_df = pl.collect_all([regs, bens])
+    return Pool(regs_df, bens_df)
 
 
 def load(path: Path) -> pl.DataFrame:

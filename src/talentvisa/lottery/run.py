@@ -8,6 +8,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,7 +64,7 @@ class SelectionRun:
 
     # --- units ---------------------------------------------------------------------
 
-    @property
+    @cached_property
     def units(self) -> pl.DataFrame:
         """Beneficiaries, or valid registrations for the registration-based variant."""
         if self.rule.beneficiary_centric:
@@ -74,6 +75,7 @@ class SelectionRun:
             pl.col("us_advanced_degree").alias("advanced"),
         )
 
+    @cached_property
     def weights(self) -> np.ndarray:
         levels = self.units["level"].to_numpy()
         table = np.zeros(5, dtype=np.int64)
@@ -95,7 +97,7 @@ class SelectionRun:
             eligible &= units["advanced"].to_numpy()
         pool = np.flatnonzero(eligible)
         number = len(self.rounds) + 1
-        keys = unit_keys(raw_stream(self.seed, number, n), self.weights())
+        keys = unit_keys(raw_stream(self.seed, number, n), self.weights)
         chosen = select(keys, pool, spec.target)
         self.chosen.append(chosen)
         result = RoundResult(number, spec.cap, spec.target, int(pool.size), int(chosen.size))
