@@ -28,6 +28,7 @@ test: install lint
 
 bench: install
 	$(BIN)/python bench/rules.py
+	$(BIN)/python bench/lottery.py
 
 schema: install
 	$(BIN)/talentvisa schema --out schema/program.schema.json
