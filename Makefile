@@ -17,6 +17,9 @@ install: $(STAMP)
 run: install
 	@echo "talentvisa: comparing every program for examples/indian-stem-graduate.yaml (today)"
 	@$(BIN)/talentvisa compare examples/indian-stem-graduate.yaml
+	@$(BIN)/talentvisa db upgrade
+	@$(BIN)/talentvisa demo load
+	@$(BIN)/talentvisa serve --host 127.0.0.1 --port $${PORT:-8000} --insecure-cookies
 
 lint: install
 	$(BIN)/ruff check src tests bench

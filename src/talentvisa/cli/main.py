@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from talentvisa.cli import render
+from talentvisa.cli import service as service_cli
 from talentvisa.cli.lottery import app as lottery_app
 from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.compiled import CompiledProgram
@@ -42,6 +43,11 @@ app = typer.Typer(
 programs_app = typer.Typer(help="Browse the program catalog.", no_args_is_help=True)
 app.add_typer(programs_app, name="programs")
 app.add_typer(lottery_app, name="lottery")
+app.add_typer(service_cli.app_db, name="db")
+app.add_typer(service_cli.app_users, name="users")
+app.add_typer(service_cli.app_audit, name="audit")
+app.add_typer(service_cli.app_demo, name="demo")
+app.command("serve")(service_cli.serve)
 
 # Tables are wide; when printing to a file or pipe, do not squeeze them into 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 180)

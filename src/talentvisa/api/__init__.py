@@ -1,0 +1,1 @@
+"""The HTTP adapter: FastAPI app, per-request transactions, authentication, routers."""

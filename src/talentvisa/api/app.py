@@ -1,0 +1,95 @@
+"""The FastAPI application: routers, error mapping, security headers, start-up checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from talentvisa import __version__
+from talentvisa.api.deps import Runtime
+from talentvisa.audit.router import router as audit_router
+from talentvisa.auth.router import router as auth_router
+from talentvisa.cases.router import router as cases_router
+from talentvisa.cases.service import CaseContext
+from talentvisa.db import migrate
+from talentvisa.db.engine import session_factory
+from talentvisa.h1b.router import router as h1b_router
+from talentvisa.rules.loader import builtin_catalog, settings_from_env
+from talentvisa.service_errors import ServiceError
+
+log = logging.getLogger("talentvisa")
+
+
+def create_app(engine: Engine, data_dir: Path, *, secure_cookies: bool = True,
+               today: object = dt.date.today, check_schema: bool = True) -> FastAPI:
+    if check_schema:
+        migrate.check(engine)
+    catalog = builtin_catalog()
+    app = FastAPI(
+        title="talentvisa",
+        version=__version__,
+        description="Case management for skilled-talent visa programs run as code.",
+    )
+    app.state.runtime = Runtime(
+        engine=engine,
+        factory=session_factory(engine),
+        cases=CaseContext(catalog, settings_from_env(catalog), data_dir / "documents", today),
+        data_dir=data_dir,
+        secure_cookies=secure_cookies,
+    )
+
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 429:
+            headers = {"Retry-After": "900"}
+        body = {"error": {"code": exc.code, "message": exc.message, "field": exc.field}}
+        return JSONResponse(body, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        msg = "someone else changed this record at the same time; reload and try again"
+        return JSONResponse({"error": {"code": "conflict", "message": msg, "field": "version"}},
+                            status_code=409)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        msg = "the request conflicts with a record that exists already"
+        return JSONResponse({"error": {"code": "conflict", "message": msg, "field": None}},
+                            status_code=409)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": None, "message": "invalid request"}
+        body = {"error": {"code": "invalid", "message": f"{first['field']}: {first['message']}",
+                          "field": first["field"]}, "errors": errors}
+        return JSONResponse(body, status_code=422)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """Liveness, and the no-database ceiling in the service benchmark."""
+        return {"status": "ok", "version": __version__}
+
+    for r in (auth_router, cases_router, h1b_router, audit_router):
+        app.include_router(r)
+    return app

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from talentvisa.api.deps import DB, require
+from talentvisa.audit import service
+from talentvisa.auth.models import Role, User
+
+router = APIRouter(tags=["audit"])
+
+
+class ChainOut(BaseModel):
+    ok: bool
+    events: int
+    problems: list[str]
+
+
+@router.get("/audit/verify", response_model=ChainOut)
+def verify(session: DB, user: Annotated[User, Depends(require(Role.admin, Role.supervisor))]) -> ChainOut:
+    r = service.verify(session)
+    return ChainOut(ok=r.ok, events=r.events, problems=r.problems)

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from talentvisa.api.deps import DB, SESSION_COOKIE, AnyUser, CurrentCaller, Unauthenticated, runtime
+from talentvisa.audit import service as audit
+from talentvisa.auth import service as auth
+from talentvisa.auth.models import Role
+from talentvisa.service_errors import Conflict, ServiceError
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class TooManyAttempts(ServiceError):
+    status, code = 429, "rate_limited"
+
+
+class SignUp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+    password: Annotated[str, Field(min_length=auth.MIN_PASSWORD, max_length=200)]
+    display_name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Literal["applicant", "employer"] = "applicant"
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, Field(min_length=3, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: str
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: dt.datetime
+    user: UserOut
+
+
+class SessionOut(BaseModel):
+    csrf_token: str
+    expires_at: dt.datetime
+    user: UserOut
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _login(session: DB, request: Request, body: Credentials):  # type: ignore[no-untyped-def]
+    try:
+        user = auth.authenticate(session, body.email, body.password, _client(request))
+    except auth.RateLimited as exc:
+        raise TooManyAttempts(str(exc)) from None
+    if user is None:
+        session.commit()  # keep the failure on record for the rate limit
+        raise Unauthenticated("email or password is wrong")
+    return user
+
+
+@router.post("/register", status_code=201, response_model=UserOut)
+def register(body: SignUp, session: DB) -> UserOut:
+    """Sign up as an applicant or an employer (staff accounts are made by an admin)."""
+    try:
+        user = auth.create_user(session, body.email, body.password, Role(body.role), body.display_name)
+    except ValueError as exc:
+        field, _, message = str(exc).partition(": ")
+        raise Conflict(message, field) from None
+    audit.append(session, actor_id=user.id, entity_type="user", entity_id=str(user.id),
+                 action="register", data={"role": user.role})
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+@router.post("/token", response_model=TokenOut)
+def token(body: Credentials, request: Request, session: DB) -> TokenOut:
+    """Exchange a password for a bearer token (API clients)."""
+    user = _login(session, request, body)
+    raw, tok = auth.issue_token(session, user, "bearer")
+    return TokenOut(access_token=raw, expires_at=tok.expires_at,
+                    user=UserOut.model_validate(user, from_attributes=True))
+
+
+@router.post("/login", response_model=SessionOut)
+def login(body: Credentials, request: Request, response: Response, session: DB) -> SessionOut:
+    """Start a browser session: an HttpOnly cookie plus a CSRF token for form posts."""
+    user = _login(session, request, body)
+    raw, tok = auth.issue_token(session, user, "session")
+    response.set_cookie(SESSION_COOKIE, raw, httponly=True, secure=runtime(request).secure_cookies,
+                        samesite="lax", max_age=int(auth.SESSION_TTL.total_seconds()), path="/")
+    assert tok.csrf_token is not None
+    return SessionOut(csrf_token=tok.csrf_token, expires_at=tok.expires_at,
+                      user=UserOut.model_validate(user, from_attributes=True))
+
+
+@router.post("/logout", status_code=204)
+def logout(c: CurrentCaller, response: Response) -> None:
+    c.token.revoked = True
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.get("/me", response_model=UserOut)
+def me(user: AnyUser) -> UserOut:
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+__all__ = ["router"]

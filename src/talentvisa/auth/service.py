@@ -1,0 +1,114 @@
+"""Passwords (argon2), bearer tokens and browser sessions, login rate limiting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from talentvisa.auth.models import ApiToken, LoginAttempt, Role, User
+from talentvisa.db.base import now
+
+HASHER = PasswordHasher()
+TOKEN_TTL = dt.timedelta(days=30)
+SESSION_TTL = dt.timedelta(hours=12)
+MAX_FAILURES = 5
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+MIN_PASSWORD = 10
+# Verifying against a real hash when the email is unknown keeps response times alike.
+_DUMMY_HASH = HASHER.hash("timing-equaliser-password")
+
+
+class AuthError(Exception):
+    pass
+
+
+class RateLimited(AuthError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too many failed logins; try again later")
+        self.retry_after = retry_after
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def create_user(
+    session: Session, email: str, password: str, role: Role, display_name: str | None = None
+) -> User:
+    email = email.strip().lower()
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"password: must be at least {MIN_PASSWORD} characters")
+    if session.scalar(select(User).where(User.email == email)) is not None:
+        raise ValueError(f"email: {email} is already registered")
+    user = User(
+        email=email,
+        display_name=display_name or email.split("@")[0],
+        role=role.value,
+        password_hash=HASHER.hash(password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _failures(session: Session, key: str) -> int:
+    since = now() - FAILURE_WINDOW
+    return session.scalar(
+        select(func.count()).where(
+            LoginAttempt.key == key, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
+        )
+    ) or 0
+
+
+def authenticate(session: Session, email: str, password: str, client: str) -> User | None:
+    """Check a password, counting failures per account and per client address.
+
+    Returns None on a wrong password, rather than raising, so that the caller commits the
+    recorded failure (rate limiting must survive the failed request).
+    """
+    email = email.strip().lower()
+    keys = [f"email:{email}", f"client:{client}"]
+    if any(_failures(session, k) >= MAX_FAILURES for k in keys):
+        raise RateLimited(int(FAILURE_WINDOW.total_seconds()))
+    user = session.scalar(select(User).where(User.email == email))
+    try:
+        HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = user is not None and user.active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    for k in keys:
+        session.add(LoginAttempt(key=k, success=ok))
+    return user if ok else None
+
+
+def issue_token(session: Session, user: User, kind: str = "bearer") -> tuple[str, ApiToken]:
+    raw = secrets.token_urlsafe(32)
+    ttl = TOKEN_TTL if kind == "bearer" else SESSION_TTL
+    token = ApiToken(
+        user_id=user.id,
+        token_sha256=sha256(raw),
+        kind=kind,
+        csrf_token=secrets.token_urlsafe(24) if kind == "session" else None,
+        expires_at=now() + ttl,
+    )
+    session.add(token)
+    session.flush()
+    return raw, token
+
+
+def resolve_token(session: Session, raw: str, kind: str) -> tuple[User, ApiToken] | None:
+    token = session.scalar(
+        select(ApiToken).where(ApiToken.token_sha256 == sha256(raw), ApiToken.kind == kind)
+    )
+    if token is None or token.revoked or token.expires_at <= now():
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    return user, token

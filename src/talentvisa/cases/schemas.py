@@ -1,0 +1,121 @@
+"""Request and response bodies of the applications API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from talentvisa.rules.profile import Profile
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApplicationCreate(Body):
+    program_id: Literal["cn-k"] = Field("cn-k", description="Programs taking individual applications.")
+    profile: Profile = Field(default_factory=Profile)
+
+
+class ApplicationUpdate(Body):
+    profile: Profile
+    version: int = Field(ge=1, description="The version you read; a stale one gets 409.")
+
+
+class EvidenceRequestIn(Body):
+    message: str = Field(min_length=5, max_length=5000)
+    due: dt.date
+    version: int = Field(ge=1)
+
+
+class EvidenceResponseIn(Body):
+    response: str = Field(min_length=1, max_length=20000)
+    version: int = Field(ge=1)
+
+
+class OverrideCode(StrEnum):
+    evidence_resolves_unknown = "evidence_resolves_unknown"
+    evidence_contradicts_profile = "evidence_contradicts_profile"
+    deployer_policy = "deployer_policy"
+    legal_exception = "legal_exception"
+    other = "other"
+
+
+class DecisionIn(Body):
+    decision: Literal["approve", "refuse"]
+    reasons: list[str] = Field(min_length=1, description="Criterion ids the decision rests on.")
+    text: str = Field(min_length=1, max_length=10000)
+    override_code: OverrideCode | None = None
+    version: int = Field(ge=1)
+
+
+class AssignIn(Body):
+    officer_id: int | None = Field(None, description="Omit to take the case yourself.")
+    version: int = Field(ge=1)
+
+
+class IssueIn(Body):
+    version: int = Field(ge=1)
+    valid_from: dt.date
+    valid_until: dt.date | None = Field(None, description="Needed when the program is silent.")
+    entries: str | None = Field(None, description="Needed when the program is silent.")
+    max_stay_days: int | None = Field(None, ge=1, description="Needed when the program is silent.")
+
+
+class VersionIn(Body):
+    version: int = Field(ge=1)
+
+
+class DocumentOut(BaseModel):
+    id: str
+    kind: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+
+
+class EvidenceOut(BaseModel):
+    id: str
+    message: str
+    due: dt.date
+    created_at: dt.datetime
+    response: str | None
+    responded_at: dt.datetime | None
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    program_id: str
+    state: str
+    version: int
+    applicant_id: int
+    profile: dict[str, Any]
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    assigned_officer_id: int | None
+    prescreen_outcome: str | None
+    program_hash: str | None
+    prescreen_on: dt.date | None
+    decision: str | None
+    decision_reasons: list[str] | None
+    decision_text: str | None
+    override_code: str | None
+    visa_number: str | None
+    issued: dict[str, Any] | None
+    documents: list[DocumentOut] = []
+    evidence_requests: list[EvidenceOut] = []
+    allowed_actions: list[str] = []
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: dt.datetime
+    actor_id: int | None
+    action: str
+    data: dict[str, Any]
+    hash: str

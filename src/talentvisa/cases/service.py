@@ -1,0 +1,400 @@
+"""Application use cases. Each function runs inside the caller's single transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import filetype
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from talentvisa.audit import service as audit
+from talentvisa.auth.models import Role, User
+from talentvisa.cases import workflow
+from talentvisa.cases.models import Application, Document, EvidenceRequest, IdempotencyRecord
+from talentvisa.cases.schemas import (
+    ApplicationCreate,
+    ApplicationOut,
+    ApplicationUpdate,
+    AssignIn,
+    DecisionIn,
+    DocumentOut,
+    EvidenceOut,
+    EvidenceRequestIn,
+    EvidenceResponseIn,
+    IssueIn,
+)
+from talentvisa.cases.workflow import TRANSITIONS, Guard, State
+from talentvisa.db.base import now
+from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.engine import assess
+from talentvisa.rules.params import Settings
+from talentvisa.rules.profile import Profile
+from talentvisa.service_errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
+
+MAX_UPLOAD = 10 * 1024 * 1024
+ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+STAFF = {Role.officer.value, Role.supervisor.value}
+
+
+@dataclass
+class CaseContext:
+    catalog: dict[str, CompiledProgram]
+    settings: Settings
+    documents_dir: Path
+    today: Any = field(default=dt.date.today)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def visible(session: Session, user: User, app_id: str) -> Application:
+    """The application if this user may see it; otherwise 404, never 403, to hide its existence."""
+    app = session.get(Application, app_id)
+    if app is None or not (user.role in STAFF or app.applicant_id == user.id):
+        raise NotFound(f"application {app_id} not found")
+    return app
+
+
+def to_out(session: Session, app: Application, user: User) -> ApplicationOut:
+    docs = session.scalars(
+        select(Document).where(Document.application_id == app.id).order_by(Document.uploaded_at)
+    )
+    rfes = session.scalars(
+        select(EvidenceRequest)
+        .where(EvidenceRequest.application_id == app.id)
+        .order_by(EvidenceRequest.created_at)
+    )
+    out = ApplicationOut.model_validate(app, from_attributes=True)
+    out.documents = [DocumentOut.model_validate(d, from_attributes=True) for d in docs]
+    out.evidence_requests = [EvidenceOut.model_validate(r, from_attributes=True) for r in rfes]
+    out.allowed_actions = allowed_actions(app, user)
+    return out
+
+
+def allowed_actions(app: Application, user: User) -> list[str]:
+    out = []
+    for t in TRANSITIONS.values():
+        if app.state in t.sources and Role(user.role) in t.roles and _guard_ok(t.guard, app, user):
+            out.append(t.action)
+    return out
+
+
+def queue(
+    session: Session,
+    user: User,
+    *,
+    state: str | None,
+    program_id: str | None,
+    assigned: str | None,
+    prescreen: str | None,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> list[Application]:
+    if user.role not in STAFF:
+        raise Forbidden("only officers and supervisors see the queue")
+    q: Select[tuple[Application]] = select(Application).where(Application.state != State.draft)
+    if state:
+        q = q.where(Application.state == state)
+    if program_id:
+        q = q.where(Application.program_id == program_id)
+    if prescreen:
+        q = q.where(Application.prescreen_outcome == prescreen)
+    if assigned == "me":
+        q = q.where(Application.assigned_officer_id == user.id)
+    elif assigned == "unassigned":
+        q = q.where(Application.assigned_officer_id.is_(None))
+    elif assigned:
+        if not assigned.isdigit():
+            raise Invalid("assigned: use me, unassigned or an officer id", "assigned")
+        q = q.where(Application.assigned_officer_id == int(assigned))
+    column = {"submitted_at": Application.submitted_at, "updated_at": Application.updated_at}
+    key = sort.removeprefix("-")
+    if key not in column:
+        raise Invalid("sort: use submitted_at or updated_at, with - for descending", "sort")
+    q = q.order_by(column[key].desc() if sort.startswith("-") else column[key].asc(), Application.id)
+    return list(session.scalars(q.limit(limit).offset(offset)))
+
+
+def mine(session: Session, user: User) -> list[Application]:
+    return list(
+        session.scalars(
+            select(Application)
+            .where(Application.applicant_id == user.id)
+            .order_by(Application.created_at.desc())
+        )
+    )
+
+
+# --- changing ----------------------------------------------------------------------------
+
+
+def _guard_ok(guard: Guard, app: Application, user: User) -> bool:
+    if guard == Guard.owner:
+        return app.applicant_id == user.id
+    if guard == Guard.assigned:
+        return user.role == Role.supervisor.value or app.assigned_officer_id == user.id
+    return user.role in STAFF
+
+
+def _move(session: Session, app: Application, user: User, action: str, version: int,
+          data: dict[str, Any] | None = None) -> None:
+    try:
+        t = workflow.check(action, app.state, user.role)
+    except workflow.IllegalTransition as exc:
+        raise Conflict(str(exc)) from None
+    except workflow.NotPermitted as exc:
+        raise Forbidden(str(exc)) from None
+    if not _guard_ok(t.guard, app, user):
+        raise Forbidden(f"you may not {action.replace('_', ' ')} this case", None)
+    _check_version(app, version)
+    previous = app.state
+    app.state = t.target.value
+    app.updated_at = now()
+    audit.append(
+        session,
+        actor_id=user.id,
+        entity_type="application",
+        entity_id=app.id,
+        action=action,
+        data={"from": previous, "to": app.state, **(data or {})},
+    )
+
+
+def _check_version(app: Application, version: int) -> None:
+    if version != app.version:
+        raise Conflict(
+            f"application {app.id} changed since you read it (version {version}, now "
+            f"{app.version}); reload and try again"
+        )
+
+
+def create(session: Session, user: User, body: ApplicationCreate) -> Application:
+    if user.role != Role.applicant.value:
+        raise Forbidden("only applicants create applications")
+    app = Application(
+        applicant_id=user.id,
+        program_id=body.program_id,
+        state=State.draft.value,
+        profile=body.profile.model_dump(mode="json", exclude_none=True),
+    )
+    session.add(app)
+    session.flush()
+    audit.append(session, actor_id=user.id, entity_type="application", entity_id=app.id,
+                 action="create", data={"program_id": app.program_id})
+    return app
+
+
+def update_profile(session: Session, user: User, app_id: str, body: ApplicationUpdate) -> Application:
+    app = visible(session, user, app_id)
+    if app.applicant_id != user.id:
+        raise Forbidden("only the applicant edits a draft")
+    if app.state not in workflow.EDITABLE:
+        raise Conflict(f"cannot edit a case that is {app.state} (only drafts are editable)")
+    _check_version(app, body.version)
+    app.profile = body.profile.model_dump(mode="json", exclude_none=True)
+    app.updated_at = now()
+    audit.append(session, actor_id=user.id, entity_type="application", entity_id=app.id,
+                 action="update_profile", data={})
+    return app
+
+
+def upload(session: Session, ctx: CaseContext, user: User, app_id: str, kind: str,
+           filename: str, content: bytes) -> Document:
+    app = visible(session, user, app_id)
+    if app.applicant_id != user.id:
+        raise Forbidden("only the applicant uploads documents")
+    if app.state not in workflow.UPLOADABLE:
+        raise Conflict(f"cannot upload to a case that is {app.state}")
+    if len(content) > MAX_UPLOAD:
+        raise TooLarge(f"file: {len(content):,} bytes is over the {MAX_UPLOAD:,}-byte limit", "file")
+    if not content:
+        raise Invalid("file: the file is empty", "file")
+    guessed = filetype.guess(content)
+    mime = guessed.mime if guessed else None
+    if mime not in ALLOWED_TYPES:
+        raise Unsupported(
+            f"file: content is {mime or 'not a recognised type'}; allowed: PDF, PNG, JPEG", "file"
+        )
+    stored = f"{secrets.token_hex(16)}.{ALLOWED_TYPES[mime]}"
+    ctx.documents_dir.mkdir(parents=True, exist_ok=True)
+    tmp = ctx.documents_dir / f".{stored}.part"
+    tmp.write_bytes(content)
+    tmp.replace(ctx.documents_dir / stored)
+    # If the transaction fails, the adapter deletes the file: nothing half-stored remains.
+    session.info.setdefault("files_on_rollback", []).append(ctx.documents_dir / stored)
+    doc = Document(
+        application_id=app.id,
+        kind=kind,
+        original_name=filename[:255] or "upload",
+        stored_name=stored,
+        content_type=mime,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=user.id,
+    )
+    session.add(doc)
+    session.flush()
+    app.updated_at = now()
+    audit.append(session, actor_id=user.id, entity_type="application", entity_id=app.id,
+                 action="upload", data={"document": doc.id, "kind": kind, "sha256": doc.sha256})
+    return doc
+
+
+def document_path(session: Session, ctx: CaseContext, user: User, app_id: str,
+                  doc_id: str) -> tuple[Document, Path]:
+    app = visible(session, user, app_id)
+    doc = session.get(Document, doc_id)
+    if doc is None or doc.application_id != app.id:
+        raise NotFound(f"document {doc_id} not found")
+    return doc, ctx.documents_dir / doc.stored_name
+
+
+def request_hash(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def replay(session: Session, user: User, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    rec = session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user.id, IdempotencyRecord.key == key
+        )
+    )
+    if rec is not None and rec.request_hash != fingerprint:
+        raise Invalid("Idempotency-Key: already used for a different request", "Idempotency-Key")
+    return rec
+
+
+def remember(session: Session, user: User, key: str, fingerprint: str, status: int,
+             body: dict[str, Any]) -> None:
+    session.add(IdempotencyRecord(user_id=user.id, key=key, request_hash=fingerprint,
+                                  status_code=status, body=body))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("Idempotency-Key: a request with this key is in progress; retry") from None
+
+
+def submit(session: Session, ctx: CaseContext, user: User, app_id: str, version: int) -> Application:
+    app = visible(session, user, app_id)
+    cp = ctx.catalog.get(app.program_id)
+    if cp is None:
+        raise Invalid(f"program_id: {app.program_id} is not in the catalog", "program_id")
+    profile = Profile.model_validate(app.profile)
+    on = ctx.today()
+    assessment = assess(cp, profile, on, ctx.settings)
+    _move(session, app, user, "submit", version, {"prescreen": assessment.outcome.value})
+    app.submitted_at = now()
+    app.prescreen = assessment.model_dump(mode="json")
+    app.prescreen_outcome = assessment.outcome.value
+    app.program_hash = assessment.program_hash
+    app.prescreen_on = on
+    audit.append(session, actor_id=None, entity_type="application", entity_id=app.id,
+                 action="prescreen", data={"outcome": assessment.outcome.value,
+                                           "program_hash": assessment.program_hash,
+                                           "on": on.isoformat(), "reasons": assessment.reasons})
+    return app
+
+
+def assign(session: Session, user: User, app_id: str, body: AssignIn) -> Application:
+    app = visible(session, user, app_id)
+    officer_id = body.officer_id or user.id
+    if officer_id != user.id and user.role != Role.supervisor.value:
+        raise Forbidden("only a supervisor assigns a case to someone else")
+    if app.assigned_officer_id not in (None, user.id) and user.role != Role.supervisor.value:
+        raise Forbidden("the case is assigned to another officer; a supervisor may reassign it")
+    officer = session.get(User, officer_id)
+    if officer is None or officer.role not in STAFF:
+        raise Invalid(f"officer_id: {officer_id} is not an officer", "officer_id")
+    _move(session, app, user, "assign", body.version, {"officer_id": officer_id,
+                                                       "previous": app.assigned_officer_id})
+    app.assigned_officer_id = officer_id
+    return app
+
+
+def request_evidence(session: Session, ctx: CaseContext, user: User, app_id: str,
+                     body: EvidenceRequestIn) -> Application:
+    app = visible(session, user, app_id)
+    if body.due <= ctx.today():
+        raise Invalid("due: the deadline must be in the future", "due")
+    _move(session, app, user, "request_evidence", body.version, {"due": body.due.isoformat()})
+    session.add(EvidenceRequest(application_id=app.id, requested_by=user.id,
+                                message=body.message, due=body.due))
+    return app
+
+
+def respond(session: Session, user: User, app_id: str, body: EvidenceResponseIn) -> Application:
+    app = visible(session, user, app_id)
+    rfe = session.scalar(
+        select(EvidenceRequest)
+        .where(EvidenceRequest.application_id == app.id, EvidenceRequest.responded_at.is_(None))
+        .order_by(EvidenceRequest.created_at.desc())
+    )
+    _move(session, app, user, "respond", body.version)
+    if rfe is not None:
+        rfe.response, rfe.responded_at = body.response, now()
+    return app
+
+
+def decide(session: Session, ctx: CaseContext, user: User, app_id: str, body: DecisionIn) -> Application:
+    app = visible(session, user, app_id)
+    cp = ctx.catalog[app.program_id]
+    unknown = [r for r in body.reasons if r not in cp.program.criteria]
+    if unknown:
+        raise Invalid(f"reasons: {', '.join(unknown)} are not criteria of {cp.id}", "reasons")
+    agrees = (body.decision == "approve" and app.prescreen_outcome == "eligible") or (
+        body.decision == "refuse" and app.prescreen_outcome == "ineligible"
+    )
+    if not agrees and body.override_code is None:
+        raise Invalid(
+            f"override_code: the pre-screen found {app.prescreen_outcome}; to {body.decision} "
+            "anyway give an override_code and explain it in text",
+            "override_code",
+        )
+    _move(session, app, user, body.decision, body.version,
+          {"reasons": body.reasons, "override_code": body.override_code})
+    app.decision = body.decision
+    app.decision_reasons = body.reasons
+    app.decision_text = body.text
+    app.override_code = None if agrees else (body.override_code.value if body.override_code else None)
+    app.decided_at = now()
+    return app
+
+
+def issue(session: Session, ctx: CaseContext, user: User, app_id: str, body: IssueIn) -> Application:
+    app = visible(session, user, app_id)
+    benefits = ctx.catalog[app.program_id].program.benefits
+    terms: dict[str, Any] = {"valid_from": body.valid_from.isoformat()}
+    for key, given, published in (
+        ("valid_until", body.valid_until, benefits.validity.value),
+        ("entries", body.entries, benefits.entries.value),
+        ("max_stay_days", body.max_stay_days, benefits.max_stay.value),
+    ):
+        if published is not None:
+            terms[key] = {"value": published, "origin": "program"}
+        elif given is None:
+            raise Invalid(f"{key}: the program does not publish it, so the issuing officer "
+                          "must set it", key)
+        else:
+            value = given.isoformat() if isinstance(given, dt.date) else given
+            terms[key] = {"value": value, "origin": "officer (program silent)"}
+    _move(session, app, user, "issue", body.version)
+    app.visa_number = f"{app.program_id.split('-')[-1].upper()}{ctx.today():%Y}{secrets.token_hex(4).upper()}"
+    app.issued = terms
+    audit.append(session, actor_id=user.id, entity_type="application", entity_id=app.id,
+                 action="issued", data={"visa_number": app.visa_number, **terms})
+    return app
+
+
+def withdraw(session: Session, user: User, app_id: str, version: int) -> Application:
+    app = visible(session, user, app_id)
+    _move(session, app, user, "withdraw", version)
+    return app

@@ -1,0 +1,1 @@
+"""Database adapter: engine, sessions and Alembic migrations (SQLite by default, PostgreSQL)."""

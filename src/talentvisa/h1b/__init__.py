@@ -1,0 +1,1 @@
+"""Employer registrations for a capped selection (the H-1B): seasons, draw, results, petitions."""

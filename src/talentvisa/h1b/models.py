@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from talentvisa.db.base import Base, UTCDateTime, new_id, now
+
+
+class CapSeason(Base):
+    __tablename__ = "cap_seasons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    season: Mapped[str] = mapped_column(String(10), unique=True)
+    state: Mapped[str] = mapped_column(String(20))  # draft, open, closed, drawn
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    regular_target: Mapped[int] = mapped_column(Integer)
+    advanced_target: Mapped[int] = mapped_column(Integer)
+    seed_hex: Mapped[str] = mapped_column(String(128))  # secret until the reveal
+    commitment: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    drawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reveal: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    selected_csv: Mapped[str | None] = mapped_column(Text)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's API
+
+
+class Registration(Base):
+    __tablename__ = "h1b_registrations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    season_id: Mapped[int] = mapped_column(ForeignKey("cap_seasons.id"), index=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    passport_country: Mapped[str] = mapped_column(String(3))
+    passport_number: Mapped[str] = mapped_column(String(40))
+    family_name: Mapped[str] = mapped_column(String(200))
+    given_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[dt.date] = mapped_column()
+    wage_level: Mapped[int] = mapped_column(Integer)
+    soc_code: Mapped[str] = mapped_column(String(10))
+    worksite: Mapped[str] = mapped_column(String(200))
+    us_advanced_degree: Mapped[bool] = mapped_column(Boolean)
+    fee_amount: Mapped[float] = mapped_column()
+    fee_currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(30), default="submitted")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+    petition: Mapped[dict[str, Any] | None] = mapped_column(JSON)

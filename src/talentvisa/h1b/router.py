@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+
+from talentvisa.api.deps import DB, AnyUser, require, runtime
+from talentvisa.auth.models import Role, User
+from talentvisa.h1b import service
+from talentvisa.h1b.service import PetitionIn, RegistrationIn, SeasonIn
+
+router = APIRouter(tags=["h1b"])
+Admin = Annotated[User, Depends(require(Role.admin))]
+Employer = Annotated[User, Depends(require(Role.employer))]
+
+
+class RegistrationOut(BaseModel):
+    id: str
+    season: str
+    passport_country: str
+    passport_number_last4: str
+    family_name: str
+    wage_level: int
+    soc_code: str
+    worksite: str
+    us_advanced_degree: bool
+    fee_amount: float
+    fee_currency: str
+    status: str
+    created_at: dt.datetime
+    petition: dict[str, Any] | None
+
+
+def _reg_out(session: DB, reg: Any) -> RegistrationOut:
+    season = session.get(service.CapSeason, reg.season_id)
+    return RegistrationOut(
+        id=reg.id, season=season.season if season else "?", passport_country=reg.passport_country,
+        passport_number_last4=reg.passport_number[-4:], family_name=reg.family_name,
+        wage_level=reg.wage_level, soc_code=reg.soc_code, worksite=reg.worksite,
+        us_advanced_degree=reg.us_advanced_degree, fee_amount=reg.fee_amount,
+        fee_currency=reg.fee_currency, status=reg.status, created_at=reg.created_at,
+        petition=reg.petition,
+    )
+
+
+@router.post("/seasons", status_code=201)
+def create_season(body: SeasonIn, session: DB, admin: Admin) -> dict[str, Any]:
+    """Create a cap season; its commitment (SHA-256 of a secret seed) is fixed now."""
+    return service.public_view(service.create_season(session, admin, body))
+
+
+@router.get("/seasons/{season}")
+def get_season(season: str, session: DB, user: AnyUser) -> dict[str, Any]:
+    """The season, its published commitment and, after the draw, the reveal."""
+    return service.public_view(service._season(session, season))
+
+
+@router.post("/seasons/{season}/open")
+def open_window(season: str, session: DB, admin: Admin) -> dict[str, Any]:
+    return service.public_view(service.open_season(session, admin, season))
+
+
+@router.post("/seasons/{season}/close")
+def close_window(season: str, session: DB, admin: Admin) -> dict[str, Any]:
+    return service.public_view(service.close_season(session, admin, season))
+
+
+@router.post("/seasons/{season}/draw")
+def draw(season: str, session: DB, admin: Admin) -> dict[str, Any]:
+    """Run the selection through the cap-selection library and publish the reveal."""
+    return service.public_view(service.draw(session, admin, season))
+
+
+@router.get("/seasons/{season}/selected.csv", response_class=PlainTextResponse)
+def selected_csv(season: str, session: DB, user: AnyUser) -> PlainTextResponse:
+    s = service._season(session, season)
+    if s.selected_csv is None:
+        raise service.Conflict(f"season {s.season} has not been drawn yet")
+    return PlainTextResponse(s.selected_csv, media_type="text/csv")
+
+
+@router.get("/seasons/{season}/registrations.csv", response_class=PlainTextResponse)
+def registrations_csv(season: str, session: DB, user: AnyUser) -> PlainTextResponse:
+    """The canonical registration list (personal data: officers, supervisors, admins only)."""
+    data = service.canonical_registrations(session, user, season)
+    return PlainTextResponse(data.decode("utf-8"), media_type="text/csv")
+
+
+@router.post("/seasons/{season}/registrations", status_code=201, response_model=RegistrationOut)
+def register(season: str, body: RegistrationIn, request: Request, session: DB,
+             employer: Employer) -> RegistrationOut:
+    rt = runtime(request)
+    reg = service.register(session, rt.cases.catalog, rt.cases.settings, employer, season, body,
+                           rt.cases.today())
+    return _reg_out(session, reg)
+
+
+@router.get("/registrations", response_model=list[RegistrationOut])
+def my_registrations(session: DB, employer: Employer) -> list[RegistrationOut]:
+    regs = session.scalars(
+        service.select(service.Registration)
+        .where(service.Registration.employer_id == employer.id)
+        .order_by(service.Registration.created_at)
+    )
+    return [_reg_out(session, r) for r in regs]
+
+
+@router.get("/registrations/{reg_id}", response_model=RegistrationOut)
+def get_registration(reg_id: str, session: DB, employer: Employer) -> RegistrationOut:
+    return _reg_out(session, service.employer_registration(session, employer, reg_id))
+
+
+@router.post("/registrations/{reg_id}/petition", response_model=RegistrationOut)
+def petition(reg_id: str, body: PetitionIn, request: Request, session: DB,
+             employer: Employer) -> RegistrationOut:
+    """File the petition for a selected registration; the rules decide the fees due."""
+    rt = runtime(request)
+    reg = service.file_petition(session, rt.cases.catalog, rt.cases.settings, employer, reg_id,
+                                body, rt.cases.today())
+    return _reg_out(session, reg)

@@ -1,0 +1,278 @@
+"""Cap seasons and registrations: window, commitment, dedupe, draw, results, petition fees."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from talentvisa.audit import service as audit
+from talentvisa.auth.models import Role, User
+from talentvisa.db.base import now
+from talentvisa.h1b.models import CapSeason, Registration
+from talentvisa.lottery import run as lottery
+from talentvisa.lottery.registrations import canonical_bytes, normalize
+from talentvisa.lottery.rules import SeasonError, parse_season, rule_for
+from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.engine import assess
+from talentvisa.rules.params import Settings, resolve
+from talentvisa.rules.profile import Profile
+from talentvisa.service_errors import Conflict, Forbidden, Invalid, NotFound
+
+PROGRAM = "us-h1b"
+
+
+class SeasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    season: str = Field(pattern=r"^FY\d{4}$", examples=["FY2027"])
+    regular_target: int = Field(ge=0, description="Units to select in the regular round.")
+    advanced_target: int = Field(ge=0, description="Units to select in the advanced round.")
+
+
+class RegistrationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    passport_country: str = Field(pattern=r"^[A-Z]{2,3}$")
+    passport_number: str = Field(pattern=r"^[A-Z0-9]{5,20}$")
+    family_name: str = Field(min_length=1, max_length=200)
+    given_name: str = Field("", max_length=200)
+    date_of_birth: dt.date
+    wage_level: int = Field(ge=1, le=4, description="Lowest OEWS level among worksites, 1-4.")
+    soc_code: str = Field(pattern=r"^\d{2}-\d{4}$")
+    worksite: str = Field(min_length=2, max_length=200)
+    us_advanced_degree: bool
+
+
+class EmployerFacts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fte: int = Field(ge=0)
+    nonprofit: bool
+    acwia_exempt: bool = False
+    h1b_dependent: bool = False
+
+
+class PetitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    beneficiary_location: str = Field(pattern=r"^[A-Z]{2}$", description="Country now.")
+    immigration_status: str = Field(min_length=1, max_length=40, examples=["F-1", "none"])
+    petition_type: Literal["new_employment", "change_of_status", "change_of_employer"]
+    consular_notification: bool
+    exception_granted: bool = False
+    employer: EmployerFacts
+    highest_degree: Literal["bachelor", "master", "doctorate"]
+
+
+def _season(session: Session, name: str, lock: bool = False) -> CapSeason:
+    q = select(CapSeason).where(CapSeason.season == name.upper())
+    season = session.scalar(q.with_for_update() if lock else q)
+    if season is None:
+        raise NotFound(f"season {name} not found")
+    return season
+
+
+def _require(user: User, *roles: Role) -> None:
+    if user.role not in {r.value for r in roles}:
+        raise Forbidden(f"this needs the role {' or '.join(r.value for r in roles)}")
+
+
+def create_season(session: Session, admin: User, body: SeasonIn) -> CapSeason:
+    _require(admin, Role.admin)
+    try:
+        rule_for(parse_season(body.season))
+    except SeasonError as exc:
+        raise Invalid(f"season: {exc}", "season") from None
+    if session.scalar(select(CapSeason).where(CapSeason.season == body.season)) is not None:
+        raise Conflict(f"season: {body.season} already exists", "season")
+    seed = lottery.new_seed()
+    season = CapSeason(season=body.season, state="draft", regular_target=body.regular_target,
+                       advanced_target=body.advanced_target, seed_hex=seed.hex(),
+                       commitment=lottery.commitment(seed))
+    session.add(season)
+    session.flush()
+    audit.append(session, actor_id=admin.id, entity_type="season", entity_id=season.season,
+                 action="create", data={"commitment": season.commitment,
+                                        "targets": [body.regular_target, body.advanced_target]})
+    return season
+
+
+def _transition(session: Session, admin: User, name: str, frm: str, to: str) -> CapSeason:
+    _require(admin, Role.admin)
+    season = _season(session, name, lock=True)
+    if season.state != frm:
+        raise Conflict(f"season {season.season} is {season.state}; it must be {frm} to become {to}")
+    season.state = to
+    stamp = {"open": "opened_at", "closed": "closed_at", "drawn": "drawn_at"}[to]
+    setattr(season, stamp, now())
+    audit.append(session, actor_id=admin.id, entity_type="season", entity_id=season.season,
+                 action=to, data={"commitment": season.commitment})
+    return season
+
+
+def open_season(session: Session, admin: User, name: str) -> CapSeason:
+    return _transition(session, admin, name, "draft", "open")
+
+
+def close_season(session: Session, admin: User, name: str) -> CapSeason:
+    return _transition(session, admin, name, "open", "closed")
+
+
+def register(session: Session, catalog: dict[str, CompiledProgram], settings: Settings,
+             employer: User, name: str, body: RegistrationIn, today: dt.date) -> Registration:
+    _require(employer, Role.employer)
+    season = _season(session, name)
+    if season.state != "open":
+        raise Conflict(f"the registration window for {season.season} is {season.state}, not open")
+    clash = session.scalar(
+        select(Registration).where(
+            Registration.season_id == season.id,
+            Registration.employer_id == employer.id,
+            Registration.passport_country == body.passport_country,
+            Registration.passport_number == body.passport_number,
+        )
+    )
+    if clash is not None:
+        raise Conflict(
+            "passport_number: you already registered this beneficiary this season; a second "
+            "registration would make both invalid (8 CFR 214.2(h)(8)(iii)(A)(2))",
+            "passport_number",
+        )
+    fee = resolve(catalog[PROGRAM].program, "registration_fee", today, settings)
+    reg = Registration(season_id=season.id, employer_id=employer.id, fee_amount=float(fee.value),
+                       fee_currency="USD", **body.model_dump())
+    session.add(reg)
+    session.flush()
+    # Passport data stays out of the audit trail and logs; the id identifies the registration.
+    audit.append(session, actor_id=employer.id, entity_type="registration", entity_id=reg.id,
+                 action="register", data={"season": season.season, "fee": reg.fee_amount})
+    return reg
+
+
+def _frame(regs: list[Registration]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "registration_id": [r.id for r in regs],
+            "employer_id": [str(r.employer_id) for r in regs],
+            "passport_country": [r.passport_country for r in regs],
+            "passport_number": [r.passport_number for r in regs],
+            "family_name": [r.family_name for r in regs],
+            "given_name": [r.given_name for r in regs],
+            "date_of_birth": [r.date_of_birth.isoformat() for r in regs],
+            "wage_level": [str(r.wage_level) for r in regs],
+            "soc_code": [r.soc_code for r in regs],
+            "worksite": [r.worksite for r in regs],
+            "us_advanced_degree": ["true" if r.us_advanced_degree else "false" for r in regs],
+        },
+        schema={c: pl.Utf8 for c in (
+            "registration_id", "employer_id", "passport_country", "passport_number",
+            "family_name", "given_name", "date_of_birth", "wage_level", "soc_code", "worksite",
+            "us_advanced_degree")},
+    )
+
+
+def registrations_of(session: Session, season: CapSeason) -> list[Registration]:
+    return list(session.scalars(
+        select(Registration).where(Registration.season_id == season.id).order_by(Registration.id)
+    ))
+
+
+def draw(session: Session, admin: User, name: str) -> CapSeason:
+    _require(admin, Role.admin)
+    season = _season(session, name, lock=True)
+    if season.state != "closed":
+        raise Conflict(f"season {season.season} is {season.state}; close the window first")
+    regs = registrations_of(session, season)
+    if not regs:
+        raise Conflict(f"season {season.season} has no registrations to draw from")
+    year = parse_season(season.season)
+    run = lottery.draw(_frame(regs), year, bytes.fromhex(season.seed_hex), [
+        lottery.RoundSpec("regular", season.regular_target),
+        lottery.RoundSpec("advanced", season.advanced_target),
+    ])
+    statuses = run.status_of()
+    for r in regs:
+        r.status = statuses[r.id]
+    season.reveal = run.reveal()
+    season.selected_csv = run.selected_csv().decode("utf-8")
+    _transition(session, admin, name, "closed", "drawn")
+    audit.append(session, actor_id=admin.id, entity_type="season", entity_id=season.season,
+                 action="selection_run", data={k: season.reveal[k] for k in (
+                     "seed", "registrations_sha256", "selected_sha256", "rounds", "variant")})
+    return season
+
+
+def canonical_registrations(session: Session, user: User, name: str) -> bytes:
+    _require(user, Role.admin, Role.supervisor, Role.officer)
+    season = _season(session, name)
+    return canonical_bytes(normalize(_frame(registrations_of(session, season))))
+
+
+def public_view(season: CapSeason) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "season": season.season,
+        "state": season.state,
+        "commitment": season.commitment,
+        "variant": rule_for(parse_season(season.season)).variant.value,
+        "regular_target": season.regular_target,
+        "advanced_target": season.advanced_target,
+        "opened_at": season.opened_at,
+        "closed_at": season.closed_at,
+        "drawn_at": season.drawn_at,
+    }
+    if season.state == "drawn":
+        out["reveal"] = season.reveal
+        out["verify_command"] = (
+            f"talentvisa lottery verify registrations.csv --reveal reveal.json "
+            f"--selected selected.csv --commitment {season.commitment}"
+        )
+    return out
+
+
+def employer_registration(session: Session, employer: User, reg_id: str) -> Registration:
+    reg = session.get(Registration, reg_id)
+    if reg is None or reg.employer_id != employer.id:
+        raise NotFound(f"registration {reg_id} not found")
+    return reg
+
+
+def file_petition(session: Session, catalog: dict[str, CompiledProgram], settings: Settings,
+                  employer: User, reg_id: str, body: PetitionIn, today: dt.date) -> Registration:
+    reg = employer_registration(session, employer, reg_id)
+    if reg.status != "selected":
+        raise Conflict(f"only a selected registration may file a petition (this one is {reg.status})")
+    if reg.petition is not None:
+        raise Conflict("a petition was already filed for this registration")
+    profile = Profile.model_validate({
+        "current_country": body.beneficiary_location,
+        "immigration_status": body.immigration_status,
+        "degrees": [{"level": body.highest_degree,
+                     "institution_country": "US" if reg.us_advanced_degree else None}],
+        "job_offer": {
+            "country": "US",
+            "occupation_code": reg.soc_code,
+            "wage_level": reg.wage_level,
+            "specialty_occupation": True,
+            "employer": {**body.employer.model_dump(), "cap_exempt": False},
+            "petition": {"type": body.petition_type,
+                         "consular_notification": body.consular_notification,
+                         "exception_granted": body.exception_granted},
+        },
+    })
+    a = assess(catalog[PROGRAM], profile, today, settings)
+    reg.petition = {
+        "filed_on": today.isoformat(),
+        "program_hash": a.program_hash,
+        "outcome": a.outcome.value,
+        "fees": [f.model_dump(mode="json") for f in a.fees],
+        "totals": [t.model_dump(mode="json") for t in a.totals],
+        "trace": [c.model_dump(mode="json") for c in a.criteria],
+    }
+    reg.status = "petition_filed"
+    proclamation = next(f for f in a.fees if f.id == "proclamation")
+    audit.append(session, actor_id=employer.id, entity_type="registration", entity_id=reg.id,
+                 action="petition_filed", data={"proclamation": proclamation.status.value,
+                                                "amount": proclamation.amount,
+                                                "program_hash": a.program_hash})
+    return reg
