@@ -56,15 +56,6 @@ PROPERTY = settings(
 # --- strategies ---------------------------------------------------------------------------
 
 
-def maybe(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """Unknown about half the time."""
-    return st.one_of(st.none(), s)
-
-
-def flag() -> st.SearchStrategy[bool | None]:
-    return maybe(st.booleans())
-
-
 def halves(lo: int, hi: int) -> st.SearchStrategy[float]:
     """lo..hi in steps of 0.5 (edges such as 2, 3, 5, 6 and 9 hit exactly), or any float."""
     return st.one_of(
@@ -293,10 +284,15 @@ def compare_row(cp: CompiledProgram, a: Assessment, row: dict[str, Any], where: 
         assert got[f"{pid}:fee:{f.id}"] == f.status.value, f"{where}: fee {f.id}"
 
 
-def check_agreement(on: dt.date, people: list[Profile], chosen: Settings) -> None:
+def check_agreement(
+    on: dt.date,
+    people: list[Profile],
+    chosen: Settings,
+    programs: list[CompiledProgram] = PROGRAMS,
+) -> None:
     frame = from_profiles(people)
     usable: list[CompiledProgram] = []
-    for cp in PROGRAMS:
+    for cp in programs:
         # A parameter with no value on `on` makes the whole program unassessable on that day;
         # that depends on the date only, and both paths must refuse it the same way.
         try:
@@ -350,45 +346,47 @@ def _parameter(value: Any) -> dict[str, Any]:
     return {"description": TEXT, "values": [entry]}
 
 
-TINY = compile_program(
-    Program.model_validate(
-        {
-            "id": "xx-tiny",
-            "version": "1",
-            "name": TEXT,
-            "country": "XX",
-            "category": "work_visa",
-            "summary": TEXT,
-            "in_force": {"from": "2020-01-01"} | SRC,
-            "sources": {
-                "s": {
-                    "url": "https://example.org",
-                    "title": "t",
-                    "read": "2026-01-01",
-                    "reliability": "official",
-                }
-            },
-            "parameters": {
-                "p_none": _parameter(None),
-                "p_five": _parameter(5),
-                "p_list": _parameter(["US", "CA"]),
-                "p_mixed": _parameter(["US", False, None, 3]),  # as YAML 1.1 reads [US, NO, ~, 3]
-            },
-            "criteria": {"c": {"label": TEXT, "expr": "True"} | SRC},
-            "points": {
-                "t": {
-                    "label": TEXT,
-                    "factors": {"f": {"label": TEXT, "cap": 10, "formula": "hsk_level"} | SRC},
-                }
-                | SRC
-            },
-            "eligibility": "c",
-            "benefits": {
-                k: {"value": None, "summary": TEXT, "note": "n/a"} for k in Benefits.model_fields
-            },
-            "intake": {"type": "none"},
-        }
-    )
+def tiny_program(pid: str, **parts: Any) -> CompiledProgram:
+    """A minimal valid program; `parts` adds criteria, parameters, points, eligibility..."""
+    doc = {
+        "id": pid,
+        "version": "1",
+        "name": TEXT,
+        "country": "XX",
+        "category": "work_visa",
+        "summary": TEXT,
+        "in_force": {"from": "2020-01-01"} | SRC,
+        "sources": {
+            "s": {
+                "url": "https://example.org",
+                "title": "t",
+                "read": "2026-01-01",
+                "reliability": "official",
+            }
+        },
+        "criteria": {"c": {"label": TEXT, "expr": "True"} | SRC},
+        "eligibility": "c",
+        "benefits": {
+            k: {"value": None, "summary": TEXT, "note": "n/a"} for k in Benefits.model_fields
+        },
+        "intake": {"type": "none"},
+    }
+    return compile_program(Program.model_validate(doc | parts))
+
+
+def _factor(**how: Any) -> dict[str, Any]:
+    return {"label": TEXT} | SRC | how
+
+
+TINY = tiny_program(
+    "xx-tiny",
+    parameters={
+        "p_none": _parameter(None),
+        "p_five": _parameter(5),
+        "p_list": _parameter(["US", "CA"]),
+        "p_mixed": _parameter(["US", False, None, 3]),  # as YAML 1.1 reads [US, NO, ~, 3]
+    },
+    points={"t": {"label": TEXT, "factors": {"f": _factor(cap=10, formula="hsk_level")}} | SRC},
 )
 ON = dt.date(2026, 6, 15)
 # b, c: bool facts; n, m: int facts; s: a str fact; d: a date fact; xs: a list fact
@@ -523,6 +521,10 @@ def test_if_else_with_unknown_condition(expr: str, facts: dict[str, Any], expect
         ("age(d)", {"d": dt.date(2000, 6, 16)}, 25),
         ("age(d)", {"d": dt.date(2000, 6, 15)}, 26),
         ("age(d)", {"d": dt.date(2000, 2, 29)}, 26),
+        ("age(d)", {"d": dt.date(2030, 1, 1)}, -4),
+        ("years_since(d)", {"d": None}, None),
+        ("years_since(d)", {"d": dt.date(2025, 6, 15)}, 365 / 365.25),
+        ("years_since(d) >= 1", {"d": dt.date(2025, 6, 15)}, False),
     ],
 )
 def test_functions_with_unknown(expr: str, facts: dict[str, Any], expected: Any) -> None:
@@ -577,3 +579,56 @@ def test_points_interval_comparisons(
     expr: str, bounds: tuple[float, float], expected: bool | None
 ) -> None:
     agree(expr, expected, t=bounds, b=None)
+
+
+# A points table whose totals are not whole numbers: the order of additions shows in the last
+# bit, and a lone negative rule under `combine: max` is floored at 0 by engine.rule_points.
+POINTS = tiny_program(
+    "xx-points",
+    points={
+        "pts": {
+            "label": TEXT,
+            "factors": {
+                "neg": _factor(cap=10, rules=[{"when": "has_patents", "points": -5}]),
+                "frac": _factor(
+                    cap=10,
+                    combine="sum",
+                    rules=[
+                        {"when": "has_spouse", "points": 0.1},
+                        {"when": "has_patents", "points": 0.2},
+                        {"when": "former_chinese_national", "points": 0.7},
+                        {"when": "hsk_level >= 3", "points": 1 / 3},
+                    ],
+                ),
+                "bonus": _factor(cap=10, formula="cn_local_bonus_points"),
+                "band": _factor(
+                    cap=5,
+                    input="hsk_level",
+                    bands=[{"below": 3, "points": 0.3}, {"at_least": 3, "points": 1.1}],
+                ),
+            },
+        }
+        | SRC
+    },
+    criteria={
+        "c": {"label": TEXT, "expr": "pts >= 2.5"} | SRC,
+        "d": {"label": TEXT, "expr": "pts < 1.3 or has_patents"} | SRC,
+    },
+    eligibility="c or d",
+)
+
+
+@settings(PROPERTY, max_examples=30)
+@given(scenarios())
+def test_fractional_and_negative_points_agree(
+    scenario: tuple[dt.date, list[Profile], Settings],
+) -> None:
+    on, people, _ = scenario
+    check_agreement(on, people, NO_SETTINGS, [POINTS])
+
+
+def test_lone_negative_rule_is_floored_at_zero() -> None:
+    person = Profile(recognitions={"patents": True}, family={"spouse": False})
+    a = assess(POINTS, person, ON)
+    assert next(f for f in a.points[0].factors if f.id == "neg").min == 0.0
+    check_agreement(ON, [person], NO_SETTINGS, [POINTS])

@@ -28,7 +28,9 @@ from talentvisa.auth.models import Role
 from talentvisa.db import migrate
 from talentvisa.db.engine import make_engine, transaction
 
-PG_ADMIN_URL = os.environ.get("TALENTVISA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "TALENTVISA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 PASSWORD = "a-long-test-password"
 TODAY = dt.date(2026, 3, 20)
 
@@ -72,7 +74,9 @@ class Server:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     backend = request.param
     data_dir = tmp_path_factory.mktemp(f"data-{backend}")
     schema = None
@@ -81,7 +85,9 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     else:
         if not pg_available():
             if os.environ.get("CI") == "true":
-                pytest.fail(f"PostgreSQL is required under CI=true and not reachable: {PG_ADMIN_URL}")
+                pytest.fail(
+                    f"PostgreSQL is required under CI=true and not reachable: {PG_ADMIN_URL}"
+                )
             pytest.skip("PostgreSQL not reachable")
         schema = f"tv_{secrets.token_hex(6)}"
         admin = sa.create_engine(PG_ADMIN_URL)

@@ -14,28 +14,38 @@ from .conftest import PDF, PNG, PROFILE, TODAY, Server
 def test_k_visa_journey(server: Server) -> None:
     # An applicant signs up and gets a token.
     email = f"journey-{server.backend}@example.org"
-    r = httpx_post(server, "/auth/register", json={"email": email, "password": "a-long-password-1",
-                                                   "display_name": "Journey"})
+    r = httpx_post(
+        server,
+        "/auth/register",
+        json={"email": email, "password": "a-long-password-1", "display_name": "Journey"},
+    )
     assert r.status_code == 201, r.text
-    tok = server.client().post("/auth/token", json={"email": email, "password": "a-long-password-1"})
+    tok = server.client().post(
+        "/auth/token", json={"email": email, "password": "a-long-password-1"}
+    )
     applicant = server.client(tok.json()["access_token"])
     officer_id, officer_token = server.user(Role.officer)
     officer = server.client(officer_token)
 
     app = applicant.post("/applications", json={"profile": PROFILE}).json()
     assert app["state"] == "draft" and app["allowed_actions"] == ["submit", "withdraw"]
-    up = applicant.post(f"/applications/{app['id']}/documents",
-                        files={"file": ("degree.png", PNG, "image/png")}, data={"kind": "degree"})
+    up = applicant.post(
+        f"/applications/{app['id']}/documents",
+        files={"file": ("degree.png", PNG, "image/png")},
+        data={"kind": "degree"},
+    )
     assert up.status_code == 201, up.text
     assert up.json()["content_type"] == "image/png" and len(up.json()["sha256"]) == 64
 
     key = {"Idempotency-Key": f"submit-{app['id']}"}
     version = applicant.get(f"/applications/{app['id']}").json()["version"]
-    first = applicant.post(f"/applications/{app['id']}/submit", json={"version": version},
-                           headers=key)
+    first = applicant.post(
+        f"/applications/{app['id']}/submit", json={"version": version}, headers=key
+    )
     assert first.status_code == 200, first.text
-    again = applicant.post(f"/applications/{app['id']}/submit", json={"version": version},
-                           headers=key)
+    again = applicant.post(
+        f"/applications/{app['id']}/submit", json={"version": version}, headers=key
+    )
     assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true"
     assert again.json() == first.json()
     mine = applicant.get("/applications").json()
@@ -48,46 +58,89 @@ def test_k_visa_journey(server: Server) -> None:
 
     queue = officer.get("/cases", params={"state": "submitted", "assigned": "unassigned"}).json()
     assert app["id"] in [c["id"] for c in queue]
-    case = officer.post(f"/applications/{app['id']}/assign", json={"version": case["version"]}).json()
+    case = officer.post(
+        f"/applications/{app['id']}/assign", json={"version": case["version"]}
+    ).json()
     assert case["assigned_officer_id"] == officer_id
-    case = officer.post(f"/applications/{app['id']}/request-evidence", json={
-        "message": "Please upload your transcript.", "due": "2026-04-30",
-        "version": case["version"]}).json()
+    case = officer.post(
+        f"/applications/{app['id']}/request-evidence",
+        json={
+            "message": "Please upload your transcript.",
+            "due": "2026-04-30",
+            "version": case["version"],
+        },
+    ).json()
     assert case["state"] == "awaiting_evidence"
-    up = applicant.post(f"/applications/{app['id']}/documents",
-                        files={"file": ("transcript.pdf", PDF, "application/pdf")})
+    up = applicant.post(
+        f"/applications/{app['id']}/documents",
+        files={"file": ("transcript.pdf", PDF, "application/pdf")},
+    )
     assert up.status_code == 201, up.text
     case = applicant.get(f"/applications/{app['id']}").json()  # an upload changes the version
-    case = applicant.post(f"/applications/{app['id']}/respond", json={
-        "response": "Transcript uploaded.", "version": case["version"]}).json()
+    case = applicant.post(
+        f"/applications/{app['id']}/respond",
+        json={"response": "Transcript uploaded.", "version": case["version"]},
+    ).json()
     assert case["state"] == "under_review"
 
-    refused = officer.post(f"/applications/{app['id']}/decision", json={
-        "decision": "approve", "reasons": ["graduate_route"], "text": "ok",
-        "version": case["version"]})
+    refused = officer.post(
+        f"/applications/{app['id']}/decision",
+        json={
+            "decision": "approve",
+            "reasons": ["graduate_route"],
+            "text": "ok",
+            "version": case["version"],
+        },
+    )
     assert refused.status_code == 422 and refused.json()["error"]["field"] == "override_code"
-    case = officer.post(f"/applications/{app['id']}/decision", json={
-        "decision": "approve", "reasons": ["graduate_route", "age_requirement"],
-        "text": "Degree and age verified against the passport and the transcript.",
-        "override_code": "evidence_resolves_unknown", "version": case["version"]}).json()
+    case = officer.post(
+        f"/applications/{app['id']}/decision",
+        json={
+            "decision": "approve",
+            "reasons": ["graduate_route", "age_requirement"],
+            "text": "Degree and age verified against the passport and the transcript.",
+            "override_code": "evidence_resolves_unknown",
+            "version": case["version"],
+        },
+    ).json()
     assert case["state"] == "approved" and case["override_code"] == "evidence_resolves_unknown"
 
-    missing = officer.post(f"/applications/{app['id']}/issue", json={
-        "version": case["version"], "valid_from": "2026-04-01"})
+    missing = officer.post(
+        f"/applications/{app['id']}/issue",
+        json={"version": case["version"], "valid_from": "2026-04-01"},
+    )
     assert missing.status_code == 422 and missing.json()["error"]["field"] == "valid_until"
-    case = officer.post(f"/applications/{app['id']}/issue", json={
-        "version": case["version"], "valid_from": "2026-04-01", "valid_until": "2031-03-31",
-        "entries": "multiple", "max_stay_days": 180}).json()
+    case = officer.post(
+        f"/applications/{app['id']}/issue",
+        json={
+            "version": case["version"],
+            "valid_from": "2026-04-01",
+            "valid_until": "2031-03-31",
+            "entries": "multiple",
+            "max_stay_days": 180,
+        },
+    ).json()
     assert case["state"] == "issued" and case["visa_number"].startswith("K2026")
     assert case["issued"]["entries"] == {"value": "multiple", "origin": "officer (program silent)"}
 
     seen = applicant.get(f"/applications/{app['id']}").json()
     assert seen["state"] == "issued" and len(seen["documents"]) == 2
     timeline = [e["action"] for e in applicant.get(f"/applications/{app['id']}/timeline").json()]
-    assert timeline == ["create", "upload", "submit", "prescreen", "assign", "request_evidence",
-                        "upload", "respond", "approve", "issue", "issued"]
+    assert timeline == [
+        "create",
+        "upload",
+        "submit",
+        "prescreen",
+        "assign",
+        "request_evidence",
+        "upload",
+        "respond",
+        "approve",
+        "issue",
+        "issued",
+    ]
 
-    sup_id, sup_token = server.user(Role.supervisor)
+    _, sup_token = server.user(Role.supervisor)
     chain = server.client(sup_token).get("/audit/verify").json()
     assert chain["ok"] and chain["events"] >= len(timeline)
 
@@ -102,7 +155,9 @@ def test_h1b_season_end_to_end(server: Server, tmp_path: Path) -> None:
     admin = server.client(admin_token)
     employers = [server.client(server.user(Role.employer)[1]) for _ in range(2)]
     season = f"FY20{27 if server.backend == 'sqlite' else 28}"
-    made = admin.post("/seasons", json={"season": season, "regular_target": 3, "advanced_target": 1})
+    made = admin.post(
+        "/seasons", json={"season": season, "regular_target": 3, "advanced_target": 1}
+    )
     assert made.status_code == 201, made.text
     commitment = made.json()["commitment"]
     early = employers[0].post(f"/seasons/{season}/registrations", json=reg(0))
@@ -135,34 +190,63 @@ def test_h1b_season_end_to_end(server: Server, tmp_path: Path) -> None:
     assert statuses.count("selected") >= 4  # 3 + 1 units; a beneficiary may hold two
 
     # Anyone with the files can re-run the draw with the command-line tool.
-    (tmp_path / "registrations.csv").write_text(admin.get(f"/seasons/{season}/registrations.csv").text)
+    (tmp_path / "registrations.csv").write_text(
+        admin.get(f"/seasons/{season}/registrations.csv").text
+    )
     (tmp_path / "selected.csv").write_text(admin.get(f"/seasons/{season}/selected.csv").text)
     import json
+
     (tmp_path / "reveal.json").write_text(json.dumps(reveal))
     cli = Path(sys.executable).parent / "talentvisa"
-    check = subprocess.run([str(cli), "lottery", "verify", str(tmp_path / "registrations.csv"),
-                            "--reveal", str(tmp_path / "reveal.json"), "--selected",
-                            str(tmp_path / "selected.csv"), "--commitment", commitment],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [
+            str(cli),
+            "lottery",
+            "verify",
+            str(tmp_path / "registrations.csv"),
+            "--reveal",
+            str(tmp_path / "reveal.json"),
+            "--selected",
+            str(tmp_path / "selected.csv"),
+            "--commitment",
+            commitment,
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stderr
 
     mine = employers[0].get("/registrations").json()
     chosen = next((r for r in mine if r["status"] == "selected"), None)
     if chosen is None:
-        chosen = next(r for r in employers[1].get("/registrations").json() if r["status"] == "selected")
+        chosen = next(
+            r for r in employers[1].get("/registrations").json() if r["status"] == "selected"
+        )
         owner = employers[1]
     else:
         owner = employers[0]
-    petition = {"beneficiary_location": "IN", "immigration_status": "none",
-                "petition_type": "new_employment", "consular_notification": True,
-                "employer": {"fte": 300, "nonprofit": False}, "highest_degree": "master"}
+    petition = {
+        "beneficiary_location": "IN",
+        "immigration_status": "none",
+        "petition_type": "new_employment",
+        "consular_notification": True,
+        "employer": {"fte": 300, "nonprofit": False},
+        "highest_degree": "master",
+    }
     filed = owner.post(f"/registrations/{chosen['id']}/petition", json=petition)
     assert filed.status_code == 200, filed.text
     fees = {f["id"]: f for f in filed.json()["petition"]["fees"]}
     assert fees["proclamation"]["status"] == "due" and fees["proclamation"]["amount"] == 100000
     assert fees["proclamation"]["payer"] == "employer"
-    loser = next((r for e in employers for r in e.get("/registrations").json()
-                  if r["status"] == "not_selected"), None)
+    loser = next(
+        (
+            r
+            for e in employers
+            for r in e.get("/registrations").json()
+            if r["status"] == "not_selected"
+        ),
+        None,
+    )
     if loser is not None:
         for e in employers:
             r = e.post(f"/registrations/{loser['id']}/petition", json=petition)
@@ -170,7 +254,14 @@ def test_h1b_season_end_to_end(server: Server, tmp_path: Path) -> None:
 
 
 def reg(i: int) -> dict:
-    return {"passport_country": "IN", "passport_number": f"K{5000000 + i}",
-            "family_name": f"Worker{i}", "given_name": "Test", "date_of_birth": "1997-02-03",
-            "wage_level": 1 + i % 4, "soc_code": "15-1252", "worksite": "Seattle, WA",
-            "us_advanced_degree": i % 3 == 0}
+    return {
+        "passport_country": "IN",
+        "passport_number": f"K{5000000 + i}",
+        "family_name": f"Worker{i}",
+        "given_name": "Test",
+        "date_of_birth": "1997-02-03",
+        "wage_level": 1 + i % 4,
+        "soc_code": "15-1252",
+        "worksite": "Seattle, WA",
+        "us_advanced_degree": i % 3 == 0,
+    }

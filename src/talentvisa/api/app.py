@@ -28,8 +28,14 @@ from talentvisa.service_errors import ServiceError
 log = logging.getLogger("talentvisa")
 
 
-def create_app(engine: Engine, data_dir: Path, *, secure_cookies: bool = True,
-               today: object = dt.date.today, check_schema: bool = True) -> FastAPI:
+def create_app(
+    engine: Engine,
+    data_dir: Path,
+    *,
+    secure_cookies: bool = True,
+    today: object = dt.date.today,
+    check_schema: bool = True,
+) -> FastAPI:
     if check_schema:
         migrate.check(engine)
     catalog = builtin_catalog()
@@ -57,14 +63,16 @@ def create_app(engine: Engine, data_dir: Path, *, secure_cookies: bool = True,
     @app.exception_handler(StaleDataError)
     async def stale(request: Request, exc: StaleDataError) -> JSONResponse:
         msg = "someone else changed this record at the same time; reload and try again"
-        return JSONResponse({"error": {"code": "conflict", "message": msg, "field": "version"}},
-                            status_code=409)
+        return JSONResponse(
+            {"error": {"code": "conflict", "message": msg, "field": "version"}}, status_code=409
+        )
 
     @app.exception_handler(IntegrityError)
     async def integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         msg = "the request conflicts with a record that exists already"
-        return JSONResponse({"error": {"code": "conflict", "message": msg, "field": None}},
-                            status_code=409)
+        return JSONResponse(
+            {"error": {"code": "conflict", "message": msg, "field": None}}, status_code=409
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -73,13 +81,27 @@ def create_app(engine: Engine, data_dir: Path, *, secure_cookies: bool = True,
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
-        body = {"error": {"code": "invalid", "message": f"{first['field']}: {first['message']}",
-                          "field": first["field"]}, "errors": errors}
+        body = {
+            "error": {
+                "code": "invalid",
+                "message": f"{first['field']}: {first['message']}",
+                "field": first["field"],
+            },
+            "errors": errors,
+        }
         return JSONResponse(body, status_code=422)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            # The request's transaction was rolled back; say so without leaking internals.
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            msg = "internal error; nothing was saved, you may retry"
+            response = JSONResponse(
+                {"error": {"code": "internal", "message": msg, "field": None}}, status_code=500
+            )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

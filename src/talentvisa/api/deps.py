@@ -73,7 +73,11 @@ def caller(
 ) -> Caller:
     if authorization:
         scheme, _, raw = authorization.partition(" ")
-        found = auth.resolve_token(session, raw.strip(), "bearer") if scheme.lower() == "bearer" else None
+        found = (
+            auth.resolve_token(session, raw.strip(), "bearer")
+            if scheme.lower() == "bearer"
+            else None
+        )
         if found is None:
             raise Unauthenticated("Authorization: the bearer token is invalid or expired")
         return Caller(*found, via_cookie=False)

@@ -19,6 +19,8 @@ class ChainOut(BaseModel):
 
 
 @router.get("/audit/verify", response_model=ChainOut)
-def verify(session: DB, user: Annotated[User, Depends(require(Role.admin, Role.supervisor))]) -> ChainOut:
+def verify(
+    session: DB, user: Annotated[User, Depends(require(Role.admin, Role.supervisor))]
+) -> ChainOut:
     r = service.verify(session)
     return ChainOut(ok=r.ok, events=r.events, problems=r.problems)

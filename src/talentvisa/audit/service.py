@@ -59,7 +59,9 @@ def append(
 ) -> AuditEvent:
     data = json.loads(json.dumps(data or {}, default=str))  # exactly what JSON will store
     head = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
         .returning(AuditHead.seq, AuditHead.hash)
     ).first()
     if head is None:
@@ -71,8 +73,15 @@ def append(
     at = now()
     digest = event_hash(seq, at, actor_id, entity_type, entity_id, action, data, prev)
     event = AuditEvent(
-        seq=seq, at=at, actor_id=actor_id, entity_type=entity_type, entity_id=entity_id,
-        action=action, data=data, prev_hash=prev, hash=digest,
+        seq=seq,
+        at=at,
+        actor_id=actor_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        data=data,
+        prev_hash=prev,
+        hash=digest,
     )
     session.add(event)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))

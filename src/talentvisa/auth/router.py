@@ -72,12 +72,20 @@ def _login(session: DB, request: Request, body: Credentials):  # type: ignore[no
 def register(body: SignUp, session: DB) -> UserOut:
     """Sign up as an applicant or an employer (staff accounts are made by an admin)."""
     try:
-        user = auth.create_user(session, body.email, body.password, Role(body.role), body.display_name)
+        user = auth.create_user(
+            session, body.email, body.password, Role(body.role), body.display_name
+        )
     except ValueError as exc:
         field, _, message = str(exc).partition(": ")
         raise Conflict(message, field) from None
-    audit.append(session, actor_id=user.id, entity_type="user", entity_id=str(user.id),
-                 action="register", data={"role": user.role})
+    audit.append(
+        session,
+        actor_id=user.id,
+        entity_type="user",
+        entity_id=str(user.id),
+        action="register",
+        data={"role": user.role},
+    )
     return UserOut.model_validate(user, from_attributes=True)
 
 
@@ -86,8 +94,11 @@ def token(body: Credentials, request: Request, session: DB) -> TokenOut:
     """Exchange a password for a bearer token (API clients)."""
     user = _login(session, request, body)
     raw, tok = auth.issue_token(session, user, "bearer")
-    return TokenOut(access_token=raw, expires_at=tok.expires_at,
-                    user=UserOut.model_validate(user, from_attributes=True))
+    return TokenOut(
+        access_token=raw,
+        expires_at=tok.expires_at,
+        user=UserOut.model_validate(user, from_attributes=True),
+    )
 
 
 @router.post("/login", response_model=SessionOut)
@@ -95,11 +106,21 @@ def login(body: Credentials, request: Request, response: Response, session: DB) 
     """Start a browser session: an HttpOnly cookie plus a CSRF token for form posts."""
     user = _login(session, request, body)
     raw, tok = auth.issue_token(session, user, "session")
-    response.set_cookie(SESSION_COOKIE, raw, httponly=True, secure=runtime(request).secure_cookies,
-                        samesite="lax", max_age=int(auth.SESSION_TTL.total_seconds()), path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        httponly=True,
+        secure=runtime(request).secure_cookies,
+        samesite="lax",
+        max_age=int(auth.SESSION_TTL.total_seconds()),
+        path="/",
+    )
     assert tok.csrf_token is not None
-    return SessionOut(csrf_token=tok.csrf_token, expires_at=tok.expires_at,
-                      user=UserOut.model_validate(user, from_attributes=True))
+    return SessionOut(
+        csrf_token=tok.csrf_token,
+        expires_at=tok.expires_at,
+        user=UserOut.model_validate(user, from_attributes=True),
+    )
 
 
 @router.post("/logout", status_code=204)

@@ -17,7 +17,8 @@ from talentvisa.db.base import now
 HASHER = PasswordHasher()
 TOKEN_TTL = dt.timedelta(days=30)
 SESSION_TTL = dt.timedelta(hours=12)
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per account
+MAX_CLIENT_FAILURES = 100  # per client address, which many users may share
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD = 10
 # Verifying against a real hash when the email is unknown keeps response times alike.
@@ -59,11 +60,14 @@ def create_user(
 
 def _failures(session: Session, key: str) -> int:
     since = now() - FAILURE_WINDOW
-    return session.scalar(
-        select(func.count()).where(
-            LoginAttempt.key == key, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
+    return (
+        session.scalar(
+            select(func.count()).where(
+                LoginAttempt.key == key, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def authenticate(session: Session, email: str, password: str, client: str) -> User | None:
@@ -74,7 +78,8 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Us
     """
     email = email.strip().lower()
     keys = [f"email:{email}", f"client:{client}"]
-    if any(_failures(session, k) >= MAX_FAILURES for k in keys):
+    limits = (MAX_FAILURES, MAX_CLIENT_FAILURES)
+    if any(_failures(session, k) >= n for k, n in zip(keys, limits, strict=True)):
         raise RateLimited(int(FAILURE_WINDOW.total_seconds()))
     user = session.scalar(select(User).where(User.email == email))
     try:

@@ -59,8 +59,17 @@ def queue(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ApplicationOut]:
     """The officer queue, with filters."""
-    apps = service.queue(session, user, state=state, program_id=program_id, assigned=assigned,
-                         prescreen=prescreen, sort=sort, limit=limit, offset=offset)
+    apps = service.queue(
+        session,
+        user,
+        state=state,
+        program_id=program_id,
+        assigned=assigned,
+        prescreen=prescreen,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
     return [service.to_out(session, a, user) for a in apps]
 
 
@@ -92,26 +101,31 @@ async def upload(
     kind: Annotated[str, Form(min_length=1, max_length=60)] = "supporting_document",
 ) -> DocumentOut:
     content = await file.read(service.MAX_UPLOAD + 1)
-    doc = service.upload(session, runtime(request).cases, user, app_id, kind,
-                         file.filename or "upload", content)
+    doc = service.upload(
+        session, runtime(request).cases, user, app_id, kind, file.filename or "upload", content
+    )
     return DocumentOut.model_validate(doc, from_attributes=True)
 
 
 @router.get("/applications/{app_id}/documents/{doc_id}")
-def download(app_id: str, doc_id: str, request: Request, session: DB, user: AnyUser) -> FileResponse:
+def download(
+    app_id: str, doc_id: str, request: Request, session: DB, user: AnyUser
+) -> FileResponse:
     doc, path = service.document_path(session, runtime(request).cases, user, app_id, doc_id)
     return FileResponse(path, media_type=doc.content_type, filename=doc.original_name)
 
 
 @router.post("/applications/{app_id}/submit", response_model=ApplicationOut)
-def submit(app_id: str, body: VersionIn, request: Request, session: DB, user: Applicant,
-           key: IdemKey) -> JSONResponse:
+def submit(
+    app_id: str, body: VersionIn, request: Request, session: DB, user: Applicant, key: IdemKey
+) -> JSONResponse:
     """Submit once: a retry with the same Idempotency-Key replays the first answer."""
     fingerprint = service.request_hash({"path": request.url.path, **body.model_dump()})
     previous = service.replay(session, user, key, fingerprint)
     if previous is not None:
-        return JSONResponse(previous.body, status_code=previous.status_code,
-                            headers={"Idempotent-Replayed": "true"})
+        return JSONResponse(
+            previous.body, status_code=previous.status_code, headers={"Idempotent-Replayed": "true"}
+        )
     service.submit(session, runtime(request).cases, user, app_id, body.version)
     out = _out(session, app_id, user).model_dump(mode="json")
     service.remember(session, user, key, fingerprint, 200, out)
@@ -126,8 +140,9 @@ def assign(app_id: str, body: AssignIn, session: DB, user: Staff) -> Application
 
 
 @router.post("/applications/{app_id}/request-evidence", response_model=ApplicationOut)
-def request_evidence(app_id: str, body: EvidenceRequestIn, request: Request, session: DB,
-                     user: Staff) -> ApplicationOut:
+def request_evidence(
+    app_id: str, body: EvidenceRequestIn, request: Request, session: DB, user: Staff
+) -> ApplicationOut:
     service.request_evidence(session, runtime(request).cases, user, app_id, body)
     return _out(session, app_id, user)
 
@@ -139,7 +154,9 @@ def respond(app_id: str, body: EvidenceResponseIn, session: DB, user: Applicant)
 
 
 @router.post("/applications/{app_id}/decision", response_model=ApplicationOut)
-def decide(app_id: str, body: DecisionIn, request: Request, session: DB, user: Staff) -> ApplicationOut:
+def decide(
+    app_id: str, body: DecisionIn, request: Request, session: DB, user: Staff
+) -> ApplicationOut:
     service.decide(session, runtime(request).cases, user, app_id, body)
     return _out(session, app_id, user)
 
@@ -159,5 +176,7 @@ def withdraw(app_id: str, body: VersionIn, session: DB, user: Applicant) -> Appl
 @router.get("/applications/{app_id}/timeline", response_model=list[EventOut])
 def timeline(app_id: str, session: DB, user: AnyUser) -> list[EventOut]:
     app = service.visible(session, user, app_id)
-    return [EventOut.model_validate(e, from_attributes=True)
-            for e in audit.timeline(session, "application", app.id)]
+    return [
+        EventOut.model_validate(e, from_attributes=True)
+        for e in audit.timeline(session, "application", app.id)
+    ]

@@ -16,7 +16,9 @@ class Body(BaseModel):
 
 
 class ApplicationCreate(Body):
-    program_id: Literal["cn-k"] = Field("cn-k", description="Programs taking individual applications.")
+    program_id: Literal["cn-k"] = Field(
+        "cn-k", description="Programs taking individual applications."
+    )
     profile: Profile = Field(default_factory=Profile)
 
 

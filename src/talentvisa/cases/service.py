@@ -101,7 +101,7 @@ def queue(
 ) -> list[Application]:
     if user.role not in STAFF:
         raise Forbidden("only officers and supervisors see the queue")
-    q: Select[tuple[Application]] = select(Application).where(Application.state != State.draft)
+    q: Select[Any] = select(Application).where(Application.state != State.draft)
     if state:
         q = q.where(Application.state == state)
     if program_id:
@@ -120,7 +120,9 @@ def queue(
     key = sort.removeprefix("-")
     if key not in column:
         raise Invalid("sort: use submitted_at or updated_at, with - for descending", "sort")
-    q = q.order_by(column[key].desc() if sort.startswith("-") else column[key].asc(), Application.id)
+    q = q.order_by(
+        column[key].desc() if sort.startswith("-") else column[key].asc(), Application.id
+    )
     return list(session.scalars(q.limit(limit).offset(offset)))
 
 
@@ -145,8 +147,14 @@ def _guard_ok(guard: Guard, app: Application, user: User) -> bool:
     return user.role in STAFF
 
 
-def _move(session: Session, app: Application, user: User, action: str, version: int,
-          data: dict[str, Any] | None = None) -> None:
+def _move(
+    session: Session,
+    app: Application,
+    user: User,
+    action: str,
+    version: int,
+    data: dict[str, Any] | None = None,
+) -> None:
     try:
         t = workflow.check(action, app.state, user.role)
     except workflow.IllegalTransition as exc:
@@ -188,12 +196,20 @@ def create(session: Session, user: User, body: ApplicationCreate) -> Application
     )
     session.add(app)
     session.flush()
-    audit.append(session, actor_id=user.id, entity_type="application", entity_id=app.id,
-                 action="create", data={"program_id": app.program_id})
+    audit.append(
+        session,
+        actor_id=user.id,
+        entity_type="application",
+        entity_id=app.id,
+        action="create",
+        data={"program_id": app.program_id},
+    )
     return app
 
 
-def update_profile(session: Session, user: User, app_id: str, body: ApplicationUpdate) -> Application:
+def update_profile(
+    session: Session, user: User, app_id: str, body: ApplicationUpdate
+) -> Application:
     app = visible(session, user, app_id)
     if app.applicant_id != user.id:
         raise Forbidden("only the applicant edits a draft")
@@ -202,20 +218,35 @@ def update_profile(session: Session, user: User, app_id: str, body: ApplicationU
     _check_version(app, body.version)
     app.profile = body.profile.model_dump(mode="json", exclude_none=True)
     app.updated_at = now()
-    audit.append(session, actor_id=user.id, entity_type="application", entity_id=app.id,
-                 action="update_profile", data={})
+    audit.append(
+        session,
+        actor_id=user.id,
+        entity_type="application",
+        entity_id=app.id,
+        action="update_profile",
+        data={},
+    )
     return app
 
 
-def upload(session: Session, ctx: CaseContext, user: User, app_id: str, kind: str,
-           filename: str, content: bytes) -> Document:
+def upload(
+    session: Session,
+    ctx: CaseContext,
+    user: User,
+    app_id: str,
+    kind: str,
+    filename: str,
+    content: bytes,
+) -> Document:
     app = visible(session, user, app_id)
     if app.applicant_id != user.id:
         raise Forbidden("only the applicant uploads documents")
     if app.state not in workflow.UPLOADABLE:
         raise Conflict(f"cannot upload to a case that is {app.state}")
     if len(content) > MAX_UPLOAD:
-        raise TooLarge(f"file: {len(content):,} bytes is over the {MAX_UPLOAD:,}-byte limit", "file")
+        raise TooLarge(
+            f"file: {len(content):,} bytes is over the {MAX_UPLOAD:,}-byte limit", "file"
+        )
     if not content:
         raise Invalid("file: the file is empty", "file")
     guessed = filetype.guess(content)
@@ -244,13 +275,20 @@ def upload(session: Session, ctx: CaseContext, user: User, app_id: str, kind: st
     session.add(doc)
     session.flush()
     app.updated_at = now()
-    audit.append(session, actor_id=user.id, entity_type="application", entity_id=app.id,
-                 action="upload", data={"document": doc.id, "kind": kind, "sha256": doc.sha256})
+    audit.append(
+        session,
+        actor_id=user.id,
+        entity_type="application",
+        entity_id=app.id,
+        action="upload",
+        data={"document": doc.id, "kind": kind, "sha256": doc.sha256},
+    )
     return doc
 
 
-def document_path(session: Session, ctx: CaseContext, user: User, app_id: str,
-                  doc_id: str) -> tuple[Document, Path]:
+def document_path(
+    session: Session, ctx: CaseContext, user: User, app_id: str, doc_id: str
+) -> tuple[Document, Path]:
     app = visible(session, user, app_id)
     doc = session.get(Document, doc_id)
     if doc is None or doc.application_id != app.id:
@@ -273,17 +311,23 @@ def replay(session: Session, user: User, key: str, fingerprint: str) -> Idempote
     return rec
 
 
-def remember(session: Session, user: User, key: str, fingerprint: str, status: int,
-             body: dict[str, Any]) -> None:
-    session.add(IdempotencyRecord(user_id=user.id, key=key, request_hash=fingerprint,
-                                  status_code=status, body=body))
+def remember(
+    session: Session, user: User, key: str, fingerprint: str, status: int, body: dict[str, Any]
+) -> None:
+    session.add(
+        IdempotencyRecord(
+            user_id=user.id, key=key, request_hash=fingerprint, status_code=status, body=body
+        )
+    )
     try:
         session.flush()
     except IntegrityError:
         raise Conflict("Idempotency-Key: a request with this key is in progress; retry") from None
 
 
-def submit(session: Session, ctx: CaseContext, user: User, app_id: str, version: int) -> Application:
+def submit(
+    session: Session, ctx: CaseContext, user: User, app_id: str, version: int
+) -> Application:
     app = visible(session, user, app_id)
     cp = ctx.catalog.get(app.program_id)
     if cp is None:
@@ -297,10 +341,19 @@ def submit(session: Session, ctx: CaseContext, user: User, app_id: str, version:
     app.prescreen_outcome = assessment.outcome.value
     app.program_hash = assessment.program_hash
     app.prescreen_on = on
-    audit.append(session, actor_id=None, entity_type="application", entity_id=app.id,
-                 action="prescreen", data={"outcome": assessment.outcome.value,
-                                           "program_hash": assessment.program_hash,
-                                           "on": on.isoformat(), "reasons": assessment.reasons})
+    audit.append(
+        session,
+        actor_id=None,
+        entity_type="application",
+        entity_id=app.id,
+        action="prescreen",
+        data={
+            "outcome": assessment.outcome.value,
+            "program_hash": assessment.program_hash,
+            "on": on.isoformat(),
+            "reasons": assessment.reasons,
+        },
+    )
     return app
 
 
@@ -314,20 +367,30 @@ def assign(session: Session, user: User, app_id: str, body: AssignIn) -> Applica
     officer = session.get(User, officer_id)
     if officer is None or officer.role not in STAFF:
         raise Invalid(f"officer_id: {officer_id} is not an officer", "officer_id")
-    _move(session, app, user, "assign", body.version, {"officer_id": officer_id,
-                                                       "previous": app.assigned_officer_id})
+    _move(
+        session,
+        app,
+        user,
+        "assign",
+        body.version,
+        {"officer_id": officer_id, "previous": app.assigned_officer_id},
+    )
     app.assigned_officer_id = officer_id
     return app
 
 
-def request_evidence(session: Session, ctx: CaseContext, user: User, app_id: str,
-                     body: EvidenceRequestIn) -> Application:
+def request_evidence(
+    session: Session, ctx: CaseContext, user: User, app_id: str, body: EvidenceRequestIn
+) -> Application:
     app = visible(session, user, app_id)
     if body.due <= ctx.today():
         raise Invalid("due: the deadline must be in the future", "due")
     _move(session, app, user, "request_evidence", body.version, {"due": body.due.isoformat()})
-    session.add(EvidenceRequest(application_id=app.id, requested_by=user.id,
-                                message=body.message, due=body.due))
+    session.add(
+        EvidenceRequest(
+            application_id=app.id, requested_by=user.id, message=body.message, due=body.due
+        )
+    )
     return app
 
 
@@ -344,7 +407,9 @@ def respond(session: Session, user: User, app_id: str, body: EvidenceResponseIn)
     return app
 
 
-def decide(session: Session, ctx: CaseContext, user: User, app_id: str, body: DecisionIn) -> Application:
+def decide(
+    session: Session, ctx: CaseContext, user: User, app_id: str, body: DecisionIn
+) -> Application:
     app = visible(session, user, app_id)
     cp = ctx.catalog[app.program_id]
     unknown = [r for r in body.reasons if r not in cp.program.criteria]
@@ -359,17 +424,27 @@ def decide(session: Session, ctx: CaseContext, user: User, app_id: str, body: De
             "anyway give an override_code and explain it in text",
             "override_code",
         )
-    _move(session, app, user, body.decision, body.version,
-          {"reasons": body.reasons, "override_code": body.override_code})
+    _move(
+        session,
+        app,
+        user,
+        body.decision,
+        body.version,
+        {"reasons": body.reasons, "override_code": body.override_code},
+    )
     app.decision = body.decision
     app.decision_reasons = body.reasons
     app.decision_text = body.text
-    app.override_code = None if agrees else (body.override_code.value if body.override_code else None)
+    app.override_code = (
+        None if agrees else (body.override_code.value if body.override_code else None)
+    )
     app.decided_at = now()
     return app
 
 
-def issue(session: Session, ctx: CaseContext, user: User, app_id: str, body: IssueIn) -> Application:
+def issue(
+    session: Session, ctx: CaseContext, user: User, app_id: str, body: IssueIn
+) -> Application:
     app = visible(session, user, app_id)
     benefits = ctx.catalog[app.program_id].program.benefits
     terms: dict[str, Any] = {"valid_from": body.valid_from.isoformat()}
@@ -381,16 +456,25 @@ def issue(session: Session, ctx: CaseContext, user: User, app_id: str, body: Iss
         if published is not None:
             terms[key] = {"value": published, "origin": "program"}
         elif given is None:
-            raise Invalid(f"{key}: the program does not publish it, so the issuing officer "
-                          "must set it", key)
+            raise Invalid(
+                f"{key}: the program does not publish it, so the issuing officer must set it", key
+            )
         else:
             value = given.isoformat() if isinstance(given, dt.date) else given
             terms[key] = {"value": value, "origin": "officer (program silent)"}
     _move(session, app, user, "issue", body.version)
-    app.visa_number = f"{app.program_id.split('-')[-1].upper()}{ctx.today():%Y}{secrets.token_hex(4).upper()}"
+    app.visa_number = (
+        f"{app.program_id.split('-')[-1].upper()}{ctx.today():%Y}{secrets.token_hex(4).upper()}"
+    )
     app.issued = terms
-    audit.append(session, actor_id=user.id, entity_type="application", entity_id=app.id,
-                 action="issued", data={"visa_number": app.visa_number, **terms})
+    audit.append(
+        session,
+        actor_id=user.id,
+        entity_type="application",
+        entity_id=app.id,
+        action="issued",
+        data={"visa_number": app.visa_number, **terms},
+    )
     return app
 
 

@@ -39,7 +39,9 @@ class Transition:
     guard: Guard
 
 
-def _t(action: str, sources: set[State], target: State, roles: set[Role], guard: Guard) -> Transition:
+def _t(
+    action: str, sources: set[State], target: State, roles: set[Role], guard: Guard
+) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles), guard)
 
 
@@ -71,7 +73,9 @@ UPLOADABLE = frozenset({S.draft, S.awaiting_evidence})
 class IllegalTransition(Exception):
     def __init__(self, action: str, state: str) -> None:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[action].sources))
-        super().__init__(f"cannot {action.replace('_', ' ')} a case that is {state} (allowed from: {allowed})")
+        super().__init__(
+            f"cannot {action.replace('_', ' ')} a case that is {state} (allowed from: {allowed})"
+        )
 
 
 class NotPermitted(Exception):

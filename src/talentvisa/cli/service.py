@@ -56,7 +56,9 @@ def users_create(
     try:
         chosen = Role(role)
     except ValueError:
-        err.print(f"[red]error:[/red] --role: {role!r} is not one of {', '.join(r.value for r in Role)}")
+        err.print(
+            f"[red]error:[/red] --role: {role!r} is not one of {', '.join(r.value for r in Role)}"
+        )
         raise typer.Exit(2) from None
     password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass()
     try:

@@ -37,11 +37,19 @@ class RegistrationOut(BaseModel):
 def _reg_out(session: DB, reg: Any) -> RegistrationOut:
     season = session.get(service.CapSeason, reg.season_id)
     return RegistrationOut(
-        id=reg.id, season=season.season if season else "?", passport_country=reg.passport_country,
-        passport_number_last4=reg.passport_number[-4:], family_name=reg.family_name,
-        wage_level=reg.wage_level, soc_code=reg.soc_code, worksite=reg.worksite,
-        us_advanced_degree=reg.us_advanced_degree, fee_amount=reg.fee_amount,
-        fee_currency=reg.fee_currency, status=reg.status, created_at=reg.created_at,
+        id=reg.id,
+        season=season.season if season else "?",
+        passport_country=reg.passport_country,
+        passport_number_last4=reg.passport_number[-4:],
+        family_name=reg.family_name,
+        wage_level=reg.wage_level,
+        soc_code=reg.soc_code,
+        worksite=reg.worksite,
+        us_advanced_degree=reg.us_advanced_degree,
+        fee_amount=reg.fee_amount,
+        fee_currency=reg.fee_currency,
+        status=reg.status,
+        created_at=reg.created_at,
         petition=reg.petition,
     )
 
@@ -90,11 +98,13 @@ def registrations_csv(season: str, session: DB, user: AnyUser) -> PlainTextRespo
 
 
 @router.post("/seasons/{season}/registrations", status_code=201, response_model=RegistrationOut)
-def register(season: str, body: RegistrationIn, request: Request, session: DB,
-             employer: Employer) -> RegistrationOut:
+def register(
+    season: str, body: RegistrationIn, request: Request, session: DB, employer: Employer
+) -> RegistrationOut:
     rt = runtime(request)
-    reg = service.register(session, rt.cases.catalog, rt.cases.settings, employer, season, body,
-                           rt.cases.today())
+    reg = service.register(
+        session, rt.cases.catalog, rt.cases.settings, employer, season, body, rt.cases.today()
+    )
     return _reg_out(session, reg)
 
 
@@ -114,10 +124,12 @@ def get_registration(reg_id: str, session: DB, employer: Employer) -> Registrati
 
 
 @router.post("/registrations/{reg_id}/petition", response_model=RegistrationOut)
-def petition(reg_id: str, body: PetitionIn, request: Request, session: DB,
-             employer: Employer) -> RegistrationOut:
+def petition(
+    reg_id: str, body: PetitionIn, request: Request, session: DB, employer: Employer
+) -> RegistrationOut:
     """File the petition for a selected registration; the rules decide the fees due."""
     rt = runtime(request)
-    reg = service.file_petition(session, rt.cases.catalog, rt.cases.settings, employer, reg_id,
-                                body, rt.cases.today())
+    reg = service.file_petition(
+        session, rt.cases.catalog, rt.cases.settings, employer, reg_id, body, rt.cases.today()
+    )
     return _reg_out(session, reg)

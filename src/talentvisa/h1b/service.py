@@ -87,14 +87,27 @@ def create_season(session: Session, admin: User, body: SeasonIn) -> CapSeason:
     if session.scalar(select(CapSeason).where(CapSeason.season == body.season)) is not None:
         raise Conflict(f"season: {body.season} already exists", "season")
     seed = lottery.new_seed()
-    season = CapSeason(season=body.season, state="draft", regular_target=body.regular_target,
-                       advanced_target=body.advanced_target, seed_hex=seed.hex(),
-                       commitment=lottery.commitment(seed))
+    season = CapSeason(
+        season=body.season,
+        state="draft",
+        regular_target=body.regular_target,
+        advanced_target=body.advanced_target,
+        seed_hex=seed.hex(),
+        commitment=lottery.commitment(seed),
+    )
     session.add(season)
     session.flush()
-    audit.append(session, actor_id=admin.id, entity_type="season", entity_id=season.season,
-                 action="create", data={"commitment": season.commitment,
-                                        "targets": [body.regular_target, body.advanced_target]})
+    audit.append(
+        session,
+        actor_id=admin.id,
+        entity_type="season",
+        entity_id=season.season,
+        action="create",
+        data={
+            "commitment": season.commitment,
+            "targets": [body.regular_target, body.advanced_target],
+        },
+    )
     return season
 
 
@@ -106,8 +119,14 @@ def _transition(session: Session, admin: User, name: str, frm: str, to: str) -> 
     season.state = to
     stamp = {"open": "opened_at", "closed": "closed_at", "drawn": "drawn_at"}[to]
     setattr(season, stamp, now())
-    audit.append(session, actor_id=admin.id, entity_type="season", entity_id=season.season,
-                 action=to, data={"commitment": season.commitment})
+    audit.append(
+        session,
+        actor_id=admin.id,
+        entity_type="season",
+        entity_id=season.season,
+        action=to,
+        data={"commitment": season.commitment},
+    )
     return season
 
 
@@ -119,8 +138,15 @@ def close_season(session: Session, admin: User, name: str) -> CapSeason:
     return _transition(session, admin, name, "open", "closed")
 
 
-def register(session: Session, catalog: dict[str, CompiledProgram], settings: Settings,
-             employer: User, name: str, body: RegistrationIn, today: dt.date) -> Registration:
+def register(
+    session: Session,
+    catalog: dict[str, CompiledProgram],
+    settings: Settings,
+    employer: User,
+    name: str,
+    body: RegistrationIn,
+    today: dt.date,
+) -> Registration:
     _require(employer, Role.employer)
     season = _season(session, name)
     if season.state != "open":
@@ -140,13 +166,24 @@ def register(session: Session, catalog: dict[str, CompiledProgram], settings: Se
             "passport_number",
         )
     fee = resolve(catalog[PROGRAM].program, "registration_fee", today, settings)
-    reg = Registration(season_id=season.id, employer_id=employer.id, fee_amount=float(fee.value),
-                       fee_currency="USD", **body.model_dump())
+    reg = Registration(
+        season_id=season.id,
+        employer_id=employer.id,
+        fee_amount=float(fee.value),
+        fee_currency="USD",
+        **body.model_dump(),
+    )
     session.add(reg)
     session.flush()
     # Passport data stays out of the audit trail and logs; the id identifies the registration.
-    audit.append(session, actor_id=employer.id, entity_type="registration", entity_id=reg.id,
-                 action="register", data={"season": season.season, "fee": reg.fee_amount})
+    audit.append(
+        session,
+        actor_id=employer.id,
+        entity_type="registration",
+        entity_id=reg.id,
+        action="register",
+        data={"season": season.season, "fee": reg.fee_amount},
+    )
     return reg
 
 
@@ -165,17 +202,33 @@ def _frame(regs: list[Registration]) -> pl.DataFrame:
             "worksite": [r.worksite for r in regs],
             "us_advanced_degree": ["true" if r.us_advanced_degree else "false" for r in regs],
         },
-        schema={c: pl.Utf8 for c in (
-            "registration_id", "employer_id", "passport_country", "passport_number",
-            "family_name", "given_name", "date_of_birth", "wage_level", "soc_code", "worksite",
-            "us_advanced_degree")},
+        schema={
+            c: pl.Utf8
+            for c in (
+                "registration_id",
+                "employer_id",
+                "passport_country",
+                "passport_number",
+                "family_name",
+                "given_name",
+                "date_of_birth",
+                "wage_level",
+                "soc_code",
+                "worksite",
+                "us_advanced_degree",
+            )
+        },
     )
 
 
 def registrations_of(session: Session, season: CapSeason) -> list[Registration]:
-    return list(session.scalars(
-        select(Registration).where(Registration.season_id == season.id).order_by(Registration.id)
-    ))
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(Registration.season_id == season.id)
+            .order_by(Registration.id)
+        )
+    )
 
 
 def draw(session: Session, admin: User, name: str) -> CapSeason:
@@ -187,19 +240,32 @@ def draw(session: Session, admin: User, name: str) -> CapSeason:
     if not regs:
         raise Conflict(f"season {season.season} has no registrations to draw from")
     year = parse_season(season.season)
-    run = lottery.draw(_frame(regs), year, bytes.fromhex(season.seed_hex), [
-        lottery.RoundSpec("regular", season.regular_target),
-        lottery.RoundSpec("advanced", season.advanced_target),
-    ])
+    run = lottery.draw(
+        _frame(regs),
+        year,
+        bytes.fromhex(season.seed_hex),
+        [
+            lottery.RoundSpec("regular", season.regular_target),
+            lottery.RoundSpec("advanced", season.advanced_target),
+        ],
+    )
     statuses = run.status_of()
     for r in regs:
         r.status = statuses[r.id]
     season.reveal = run.reveal()
     season.selected_csv = run.selected_csv().decode("utf-8")
     _transition(session, admin, name, "closed", "drawn")
-    audit.append(session, actor_id=admin.id, entity_type="season", entity_id=season.season,
-                 action="selection_run", data={k: season.reveal[k] for k in (
-                     "seed", "registrations_sha256", "selected_sha256", "rounds", "variant")})
+    audit.append(
+        session,
+        actor_id=admin.id,
+        entity_type="season",
+        entity_id=season.season,
+        action="selection_run",
+        data={
+            k: season.reveal[k]
+            for k in ("seed", "registrations_sha256", "selected_sha256", "rounds", "variant")
+        },
+    )
     return season
 
 
@@ -237,29 +303,46 @@ def employer_registration(session: Session, employer: User, reg_id: str) -> Regi
     return reg
 
 
-def file_petition(session: Session, catalog: dict[str, CompiledProgram], settings: Settings,
-                  employer: User, reg_id: str, body: PetitionIn, today: dt.date) -> Registration:
+def file_petition(
+    session: Session,
+    catalog: dict[str, CompiledProgram],
+    settings: Settings,
+    employer: User,
+    reg_id: str,
+    body: PetitionIn,
+    today: dt.date,
+) -> Registration:
     reg = employer_registration(session, employer, reg_id)
     if reg.status != "selected":
-        raise Conflict(f"only a selected registration may file a petition (this one is {reg.status})")
+        raise Conflict(
+            f"only a selected registration may file a petition (this one is {reg.status})"
+        )
     if reg.petition is not None:
         raise Conflict("a petition was already filed for this registration")
-    profile = Profile.model_validate({
-        "current_country": body.beneficiary_location,
-        "immigration_status": body.immigration_status,
-        "degrees": [{"level": body.highest_degree,
-                     "institution_country": "US" if reg.us_advanced_degree else None}],
-        "job_offer": {
-            "country": "US",
-            "occupation_code": reg.soc_code,
-            "wage_level": reg.wage_level,
-            "specialty_occupation": True,
-            "employer": {**body.employer.model_dump(), "cap_exempt": False},
-            "petition": {"type": body.petition_type,
-                         "consular_notification": body.consular_notification,
-                         "exception_granted": body.exception_granted},
-        },
-    })
+    profile = Profile.model_validate(
+        {
+            "current_country": body.beneficiary_location,
+            "immigration_status": body.immigration_status,
+            "degrees": [
+                {
+                    "level": body.highest_degree,
+                    "institution_country": "US" if reg.us_advanced_degree else None,
+                }
+            ],
+            "job_offer": {
+                "country": "US",
+                "occupation_code": reg.soc_code,
+                "wage_level": reg.wage_level,
+                "specialty_occupation": True,
+                "employer": {**body.employer.model_dump(), "cap_exempt": False},
+                "petition": {
+                    "type": body.petition_type,
+                    "consular_notification": body.consular_notification,
+                    "exception_granted": body.exception_granted,
+                },
+            },
+        }
+    )
     a = assess(catalog[PROGRAM], profile, today, settings)
     reg.petition = {
         "filed_on": today.isoformat(),
@@ -271,8 +354,16 @@ def file_petition(session: Session, catalog: dict[str, CompiledProgram], setting
     }
     reg.status = "petition_filed"
     proclamation = next(f for f in a.fees if f.id == "proclamation")
-    audit.append(session, actor_id=employer.id, entity_type="registration", entity_id=reg.id,
-                 action="petition_filed", data={"proclamation": proclamation.status.value,
-                                                "amount": proclamation.amount,
-                                                "program_hash": a.program_hash})
+    audit.append(
+        session,
+        actor_id=employer.id,
+        entity_type="registration",
+        entity_id=reg.id,
+        action="petition_filed",
+        data={
+            "proclamation": proclamation.status.value,
+            "amount": proclamation.amount,
+            "program_hash": a.program_hash,
+        },
+    )
     return reg

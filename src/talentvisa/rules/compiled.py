@@ -55,6 +55,9 @@ def program_hash(program: Program, extra: object = None) -> str:
 def compile_program(program: Program, path: str | None = None) -> CompiledProgram:
     problems: list[tuple[Loc, str]] = []
     kinds: dict[str, NameKind] = {"on": "date"}
+    for reserved in ("outcome", "points", "fee", "tier"):  # batch column names use these
+        if reserved in program.criteria or reserved in program.points:
+            problems.append((("criteria",), f"{reserved!r} is a reserved name"))
     for n in CONSTANTS:
         kinds[n] = "constant"
     for n in FACTS:

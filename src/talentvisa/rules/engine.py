@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import functools
+import operator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,10 +41,15 @@ def band_points(bands: list[Band], value: float) -> float:
     return 0.0
 
 
+def add_in_order(values: Iterable[float]) -> float:
+    """Left-to-right float sum; Python 3.12's sum() compensates, and the batch path does not."""
+    return functools.reduce(operator.add, values, 0.0)
+
+
 def rule_points(f: Factor, conditions: list[bool | None]) -> tuple[float, float]:
     """Bounds of a rules-factor when some conditions are unknown."""
     assert f.rules is not None
-    agg = max if f.combine == "max" else sum
+    agg = max if f.combine == "max" else add_in_order
     lo = agg([r.points for r, c in zip(f.rules, conditions, strict=True) if c is True] + [0.0])
     hi = agg([r.points for r, c in zip(f.rules, conditions, strict=True) if c is not False] + [0.0])
     return min(lo, f.cap), min(hi, f.cap)
@@ -261,7 +268,7 @@ def _score_table(cp: CompiledProgram, tid: str, scope: _Scope) -> PointsResult:
         scores.append(
             FactorScore(id=fid, label=f.label, min=lo, max=hi, cap=f.cap, missing=missing)
         )
-    total = Interval(sum(s.min for s in scores), sum(s.max for s in scores))
+    total = Interval(add_in_order(s.min for s in scores), add_in_order(s.max for s in scores))
     scope.points[tid] = total
     return PointsResult(id=tid, label=table.label, min=total.lo, max=total.hi, factors=scores)
 

@@ -86,6 +86,17 @@ def kleene_if(c: pl.Expr, a: pl.Expr, b: pl.Expr) -> pl.Expr:
     )
 
 
+def add_in_order(terms: list[pl.Expr]) -> pl.Expr:
+    """0.0 + terms[0] + terms[1] + ..., left to right, as the scalar path's sum() adds.
+
+    pl.sum_horizontal adds in another order, which can change the last bit of a total.
+    """
+    total = pl.lit(0.0)
+    for t in terms:
+        total = total + t
+    return total
+
+
 def _null_if_any(args: list[pl.Expr], value: pl.Expr) -> pl.Expr:
     cond = args[0].is_null()
     for a in args[1:]:
@@ -268,10 +279,15 @@ class ProgramCompiler:
                 pl.when(c.fill_null(True)).then(pl.lit(r.points)).otherwise(0.0)
                 for r, c in zip(f.rules, conds, strict=True)
             ]
-            agg = pl.max_horizontal if f.combine == "max" else pl.sum_horizontal
+
+            def agg(terms: list[pl.Expr]) -> pl.Expr:  # engine.rule_points: agg([...] + [0.0])
+                if f.combine == "max":
+                    return pl.max_horizontal(*terms, pl.lit(0.0))
+                return add_in_order(terms)
+
             return (
-                pl.min_horizontal(agg(*lo_terms), pl.lit(f.cap)),
-                pl.min_horizontal(agg(*hi_terms), pl.lit(f.cap)),
+                pl.min_horizontal(agg(lo_terms), pl.lit(f.cap)),
+                pl.min_horizontal(agg(hi_terms), pl.lit(f.cap)),
             )
         v = self.compile(nodes[0])
         if isinstance(v, Lit):
@@ -310,8 +326,8 @@ def program_stages(
             his.append(hi)
         stages.append(
             [
-                pl.sum_horizontal(*los).cast(pl.Float64).alias(col_name(pid, "points", tid, "min")),
-                pl.sum_horizontal(*his).cast(pl.Float64).alias(col_name(pid, "points", tid, "max")),
+                add_in_order(los).cast(pl.Float64).alias(col_name(pid, "points", tid, "min")),
+                add_in_order(his).cast(pl.Float64).alias(col_name(pid, "points", tid, "max")),
             ]
         )
     for cid in cp.order:
