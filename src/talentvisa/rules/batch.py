@@ -116,7 +116,11 @@ def assess_population(
     for cp in programs:
         for stage in stages_for(cp, on, settings):
             frame = frame.with_columns(stage)
-            produced += [e.meta.output_name() for e in stage]
+            produced += [
+                name
+                for e in stage
+                if not (name := e.meta.output_name()).endswith(":input")  # working columns
+            ]
     carried = [c for c in keep if c in population.columns]
     return frame.select([*carried, *produced]).collect()
 

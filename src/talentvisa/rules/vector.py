@@ -10,6 +10,7 @@ paths share one semantics for constants.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ from talentvisa.rules.expr import (
 from talentvisa.rules.facts import CONSTANTS
 from talentvisa.rules.model import Factor
 from talentvisa.rules.params import Resolved
-from talentvisa.rules.scalar import RuleTypeError, evaluate
+from talentvisa.rules.scalar import RuleTypeError, completed_years, evaluate
 
 DTYPES: dict[str, Any] = {
     "date": pl.Date,
@@ -140,6 +141,9 @@ class ProgramCompiler:
                 if all(isinstance(v, Lit) for v in vals):
                     return Lit([v.value for v in vals])  # type: ignore[union-attr]
                 raise RuleTypeError("list literals may only hold constants")
+        fast = self._age_cutoff(node)
+        if fast is not None:
+            return fast
         parts = self._children(node)
         if all(isinstance(p, Lit) for p in parts):
             return Lit(self.fold(node))
@@ -171,6 +175,35 @@ class ProgramCompiler:
                 return self._call(f, parts)
         raise RuleTypeError(f"unsupported node {node!r}")
 
+    def _age_cutoff(self, node: Node) -> pl.Expr | None:
+        """`age(d) OP n` as one date comparison against a cutoff computed once.
+
+        Extracting year, month and day for a million dates dominates the batch path; the
+        cutoff gives the same three-valued answer (a null date stays null).
+        """
+        if not (
+            isinstance(node, Compare)
+            and node.op in (">=", ">", "<=", "<")
+            and isinstance(node.left, Call)
+            and node.left.func == "age"
+        ):
+            return None
+        bound, arg = self.compile(node.right), self.compile(node.left.args[0])
+        if not isinstance(bound, Lit) or isinstance(arg, Lit | Bounds):
+            return None
+        if bound.value is None:
+            return pl.lit(None, dtype=pl.Boolean)
+        n = float(bound.value)
+        at_least = {
+            ">=": math.ceil(n),
+            ">": math.floor(n) + 1,
+            "<=": math.floor(n) + 1,
+            "<": math.ceil(n),
+        }[node.op]
+        born_by = latest_birth(self.on, at_least)
+        older = arg <= pl.lit(born_by)  # age(d) >= at_least
+        return older if node.op in (">=", ">") else ~older
+
     def _children(self, node: Node) -> list[Compiled]:
         match node:
             case BoolOp(items=items) | Call(args=items):
@@ -184,6 +217,8 @@ class ProgramCompiler:
         raise RuleTypeError(f"unsupported node {node!r}")
 
     def _compare(self, op: str, left: Compiled, right: Compiled) -> pl.Expr:
+        if any(isinstance(x, Lit) and x.value is None for x in (left, right)):
+            return pl.lit(None, dtype=pl.Boolean)  # unknown whatever the other side is
         if isinstance(left, Bounds):
             if not isinstance(right, Lit):
                 raise RuleTypeError("a points total can only be compared with a constant")
@@ -250,10 +285,12 @@ class ProgramCompiler:
 
     # --- program parts -------------------------------------------------------------
 
-    def factor(self, f: Factor, nodes: list[Node]) -> tuple[pl.Expr, pl.Expr]:
+    def factor(
+        self, f: Factor, nodes: list[Node], band_input: Compiled | None = None
+    ) -> tuple[pl.Expr, pl.Expr]:
         lo_b, hi_b = f.bounds()
         if f.bands is not None:
-            v = self.compile(nodes[0])
+            v = band_input if band_input is not None else self.compile(nodes[0])
             if isinstance(v, Lit):
                 pts = None if v.value is None else min(band_points(f.bands, v.value), f.cap)
                 return (pl.lit(lo_b if pts is None else pts), pl.lit(hi_b if pts is None else pts))
@@ -297,6 +334,21 @@ class ProgramCompiler:
         return x.fill_null(lo_b), x.fill_null(hi_b)
 
 
+def latest_birth(on: dt.date, years: int) -> dt.date:
+    """The latest birth date that is at least ``years`` old on ``on`` (scalar.completed_years)."""
+    if years <= 0:
+        return dt.date.max
+    try:
+        guess = on.replace(year=on.year - years)
+    except ValueError:  # 29 February in a common year
+        guess = dt.date(on.year - years, 2, 28)
+    while completed_years(guess, on) < years:
+        guess -= dt.timedelta(days=1)
+    while completed_years(guess + dt.timedelta(days=1), on) >= years:
+        guess += dt.timedelta(days=1)
+    return guess
+
+
 def outcome_expr(e: pl.Expr) -> pl.Expr:
     return (
         pl.when(e.is_null())
@@ -319,9 +371,22 @@ def program_stages(
     prog = cp.program
     stages: list[list[pl.Expr]] = []
     for tid, table in prog.points.items():
+        # A band input (e.g. an age) is computed once, in its own column, not once per band.
+        inputs: dict[str, Compiled] = {}
+        for fid, f in table.factors.items():
+            if f.bands is not None:
+                inputs[fid] = comp.compile(cp.factor_nodes[tid][fid][0])
+        columns = {
+            fid: col_name(pid, "points", tid, fid, "input")
+            for fid, v in inputs.items()
+            if not isinstance(v, Lit)
+        }
+        if columns:
+            stages.append([_e(inputs[fid]).alias(name) for fid, name in columns.items()])
         los, his = [], []
         for fid, f in table.factors.items():
-            lo, hi = comp.factor(f, cp.factor_nodes[tid][fid])
+            given = pl.col(columns[fid]) if fid in columns else inputs.get(fid)
+            lo, hi = comp.factor(f, cp.factor_nodes[tid][fid], given)
             los.append(lo)
             his.append(hi)
         stages.append(
