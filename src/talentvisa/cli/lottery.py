@@ -33,7 +33,7 @@ from talentvisa.lottery.run import (
 
 app = typer.Typer(help="H-1B cap selection: commit, draw, verify, odds.", no_args_is_help=True)
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

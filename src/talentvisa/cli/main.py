@@ -51,7 +51,7 @@ app.command("serve")(service_cli.serve)
 
 # Tables are wide; when printing to a file or pipe, do not squeeze them into 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 180)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 USER_ERRORS = (ProgramFileError, ProfileError, PopulationError, ParameterOutOfRange)
 

@@ -15,13 +15,26 @@ app_users = typer.Typer(help="Accounts.", no_args_is_help=True)
 app_audit = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app_demo = typer.Typer(help="Demo data.", no_args_is_help=True)
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _engine():  # type: ignore[no-untyped-def]
     from talentvisa.db.engine import make_engine
 
     return make_engine()
+
+
+def _migrated():  # type: ignore[no-untyped-def]
+    """The engine, after checking the schema is current (a clear error otherwise)."""
+    from talentvisa.db.migrate import SchemaOutOfDate, check
+
+    engine = _engine()
+    try:
+        check(engine)
+    except SchemaOutOfDate as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    return engine
 
 
 @app_db.command("upgrade")
@@ -62,9 +75,9 @@ def users_create(
         raise typer.Exit(2) from None
     password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass()
     try:
-        with transaction(session_factory(_engine())) as s:
+        with transaction(session_factory(_migrated())) as s:
             user = auth.create_user(s, email, password, chosen, name)
-            uid = user.id
+            uid, email = user.id, user.email
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -77,7 +90,7 @@ def audit_verify() -> None:
     from talentvisa.audit import service as audit
     from talentvisa.db.engine import session_factory, transaction
 
-    with transaction(session_factory(_engine())) as s:
+    with transaction(session_factory(_migrated())) as s:
         report = audit.verify(s)
     if report.ok:
         out.print(f"[green]audit chain intact[/green]: {report.events} events")
@@ -94,7 +107,7 @@ def demo_load() -> None:
     from talentvisa.api.app import create_app
     from talentvisa.db.engine import data_dir, transaction
 
-    app = create_app(_engine(), data_dir())
+    app = create_app(_migrated(), data_dir())
     rt = app.state.runtime
     with transaction(rt.factory) as s:
         created = demo.load(s, rt.cases)
