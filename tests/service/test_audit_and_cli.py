@@ -55,9 +55,9 @@ def restore(server: Server):  # type: ignore[no-untyped-def]
         for r in rows:
             c.execute(
                 sa.text(
-                    "insert into audit_events (seq, at, actor_id, entity_type, entity_id, action, data,"
-                    " prev_hash, hash) values (:seq, :at, :actor_id, :entity_type, :entity_id, :action,"
-                    " :data, :prev_hash, :hash)"
+                    "insert into audit_events (seq, at, actor_id, entity_type, entity_id,"
+                    " action, data, prev_hash, hash) values (:seq, :at, :actor_id,"
+                    " :entity_type, :entity_id, :action, :data, :prev_hash, :hash)"
                 ),
                 {
                     **r,
