@@ -92,7 +92,7 @@ def update(app_id: str, body: ApplicationUpdate, session: DB, user: Applicant) -
 
 
 @router.post("/applications/{app_id}/documents", status_code=201, response_model=DocumentOut)
-async def upload(
+def upload(
     app_id: str,
     request: Request,
     session: DB,
@@ -100,7 +100,9 @@ async def upload(
     file: Annotated[UploadFile, File(description="PDF, PNG or JPEG, at most 10 MB")],
     kind: Annotated[str, Form(min_length=1, max_length=60)] = "supporting_document",
 ) -> DocumentOut:
-    content = await file.read(service.MAX_UPLOAD + 1)
+    # A plain `def` on purpose: this runs in the thread pool, so a database lock wait never
+    # blocks the event loop that other requests need in order to commit.
+    content = file.file.read(service.MAX_UPLOAD + 1)
     doc = service.upload(
         session, runtime(request).cases, user, app_id, kind, file.filename or "upload", content
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,11 +52,28 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
+    # SQLite has one writer at a time. Within this process, writers queue on a Python lock,
+    # which hands over at once; SQLite's own busy handler polls with growing sleeps, which
+    # under load turned into seconds of idle waiting. BEGIN IMMEDIATE still guards against
+    # other processes.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
         # Take the write lock up front: a request that reads then writes never fails half-way
         # with SQLITE_BUSY, and optimistic-lock checks see the latest committed row.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        writer.acquire()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writer.release()
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def on_end(conn: Any) -> None:
+        if writer.locked():
+            writer.release()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

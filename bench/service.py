@@ -1,0 +1,218 @@
+"""Benchmark the case service over loopback HTTP, on SQLite and on PostgreSQL.
+
+For each database it starts `talentvisa serve` in a fresh data directory (or PostgreSQL
+schema), then drives concurrent clients for a fixed time:
+
+* ceiling: GET /health, a trivial JSON endpoint of the same app (no database);
+* submissions: create a K visa application, upload one small PNG, submit with an
+  Idempotency-Key (three requests, each its own transaction).
+
+It prints throughput and p50/p99 latency, and the ratio of submissions to the ceiling.
+The load loops stop by themselves after --seconds.
+
+    python bench/service.py [--seconds 8] [--clients 16] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+from rich.console import Console
+from rich.table import Table
+
+CLI = str(Path(sys.executable).parent / "talentvisa")
+PG = "postgresql://postgres@127.0.0.1:5432/test"
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+PROFILE = {
+    "date_of_birth": "1999-05-01",
+    "nationalities": ["IN"],
+    "degrees": [{"level": "master", "cip": "11.0701", "institution_rank": 120}],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    subprocess.run([CLI, "db", "upgrade"], env=env, check=True, capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [CLI, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+async def tokens(url: str, n: int) -> list[str]:
+    out = []
+    async with httpx.AsyncClient(base_url=url, timeout=60) as c:
+        for i in range(n):
+            email = f"bench-{i}-{secrets.token_hex(3)}@example.org"
+            r = await c.post(
+                "/auth/register",
+                json={"email": email, "password": "bench-password-1", "display_name": "bench"},
+            )
+            r.raise_for_status()
+            r = await c.post("/auth/token", json={"email": email, "password": "bench-password-1"})
+            out.append(r.json()["access_token"])
+    return out
+
+
+async def drive(
+    url: str, seconds: float, workers: list[str | None], job: str
+) -> tuple[int, list[float], int]:
+    """Run `job` in a loop on every worker until the time is up; (count, latencies, errors)."""
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def one(token: str | None) -> None:
+        nonlocal errors
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as c:
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                try:
+                    if job == "health":
+                        ok = (await c.get("/health")).status_code == 200
+                    else:
+                        ok = await submission(c)
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latencies.append(time.perf_counter() - t)
+                else:
+                    errors += 1
+
+    await asyncio.gather(*(one(t) for t in workers))
+    return len(latencies), latencies, errors
+
+
+async def submission(c: httpx.AsyncClient) -> bool:
+    app = (await c.post("/applications", json={"profile": PROFILE})).json()
+    up = await c.post(
+        f"/applications/{app['id']}/documents", files={"file": ("degree.png", PNG, "image/png")}
+    )
+    version = app["version"] + 1 if up.status_code == 201 else app["version"]
+    r = await c.post(
+        f"/applications/{app['id']}/submit",
+        json={"version": version},
+        headers={"Idempotency-Key": f"bench-{app['id']}"},
+    )
+    return up.status_code == 201 and r.status_code == 200
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+        if len(values) > 1
+        else values[0] * 1000
+    )
+
+
+def measure(name: str, env: dict[str, str], args: argparse.Namespace) -> list[tuple[str, ...]]:
+    proc, url = start_server(env)
+    try:
+        toks = asyncio.run(tokens(url, args.clients))
+        n_h, lat_h, err_h = asyncio.run(drive(url, args.seconds, [None] * args.clients, "health"))
+        n_s, lat_s, err_s = asyncio.run(drive(url, args.seconds, list(toks), "submit"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    rate_h, rate_s = n_h / args.seconds, n_s / args.seconds
+    ratio = rate_s / rate_h if rate_h else 0.0
+    return [
+        (
+            name,
+            "GET /health (ceiling)",
+            f"{rate_h:,.0f}/s",
+            f"{pct(lat_h, 50):.1f}",
+            f"{pct(lat_h, 99):.1f}",
+            str(err_h),
+            "",
+        ),
+        (
+            name,
+            "submission: create + upload + submit",
+            f"{rate_s:,.1f}/s ({3 * rate_s:,.0f} req/s)",
+            f"{pct(lat_s, 50):.1f}",
+            f"{pct(lat_s, 99):.1f}",
+            str(err_s),
+            f"{ratio:.1%} of ceiling ({3 * ratio:.1%} by requests)",
+        ),
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--no-postgres", action="store_true")
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "TALENTVISA_DATA_DIR": tmp}
+        env.pop("TALENTVISA_DATABASE_URL", None)
+        rows += measure("SQLite (WAL)", env, args)
+    if not args.no_postgres:
+        schema = f"bench_{secrets.token_hex(4)}"
+        admin = sa.create_engine(PG.replace("postgresql://", "postgresql+psycopg://"))
+        with admin.begin() as c:
+            c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                env = {
+                    **os.environ,
+                    "TALENTVISA_DATA_DIR": tmp,
+                    "TALENTVISA_DATABASE_URL": f"{PG}?options=-csearch_path%3D{schema}",
+                }
+                rows += measure("PostgreSQL", env, args)
+        finally:
+            with admin.begin() as c:
+                c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    table = Table(
+        title=f"case service over loopback: {args.clients} clients, {args.seconds:g} s each"
+    )
+    for col in ("database", "load", "throughput", "p50 ms", "p99 ms", "errors", "vs ceiling"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*r)
+    Console().print(table)
+    print("target: SQLite submissions >= 30% of the ceiling's throughput")
+
+
+if __name__ == "__main__":
+    main()
