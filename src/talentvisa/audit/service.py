@@ -13,9 +13,9 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from talentvisa.audit.models import AuditEvent, AuditHead
@@ -58,34 +58,35 @@ def append(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     data = json.loads(json.dumps(data or {}, default=str))  # exactly what JSON will store
-    head = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
+    # Core statements on the session's connection: same transaction, no unit-of-work cost.
+    conn = session.connection()
+    head_t = cast(Table, AuditHead.__table__)
+    events_t = cast(Table, AuditEvent.__table__)
+    head = conn.execute(
+        update(head_t)
+        .where(head_t.c.id == 1)
+        .values(seq=head_t.c.seq + 1)
+        .returning(head_t.c.seq, head_t.c.hash)
     ).first()
     if head is None:
-        session.add(AuditHead(id=1, seq=1, hash=GENESIS))
-        session.flush()
-        seq, prev = 1, GENESIS
-    else:
-        seq, prev = head
+        raise RuntimeError("audit_head row missing: run `talentvisa db upgrade`")
+    seq, prev = head
     at = now()
     digest = event_hash(seq, at, actor_id, entity_type, entity_id, action, data, prev)
-    event = AuditEvent(
-        seq=seq,
-        at=at,
-        actor_id=actor_id,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        action=action,
-        data=data,
-        prev_hash=prev,
-        hash=digest,
-    )
-    session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
-    return event
+    values = {
+        "seq": seq,
+        "at": at,
+        "actor_id": actor_id,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "action": action,
+        "data": data,
+        "prev_hash": prev,
+        "hash": digest,
+    }
+    conn.execute(events_t.insert().values(**values))
+    conn.execute(update(head_t).where(head_t.c.id == 1).values(hash=digest))
+    return AuditEvent(**values)
 
 
 @dataclass(frozen=True)
