@@ -357,3 +357,9 @@ def test_a_stored_run_can_be_reverified(tmp_path: Path) -> None:
     sel = folder / "selected.csv"
     sel.write_bytes(sel.read_bytes()[:-20])
     assert not store.verify("fy2027-r1").ok
+
+
+def test_beneficiaries_are_in_canonical_byte_order() -> None:
+    rows = [reg(i, passport=p) for i, p in enumerate(["b2", "B10", "a9", "Z1", "B1", "a10"])]
+    keys = resolve(normalize(frame(rows))).beneficiaries["beneficiary"].to_list()
+    assert keys == sorted(keys, key=lambda k: k.encode("utf-8"))
