@@ -37,6 +37,11 @@ CHOICES: dict[str, list[str]] = {
     "job_offer_cn_region_type": ["western", "northeast_old_industrial", "poverty_county", "other"],
     "petition_type": ["new_employment", "change_of_employer", "extension", "change_of_status"],
     "cn_vocational_level": ["senior_technician", "technician", "senior_worker", "none"],
+    # facts of the DE, KR, NZ and UK programs
+    "funds_currency": ["EUR", "GBP", "USD"],
+    "job_offer_sector": ["semiconductors", "bio", "secondary_batteries", "displays", "finance"],
+    "de_qualification_recognition": ["full", "partial", "none", "none"],
+    "nz_qualification_type": ["doctoral", "masters", "bachelors", "level_only", "other"],
 }
 K_FILLED = {"max_age": 35, "min_experience_years": 0, "well_known_max_rank": 500}
 K_SETTINGS = Settings({"cn-k": {k: DeployerValue(v, "bench") for k, v in K_FILLED.items()}})
@@ -75,6 +80,29 @@ def population(n: int, seed: int) -> pl.DataFrame:
         "cefr_german": rng.integers(1, 7, n),
         "children_count": rng.poisson(0.8, n),
         "cn_local_bonus_points": rng.choice([0.0, 0.0, 0.0, 5.0, 10.0], n),
+        "funds_amount": rng.lognormal(9.3, 0.8, n).round(),
+        "months_in_current_country": rng.choice([0.0, 6.0, 12.0, 36.0], n),
+        "master_plus_best_rank": rng.integers(1, 2001, n),
+        "fortune500_years": rng.choice([0.0, 0.0, 2.0, 3.0, 6.0], n),
+        "postdoc_research_years": rng.choice([0.0, 0.0, 3.0, 5.0, 7.0], n),
+        "postdoc_top_institute_years": rng.choice([0.0, 1.0, 3.0], n),
+        "job_offer_hourly_rate": rng.lognormal(3.6, 0.4, n).round(2),
+        "job_offer_hours_per_week": rng.choice([20.0, 30.0, 40.0], n),
+        "job_offer_anzsco_skill_level": rng.integers(1, 6, n),
+        "de_experience_years_last_5": rng.uniform(0, 5, n).round(1),
+        "de_experience_years_last_7": rng.uniform(0, 7, n).round(1),
+        "kr_lawful_stay_years": rng.uniform(0, 6, n).round(1),
+        "kr_annual_income_krw": rng.lognormal(17.5, 0.5, n).round(-4),
+        "nz_qualification_level": rng.integers(1, 11, n),
+        "nz_registration_training_years": rng.choice([0.0, 0.0, 2.0, 4.0, 6.0], n),
+        "nz_skilled_work_years": rng.uniform(0, 5, n).round(1),
+        "nz_relevant_work_years": rng.uniform(0, 10, n).round(1),
+        "nz_post_qualification_years": rng.uniform(0, 8, n).round(1),
+        "nz_work_lowest_hourly_rate": rng.lognormal(3.5, 0.3, n).round(2),
+        "uk_hpi_award_date_top50": np.datetime64("2015-01-01")
+        + rng.integers(0, 11 * 365, n).astype("timedelta64[D]"),
+        "uk_hpi_award_date_top100": np.datetime64("2015-01-01")
+        + rng.integers(0, 11 * 365, n).astype("timedelta64[D]"),
     }
     for name, options in CHOICES.items():
         values.setdefault(name, rng.choice(options, n))

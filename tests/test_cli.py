@@ -242,3 +242,27 @@ def test_assess_batch_bad_input_is_a_clear_error_and_writes_nothing(cli, tmp_pat
     bad.write_text("highest_degree_level\nmany\n", "utf-8")
     r = cli("assess-batch", str(bad), "--out", str(out))
     assert r.returncode == 2 and "type" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_compare_covers_every_program_and_labels_converted_money(cli) -> None:
+    r = cli("compare", str(EXAMPLES / "indian-stem-graduate.yaml"), "--on", "2026-03-15", "--json")
+    doc = json.loads(r.stdout)
+    listed = json.loads(cli("programs", "list", "--on", "2026-03-15", "--json").stdout)
+    assert {a["program_id"] for a in doc["assessments"]} == {p["id"] for p in listed}
+    for a in doc["assessments"]:
+        assert a["reasons"] or a["notes"], f"{a['program_id']} has no explanation"
+    assert doc["approximate_currency"] == "INR"  # the profile's preferred_currency
+    large = doc["summary"]["us-h1b"]["Large payments due"]
+    assert "\nUSD 100,000 by employer\n≈ INR" in large and "approx." in large
+    table = cli(
+        "compare",
+        str(EXAMPLES / "indian-stem-graduate.yaml"),
+        "--on",
+        "2026-03-15",
+        "--currency",
+        "EUR",
+    )
+    assert table.returncode == 0, table.stderr
+    assert "approx." in table.stdout and "never used for eligibility" in table.stdout
+    bad = cli("compare", str(EXAMPLES / "indian-stem-graduate.yaml"), "--currency", "euros")
+    assert bad.returncode == 2

@@ -31,7 +31,9 @@ from talentvisa.rules.profile import (
     DegreeLevel,
     ExperienceKind,
     FieldGroup,
+    NzQualification,
     PetitionType,
+    QualificationRecognition,
 )
 from talentvisa.rules.scalar import Interval, evaluate
 from talentvisa.rules.vector import ProgramCompiler, _e
@@ -40,7 +42,7 @@ CATALOG: dict[str, CompiledProgram] = builtin_catalog()
 PROGRAMS: list[CompiledProgram] = list(CATALOG.values())
 
 FIRST_DAY, LAST_DAY = dt.date(2024, 1, 1), dt.date(2027, 6, 30)
-COUNTRIES = ["IN", "CN", "US", "DE", "GB", "CA", "RU", "FR", "JP", "NG", "BR"]
+COUNTRIES = ["IN", "CN", "US", "DE", "GB", "CA", "RU", "FR", "JP", "NG", "BR", "KR", "NZ"]
 OUTCOME = {None: "unknown", True: "eligible", False: "ineligible"}
 
 PROPERTY = settings(
@@ -124,7 +126,14 @@ DEGREE = {
     "institution_rank": st.sampled_from([1, 2, 5, 35, 45, 46, 100, 101, 200, 201, 500, 999]),
     "high_level_foreign_university": st.booleans(),
     "taught_in_chinese": st.booleans(),
-    "graduation_date": st.dates(dt.date(1990, 1, 1), dt.date(2027, 12, 31)),
+    "graduation_date": st.one_of(
+        st.dates(dt.date(1990, 1, 1), dt.date(2027, 12, 31)),
+        st.sampled_from([dt.date(2021, 11, 1), dt.date(2022, 6, 1), dt.date(2022, 10, 31)]),
+    ),
+    # names on (and off) the reference lists: HPI top-50 2021/22, K-STAR
+    "institution": st.sampled_from(
+        ["MIT", "Harvard University", "KAIST", "UNIST", "Seoul National University", "Nowhere U"]
+    ),
 }
 EXPERIENCE = {
     "kind": st.sampled_from([x.value for x in ExperienceKind]),
@@ -134,6 +143,8 @@ EXPERIENCE = {
     "institution_rank": st.sampled_from([1, 5, 45, 100, 101, 200, 500, 999]),
     "years": halves(0, 8),
     "fortune_global_500": st.booleans(),
+    "after_doctorate": st.booleans(),
+    "top_research_institute": st.booleans(),
 }
 EMPLOYER = {
     "name": st.just("Acme"),
@@ -149,7 +160,7 @@ PETITION = {
     "exception_granted": st.booleans(),
 }
 JOB_OFFER = {
-    "country": st.sampled_from(["CN", "CN", "US", "US", "DE", "GB"]),
+    "country": st.sampled_from(["CN", "CN", "US", "US", "DE", "GB", "KR", "NZ"]),
     "employer": lambda u: record(EMPLOYER, u),
     # 0 and 40k..500k in 10k steps: every salary band edge (50k, 70k, 150k ... 450k) is hit
     "annual_salary": st.one_of(
@@ -157,7 +168,7 @@ JOB_OFFER = {
         st.just(0.0),
         st.floats(0, 1e6, allow_nan=False, allow_infinity=False),
     ),
-    "currency": st.sampled_from(["CNY", "CNY", "USD", "EUR"]),
+    "currency": st.sampled_from(["CNY", "CNY", "USD", "EUR", "KRW", "NZD", "GBP"]),
     "occupation_code": st.sampled_from(["15-1252", "17-2071"]),
     "wage_level": st.integers(1, 4),
     "specialty_occupation": st.booleans(),
@@ -169,6 +180,19 @@ JOB_OFFER = {
         st.floats(0, 2e5, allow_nan=False, allow_infinity=False),
     ),
     "petition": lambda u: record(PETITION, u),
+    # NZ income bands (2023 and 2024 rates) and the median wage, exactly and a cent below
+    "hourly_rate": st.one_of(
+        st.sampled_from([29.66, 31.6, 31.61, 34.78, 44.49, 47.41, 47.4, 63.22, 88.98, 94.83]),
+        st.floats(0, 150, allow_nan=False, allow_infinity=False),
+    ),
+    "hours_per_week": st.sampled_from([20, 29, 30, 40]),
+    "permanent_or_12_months": st.booleans(),
+    "accredited_employer": st.booleans(),
+    "sector": st.sampled_from(["semiconductors", "bio", "displays", "finance"]),
+    "shortage_occupation": st.booleans(),
+    "it_specialist": st.booleans(),
+    "anzsco_skill_level": st.integers(1, 5),
+    "trades_technician_role": st.booleans(),
 }
 LANGUAGES = {
     "cefr": st.dictionaries(
@@ -179,6 +203,38 @@ LANGUAGES = {
     "hsk": st.integers(0, 9),
 }
 FAMILY = {"spouse": st.booleans(), "children": st.integers(0, 4)}
+# Blue Card, Opportunity Card, HPI and Top-Tier amounts at and around their thresholds
+MONEY = {
+    "amount": st.sampled_from(
+        [0, 1269, 1270, 12323, 12324, 13091, 13092, 45300, 48300, 50700, 45934.2, 149865000.0]
+    ),
+    "currency": st.sampled_from(["EUR", "GBP", "USD", "KRW"]),
+}
+GERMANY = {
+    "qualification_recognition": st.sampled_from([x.value for x in QualificationRecognition]),
+    "basic_qualification": st.booleans(),
+    "shortage_occupation_qualification": st.booleans(),
+    "experience_years_last_5": halves(0, 5),
+    "experience_years_last_7": halves(0, 7),
+    "prior_stay_6_months": st.booleans(),
+    "partner_applies_jointly": st.booleans(),
+    "livelihood_other_proof": st.booleans(),
+}
+KOREA = {
+    "university_president_recommendation": st.booleans(),
+    "f27_applicant_category": st.booleans(),
+    "lawful_stay_years": halves(0, 6),
+    "annual_income_krw": st.sampled_from([0, 39_999_999, 40_000_000, 60_000_000]),
+}
+NEW_ZEALAND = {
+    "qualification_type": st.sampled_from([x.value for x in NzQualification]),
+    "qualification_level": st.integers(1, 10),
+    "registration_training_years": halves(0, 7),
+    "skilled_work_years": halves(0, 5),
+    "relevant_work_years": halves(0, 8),
+    "post_qualification_years": halves(0, 6),
+    "nz_work_lowest_hourly_rate": st.sampled_from([31.6, 31.61, 34.77, 34.78, 40.0]),
+}
 RECOGNITIONS = {
     "cn_talent_programme": st.booleans(),
     "intl_recognised_achievement": st.booleans(),
@@ -213,6 +269,11 @@ def profiles(draw: st.DrawFn, on: dt.date) -> Profile:
         "languages": lambda u: record(LANGUAGES, u),
         "family": lambda u: record(FAMILY, u),
         "recognitions": lambda u: record(RECOGNITIONS, u),
+        "funds": lambda u: record(MONEY, u),
+        "months_in_current_country": st.sampled_from([0, 11, 12, 30]),
+        "germany": lambda u: record(GERMANY, u),
+        "korea": lambda u: record(KOREA, u),
+        "new_zealand": lambda u: record(NEW_ZEALAND, u),
     }
     return Profile.model_validate(draw(record(fields, unknown)))
 

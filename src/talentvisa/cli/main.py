@@ -204,19 +204,31 @@ def compare(
     as_json: JsonOption = False,
     settings_path: SettingsOption = None,
     programs_dir: ProgramsDirOption = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            help="Also show money in this currency, approximately "
+            "(default: the profile's preferred_currency).",
+        ),
+    ] = None,
 ) -> None:
     """Compare every program side by side for one profile."""
     day = parse_date(on)
     with user_errors():
         catalog, settings = catalog_and_settings(programs_dir, settings_path)
         profile = load_profile(profile_path)
+        shown = (currency or profile.preferred_currency or "").upper() or None
+        if shown is not None and (len(shown) != 3 or not shown.isalpha()):
+            raise UserError(f"--currency: {currency!r} is not a 3-letter currency code")
         results = _assess_all(catalog, profile, day, settings)
         if as_json:
-            rows = render.compare_rows(results)
+            rows = render.compare_rows(results, shown)
             dump_json(
                 {
                     "on": day.isoformat(),
                     "profile": str(profile_path),
+                    "approximate_currency": shown,
                     "summary": {
                         a.program_id: {label: str(cells[i]) for label, cells in rows}
                         for i, a in enumerate(results)
@@ -226,7 +238,7 @@ def compare(
             )
             return
         title = f"{profile.name or profile_path.name}: every program on {day}"
-        out.print(render.comparison(results, title))
+        out.print(render.comparison(results, title, shown))
 
 
 @app.command("assess-batch")

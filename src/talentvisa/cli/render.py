@@ -13,6 +13,10 @@ from rich.text import Text as RText
 from talentvisa.rules.assessment import Assessment, FeeStatus, Outcome
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.model import Program
+from talentvisa.rules.refdata import convert
+
+#: Programs per comparison table; more columns than this do not fit a terminal.
+COMPARE_COLUMNS = 4
 
 STYLE = {Outcome.eligible: "green", Outcome.ineligible: "red", Outcome.unknown: "yellow"}
 MARK = {
@@ -28,6 +32,16 @@ def outcome_text(o: Outcome) -> RText:
 
 def money(amount: float | None, currency: str) -> str:
     return f"{currency} ?" if amount is None else f"{currency} {amount:,.0f}"
+
+
+def approx(amount: float | None, currency: str, to: str | None, on: dt.date) -> str:
+    """A new line ``≈ INR 8,737,969 (approx., rates of 2025-02-28)``, or '' if not applicable."""
+    if to is None or to == currency:
+        return ""
+    c = convert(amount, currency, to, on)
+    if c is None:
+        return ""
+    return f"\n≈ {c.currency} {c.amount:,.0f} (approx., rates of {c.rate_date})"
 
 
 def value_text(value: Any) -> str:
@@ -220,12 +234,12 @@ def _range(lo: float, hi: float) -> str:
     return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
 
 
-def cost_text(a: Assessment, payer: str) -> str:
+def cost_text(a: Assessment, payer: str, to: str | None = None) -> str:
     lines = []
     for t in a.totals:
         if t.payer.value != payer:
             continue
-        line = money(t.due, t.currency)
+        line = money(t.due, t.currency) + approx(t.due, t.currency, to, a.on)
         if t.unknown_fees:
             line += f" + unknown ({', '.join(t.unknown_fees)})"
         lines.append(line)
@@ -243,7 +257,11 @@ def reasons_text(a: Assessment) -> str:
     return "\n".join(labels)
 
 
-def compare_rows(assessments: list[Assessment]) -> list[tuple[str, list[str | RText]]]:
+def compare_rows(
+    assessments: list[Assessment], currency: str | None = None
+) -> list[tuple[str, list[str | RText]]]:
+    """Rows of the comparison. ``currency``: also show money, approximately, in this one."""
+
     def benefit(a: Assessment, key: str) -> str:
         b = next(x for x in a.benefits if x.key == key)
         return b.summary.en + (" (unknown)" if b.value is None else "")
@@ -252,21 +270,32 @@ def compare_rows(assessments: list[Assessment]) -> list[tuple[str, list[str | RT
         if a.selection is None:
             return "no capped selection"
         rate = a.selection.get("published_selection_rate")
-        caps = " + ".join(f"{v:,}" for k, v in a.selection.items() if k.endswith("cap"))
+        caps = " + ".join(
+            f"{v:,}" if isinstance(v, int | float) else "unknown"
+            for k, v in a.selection.items()
+            if k.endswith("cap")
+        )
         shown = f"{rate:.1%}" if isinstance(rate, int | float) else "unknown"
         return f"capped ({caps}); last published selection rate {shown}"
 
+    def large(amount: float | None, ccy: str) -> bool:
+        """At least about USD 50,000; unconvertible currencies compare as given."""
+        usd = convert(amount, ccy, "USD", None) if ccy != "USD" else None
+        return ((usd.amount if usd else amount) or 0) >= 50_000
+
     def proclamation(a: Assessment) -> str:
-        due = [f for f in a.fees if f.status == FeeStatus.due and (f.amount or 0) >= 50_000]
+        due = [f for f in a.fees if f.status == FeeStatus.due and large(f.amount, f.currency)]
         return "; ".join(
-            f"{f.label.en}: {money(f.amount, f.currency)} by {f.payer.value}" for f in due
+            f"{f.label.en}:\n{money(f.amount, f.currency)} by {f.payer.value}"
+            + approx(f.amount, f.currency, currency, a.on)
+            for f in due
         )
 
     rows: list[tuple[str, list[str | RText]]] = [
         ("Eligibility", [outcome_text(a.outcome) for a in assessments]),
         ("Deciding reasons", [reasons_text(a) for a in assessments]),
-        ("Cost to applicant", [cost_text(a, "applicant") for a in assessments]),
-        ("Cost to employer", [cost_text(a, "employer") for a in assessments]),
+        ("Cost to applicant", [cost_text(a, "applicant", currency) for a in assessments]),
+        ("Cost to employer", [cost_text(a, "employer", currency) for a in assessments]),
         ("Large payments due", [proclamation(a) or "-" for a in assessments]),
         ("Job offer needed", [benefit(a, "job_offer_required") for a in assessments]),
         ("Sponsor needed", [benefit(a, "sponsor_required") for a in assessments]),
@@ -289,11 +318,30 @@ def compare_rows(assessments: list[Assessment]) -> list[tuple[str, list[str | RT
     return rows
 
 
-def comparison(assessments: list[Assessment], title: str) -> Table:
-    t = Table(title=title, show_lines=True)
-    t.add_column("", style="bold")
-    for a in assessments:
-        t.add_column(f"{a.program_name.en}\n[{a.program_id}]", overflow="fold")
-    for label, cells in compare_rows(assessments):
-        t.add_row(label, *cells)
-    return t
+def comparison(
+    assessments: list[Assessment], title: str, currency: str | None = None
+) -> RenderableType:
+    """Side-by-side tables, a few programs each so that every column stays readable."""
+    rows = compare_rows(assessments, currency)
+    tables: list[RenderableType] = []
+    for start in range(0, len(assessments), COMPARE_COLUMNS):
+        chunk = assessments[start : start + COMPARE_COLUMNS]
+        part = f" ({start // COMPARE_COLUMNS + 1}/{-(-len(assessments) // COMPARE_COLUMNS)})"
+        t = Table(
+            title=title + (part if len(assessments) > COMPARE_COLUMNS else ""), show_lines=True
+        )
+        t.add_column("", style="bold")
+        for a in chunk:
+            t.add_column(f"{a.program_name.en}\n[{a.program_id}]", overflow="fold")
+        for label, cells in rows:
+            t.add_row(label, *cells[start : start + COMPARE_COLUMNS])
+        tables.append(t)
+    if currency:
+        tables.append(
+            RText(
+                f"≈ amounts: {currency}, approximate (dated reference rates in "
+                "data/currency_rates.yaml); display only, never used for eligibility.",
+                style="dim",
+            )
+        )
+    return Group(*tables)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from talentvisa.rules.profile import CEFR_ORDINAL, DEGREE_ORDINAL, Degree, Experience, Profile
+from talentvisa.rules.refdata import hpi_listed, kstar_designated
 from talentvisa.rules.stem import is_stem
 
 BACHELOR = DEGREE_ORDINAL["bachelor"]
@@ -87,6 +88,59 @@ FACTS: dict[str, FactSpec] = {
     "has_patents": FactSpec("bool", "Holds patents or similar IP."),
     "cn_local_bonus_points": FactSpec("float", "Local encouragement points awarded."),
     "cn_vocational_level": FactSpec("str", "senior_technician, technician, senior_worker, none."),
+    # --- added for DE, KR, NZ and UK programs -------------------------------------------
+    "funds_amount": FactSpec("float", "Liquid funds available for the stay."),
+    "funds_currency": FactSpec("str", "Currency of the funds."),
+    "months_in_current_country": FactSpec("float", "Months lived lawfully in current_country."),
+    "master_plus_best_rank": FactSpec(
+        "int", "Best institution rank of a master's or doctorate (unknown if any is unranked)."
+    ),
+    "fortune500_years": FactSpec("float", "Years worked at Fortune Global 500 companies."),
+    "postdoc_research_years": FactSpec("float", "Years of research after the doctorate."),
+    "postdoc_top_institute_years": FactSpec(
+        "float", "Years of post-doctoral research at top global research institutes."
+    ),
+    "job_offer_hourly_rate": FactSpec("float", "Hourly rate offered, offer's currency."),
+    "job_offer_hours_per_week": FactSpec("float", "Guaranteed hours per week."),
+    "job_offer_permanent_or_12_months": FactSpec("bool", "Permanent or 12+ months fixed term."),
+    "job_offer_accredited_employer": FactSpec("bool", "NZ accredited employer."),
+    "job_offer_sector": FactSpec("str", "Industry of the job offer."),
+    "job_offer_shortage_occupation": FactSpec("bool", "Offer is in a shortage occupation."),
+    "job_offer_it_specialist": FactSpec("bool", "Offer is for an IT specialist."),
+    "job_offer_anzsco_skill_level": FactSpec("int", "ANZSCO skill level 1-5 of the offer."),
+    "job_offer_trades_technician_role": FactSpec("bool", "Offer is a NZ specified trades role."),
+    "de_qualification_recognition": FactSpec("str", "full, partial or none (Germany)."),
+    "de_basic_qualification": FactSpec("bool", "Opportunity Card basic qualification."),
+    "de_shortage_occupation_qualification": FactSpec(
+        "bool", "Qualification in a German shortage occupation."
+    ),
+    "de_experience_years_last_5": FactSpec("float", "Qualified experience, last 5 years."),
+    "de_experience_years_last_7": FactSpec("float", "Qualified experience, last 7 years."),
+    "de_prior_stay_6_months": FactSpec("bool", "6+ months lawful stay in DE in last 5 years."),
+    "de_partner_applies_jointly": FactSpec("bool", "Qualifying partner applies jointly."),
+    "de_livelihood_other_proof": FactSpec("bool", "Obligation letter or part-time contract."),
+    "kr_university_recommendation": FactSpec("bool", "K-STAR university president's letter."),
+    "kr_kstar_stem_graduate": FactSpec(
+        "bool", "STEM master's/doctorate from a K-STAR designated university (reference data)."
+    ),
+    "kr_f27_applicant_category": FactSpec("bool", "In one of the five F-2-7 categories."),
+    "kr_lawful_stay_years": FactSpec("float", "Continuous lawful stay in Korea, years."),
+    "kr_annual_income_krw": FactSpec("float", "Annual income in Korea, KRW."),
+    "nz_qualification_type": FactSpec("str", "NZQF qualification type (see NzQualification)."),
+    "nz_qualification_level": FactSpec("int", "NZQF level of the best qualification."),
+    "nz_registration_training_years": FactSpec("float", "Training years of NZ registration."),
+    "nz_skilled_work_years": FactSpec("float", "Skilled work experience in New Zealand."),
+    "nz_relevant_work_years": FactSpec("float", "Directly relevant work experience."),
+    "nz_post_qualification_years": FactSpec("float", "Post-qualification work experience."),
+    "nz_work_lowest_hourly_rate": FactSpec("float", "Lowest NZD hourly rate in NZ work."),
+    "uk_hpi_listed_top50": FactSpec(
+        "bool", "Bachelor's+ from a university on a top-50 HPI list for its award year."
+    ),
+    "uk_hpi_award_date_top50": FactSpec("date", "Latest award date of such a degree."),
+    "uk_hpi_listed_top100": FactSpec(
+        "bool", "Bachelor's+ from a university on an expanded (top-100) HPI list."
+    ),
+    "uk_hpi_award_date_top100": FactSpec("date", "Latest award date of such a degree."),
 }
 
 #: Named constants usable in expressions, so rules read like the law ("bachelor", "B2").
@@ -145,7 +199,7 @@ def _education(p: Profile) -> dict[str, Any]:
         return {}
     stem_bachelor = [(d, _and(_degree_stem(d), _at_least(d, BACHELOR))) for d in degrees]
     dates = [d.graduation_date for d in degrees]
-    return {
+    out: dict[str, Any] = {
         "highest_degree_level": _max_level(degrees, lambda d: True),
         "stem_degree_level": _max_level(degrees, _degree_stem),
         "stem_degree_best_rank": _best_rank(
@@ -164,7 +218,51 @@ def _education(p: Profile) -> dict[str, Any]:
         "latest_graduation_date": None
         if not dates or any(x is None for x in dates)
         else max(x for x in dates if x is not None),
+        "master_plus_best_rank": _master_plus_best_rank(degrees),
+        "kr_kstar_stem_graduate": _any(_kstar(d) for d in degrees),
     }
+    for version in ("top50", "top100"):
+        hpi = _listed_latest(
+            degrees,
+            lambda d, v=version: hpi_listed(d.institution, d.graduation_date, v),  # type: ignore[misc]
+        )
+        out[f"uk_hpi_listed_{version}"] = hpi["listed"]
+        out[f"uk_hpi_award_date_{version}"] = hpi["date"]
+    return out
+
+
+def _listed_latest(
+    degrees: list[Degree], listed: Callable[[Degree], bool | None]
+) -> dict[str, Any]:
+    """Is any bachelor's+ degree listed, and the latest award date of a listed one.
+
+    The date is unknown when an unsure degree could be more recent than the best known one.
+    """
+    status = [(d, _and(_at_least(d, BACHELOR), listed(d))) for d in degrees]
+    sure = [d.graduation_date for d, s in status if s is True and d.graduation_date]
+    unsure = [d for d, s in status if s is None]
+    best = max(sure) if sure else None
+    if best is not None and any(
+        d.graduation_date is None or d.graduation_date > best for d in unsure
+    ):
+        best = None
+    return {"listed": _any(s for _, s in status), "date": best}
+
+
+def _master_plus_best_rank(degrees: list[Degree]) -> int | None:
+    master = [(d, _at_least(d, MASTER)) for d in degrees]
+    return _best_rank(
+        [d.institution_rank for d, q in master if q is True],
+        unsure=any(q is None for _, q in master),
+    )
+
+
+def _kstar(d: Degree) -> bool | None:
+    return _and(
+        _at_least(d, MASTER),
+        _degree_stem(d),
+        kstar_designated(d.institution, d.institution_country),
+    )
 
 
 def _at_least(d: Degree, level: int) -> bool | None:
@@ -197,7 +295,32 @@ def _experience(p: Profile) -> dict[str, Any]:
             unsure=any(q is None for _, q in academic),
         ),
         "fortune500_experience": _any(e.fortune_global_500 for e in exp),
+        "fortune500_years": _years_where(exp, lambda e: e.fortune_global_500),
+        "postdoc_research_years": _years_where(exp, _postdoc),
+        "postdoc_top_institute_years": _years_where(
+            exp, lambda e: _and(_postdoc(e), e.top_research_institute)
+        ),
     }
+
+
+def _postdoc(e: Experience) -> bool | None:
+    kind = None if e.kind is None else e.kind.value == "research"
+    return _and(kind, e.after_doctorate)
+
+
+def _years_where(
+    exp: list[Experience], counts: Callable[[Experience], bool | None]
+) -> float | None:
+    """Sum of years of the entries that count; unknown if an entry might count unknown years."""
+    total = 0.0
+    for e in exp:
+        c = counts(e)
+        if c is False:
+            continue
+        if c is None or e.years is None:
+            return None
+        total += e.years
+    return total
 
 
 def _job(p: Profile) -> dict[str, Any]:
@@ -217,6 +340,15 @@ def _job(p: Profile) -> dict[str, Any]:
         "job_offer_cn_region_type": j.cn_region_type.value if j.cn_region_type else None,
         "job_offer_cn_annual_months": j.cn_annual_months,
         "job_offer_local_average_wage_cny": j.local_average_wage if j.currency == "CNY" else None,
+        "job_offer_hourly_rate": j.hourly_rate,
+        "job_offer_hours_per_week": j.hours_per_week,
+        "job_offer_permanent_or_12_months": j.permanent_or_12_months,
+        "job_offer_accredited_employer": j.accredited_employer,
+        "job_offer_sector": j.sector,
+        "job_offer_shortage_occupation": j.shortage_occupation,
+        "job_offer_it_specialist": j.it_specialist,
+        "job_offer_anzsco_skill_level": j.anzsco_skill_level,
+        "job_offer_trades_technician_role": j.trades_technician_role,
     }
     if j.employer is not None:
         e = j.employer
@@ -264,6 +396,43 @@ def _recognitions(p: Profile) -> dict[str, Any]:
     }
 
 
+def _country_specific(p: Profile) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if p.funds is not None:
+        out |= {"funds_amount": p.funds.amount, "funds_currency": p.funds.currency}
+    if (g := p.germany) is not None:
+        rec = g.qualification_recognition
+        out |= {
+            "de_qualification_recognition": rec.value if rec else None,
+            "de_basic_qualification": g.basic_qualification,
+            "de_shortage_occupation_qualification": g.shortage_occupation_qualification,
+            "de_experience_years_last_5": g.experience_years_last_5,
+            "de_experience_years_last_7": g.experience_years_last_7,
+            "de_prior_stay_6_months": g.prior_stay_6_months,
+            "de_partner_applies_jointly": g.partner_applies_jointly,
+            "de_livelihood_other_proof": g.livelihood_other_proof,
+        }
+    if (k := p.korea) is not None:
+        out |= {
+            "kr_university_recommendation": k.university_president_recommendation,
+            "kr_f27_applicant_category": k.f27_applicant_category,
+            "kr_lawful_stay_years": k.lawful_stay_years,
+            "kr_annual_income_krw": k.annual_income_krw,
+        }
+    if (n := p.new_zealand) is not None:
+        q = n.qualification_type
+        out |= {
+            "nz_qualification_type": q.value if q else None,
+            "nz_qualification_level": n.qualification_level,
+            "nz_registration_training_years": n.registration_training_years,
+            "nz_skilled_work_years": n.skilled_work_years,
+            "nz_relevant_work_years": n.relevant_work_years,
+            "nz_post_qualification_years": n.post_qualification_years,
+            "nz_work_lowest_hourly_rate": n.nz_work_lowest_hourly_rate,
+        }
+    return out
+
+
 def facts_of(p: Profile) -> dict[str, Any]:
     """Every fact in :data:`FACTS`, ``None`` where unknown."""
     out: dict[str, Any] = dict.fromkeys(FACTS)
@@ -278,7 +447,8 @@ def facts_of(p: Profile) -> dict[str, Any]:
         "cn_consecutive_years": p.cn_consecutive_years_working,
         "has_spouse": p.family.spouse if p.family else None,
         "children_count": p.family.children if p.family else None,
+        "months_in_current_country": p.months_in_current_country,
     }
-    for part in (_education, _experience, _job, _languages, _recognitions):
+    for part in (_education, _experience, _job, _languages, _recognitions, _country_specific):
         out |= part(p)
     return out

@@ -90,6 +90,10 @@ class Experience(Model):
     institution_rank: int | None = Field(None, ge=1)
     years: float | None = Field(None, ge=0, le=80)
     fortune_global_500: bool | None = None
+    after_doctorate: bool | None = Field(None, description="Research done after the doctorate.")
+    top_research_institute: bool | None = Field(
+        None, description="At a top global research institute (as assessed)."
+    )
 
 
 class Employer(Model):
@@ -142,6 +146,101 @@ class JobOffer(Model):
         None, ge=0, description="Prior-year local average annual wage, in the offer's currency."
     )
     petition: Petition | None = None
+    hourly_rate: float | None = Field(None, ge=0, description="Hourly rate, offer's currency.")
+    hours_per_week: float | None = Field(None, ge=0, le=168)
+    permanent_or_12_months: bool | None = Field(
+        None, description="Permanent, or fixed-term for at least 12 months."
+    )
+    accredited_employer: bool | None = Field(None, description="NZ accredited employer.")
+    sector: str | None = Field(
+        None, description="Industry, e.g. semiconductors, bio, secondary_batteries, displays."
+    )
+    shortage_occupation: bool | None = Field(
+        None, description="In the host country's shortage-occupation list (e.g. DE Blue Card)."
+    )
+    it_specialist: bool | None = Field(None, description="An IT specialist role.")
+    anzsco_skill_level: int | None = Field(None, ge=1, le=5, description="ANZSCO skill level.")
+    trades_technician_role: bool | None = Field(
+        None, description="A role on NZ's specified trades and technician list."
+    )
+
+
+class Money(Model):
+    amount: float | None = Field(None, ge=0)
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+
+
+class QualificationRecognition(StrEnum):
+    full = "full"
+    partial = "partial"
+    none = "none"
+
+
+class Germany(Model):
+    """Facts only German programs ask about."""
+
+    qualification_recognition: QualificationRecognition | None = Field(
+        None, description="Recognition of the foreign qualification in Germany."
+    )
+    basic_qualification: bool | None = Field(
+        None,
+        description="Foreign degree or 2+ year vocational qualification state-recognised where "
+        "obtained, or a German Chamber of Commerce Abroad (AHK) qualification.",
+    )
+    shortage_occupation_qualification: bool | None = None
+    experience_years_last_5: float | None = Field(
+        None, ge=0, le=5, description="Qualified professional experience in the last 5 years."
+    )
+    experience_years_last_7: float | None = Field(
+        None, ge=0, le=7, description="Qualified professional experience in the last 7 years."
+    )
+    prior_stay_6_months: bool | None = Field(
+        None, description="Lawful continuous stay of 6+ months in Germany in the last 5 years."
+    )
+    partner_applies_jointly: bool | None = Field(
+        None, description="Spouse/partner meets the Opportunity Card requirements and applies too."
+    )
+    livelihood_other_proof: bool | None = Field(
+        None, description="Livelihood secured by an obligation letter or a part-time job contract."
+    )
+
+
+class Korea(Model):
+    university_president_recommendation: bool | None = None
+    f27_applicant_category: bool | None = Field(
+        None, description="In one of the five F-2-7 applicant categories."
+    )
+    lawful_stay_years: float | None = Field(None, ge=0)
+    annual_income_krw: float | None = Field(None, ge=0)
+
+
+class NzQualification(StrEnum):
+    doctoral = "doctoral"  # level 10
+    masters = "masters"  # level 9
+    bachelor_honours = "bachelor_honours"  # level 8
+    postgraduate_diploma = "postgraduate_diploma"  # level 8
+    postgraduate_certificate = "postgraduate_certificate"  # level 8
+    bachelors = "bachelors"  # level 7
+    level_only = "level_only"  # overseas, IQA gave a level but no NZ qualification type
+    other = "other"
+
+
+class NewZealand(Model):
+    qualification_type: NzQualification | None = Field(
+        None, description="Best qualification as NZQF type (NZQA IQA for overseas ones)."
+    )
+    qualification_level: int | None = Field(None, ge=1, le=10, description="NZQF level.")
+    registration_training_years: float | None = Field(
+        None, ge=0, description="Training years of a listed NZ occupational registration; 0 none."
+    )
+    skilled_work_years: float | None = Field(None, ge=0, description="Skilled work in NZ.")
+    relevant_work_years: float | None = Field(
+        None, ge=0, description="Directly relevant work experience anywhere."
+    )
+    post_qualification_years: float | None = Field(None, ge=0)
+    nz_work_lowest_hourly_rate: float | None = Field(
+        None, ge=0, description="Lowest hourly rate (NZD) during the NZ work experience."
+    )
 
 
 class Languages(Model):
@@ -190,6 +289,18 @@ class Profile(Model):
     languages: Languages | None = None
     family: Family | None = None
     recognitions: Recognitions | None = None
+    funds: Money | None = Field(None, description="Liquid funds available for the stay.")
+    months_in_current_country: float | None = Field(
+        None, ge=0, description="Months lived lawfully in current_country up to now."
+    )
+    preferred_currency: str | None = Field(
+        None,
+        pattern=r"^[A-Z]{3}$",
+        description="Show money also in this currency (approximate; display only).",
+    )
+    germany: Germany | None = None
+    korea: Korea | None = None
+    new_zealand: NewZealand | None = None
 
     @field_validator("date_of_birth")
     @classmethod

@@ -1,0 +1,100 @@
+"""Shared reference data (src/talentvisa/data): programs agree with it, and lookups are
+three-valued (a name missing from a list that is not transcribed is unknown, never False)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from talentvisa.rules import builtin_catalog
+from talentvisa.rules.params import value_entry
+from talentvisa.rules.profile import CEFR_ORDINAL
+from talentvisa.rules.refdata import convert, hpi_listed, kstar_designated, load, normalise
+
+CATALOG = builtin_catalog()
+
+
+def _param(pid: str, name: str, on: dt.date) -> object:
+    prog = CATALOG[pid].program
+    return value_entry(pid, name, prog.parameters[name], on).value
+
+
+def test_kr_gni_in_the_program_is_the_reference_figure() -> None:
+    ref = load("gni_and_wages")["kr_gni_per_capita"]["versions"][-1]
+    assert _param("kr-top-tier", "gni_per_capita", dt.date(2026, 1, 1)) == ref["value"]
+    assert ref["value"] * 3 == 149_865_000 and ref["value"] * 4 == 199_820_000
+
+
+@pytest.mark.parametrize("version", load("gni_and_wages")["nz_median_wage"]["versions"])
+def test_nz_median_wage_in_the_program_is_the_reference_figure(version: dict) -> None:
+    on = max(version["from"], dt.date(2023, 11, 1))
+    assert _param("nz-smc", "median_wage", on) == version["value"]
+
+
+@pytest.mark.parametrize(
+    ("on", "general", "reduced"),
+    [
+        (dt.date(2024, 6, 1), 45300, 41041.80),
+        (dt.date(2025, 6, 1), 48300, 43759.80),
+        (dt.date(2026, 6, 1), 50700, 45934.20),
+    ],
+)
+def test_blue_card_thresholds_follow_the_pension_ceiling_shares(
+    on: dt.date, general: float, reduced: float
+) -> None:
+    shares = load("gni_and_wages")["de_pension_ceiling_shares"]
+    g = _param("de-blue-card", "general_threshold", on)
+    r = _param("de-blue-card", "reduced_threshold", on)
+    assert (g, r) == (general, reduced)
+    ceiling = general / shares["general"]
+    assert round(ceiling * shares["reduced"], 2) == reduced
+
+
+def test_language_orderings_match_the_profile() -> None:
+    levels = load("language_levels")
+    assert levels["cefr"]["order"] == list(CEFR_ORDINAL)
+    assert [CEFR_ORDINAL[x] for x in levels["cefr"]["order"]] == list(range(1, 7))
+    assert levels["clb"]["order"] == list(range(1, 13))
+
+
+def test_currency_conversion_is_dated_and_approximate() -> None:
+    c = convert(1000, "EUR", "USD", dt.date(2026, 1, 1))
+    assert c is not None and c.rate_date == dt.date(2025, 2, 28)
+    assert round(c.amount, 2) == 1041.10
+    back = convert(c.amount, "USD", "EUR", dt.date(2026, 1, 1))
+    assert back is not None and round(back.amount, 6) == 1000
+    assert convert(1000, "EUR", "XXX") is None
+    assert convert(None, "EUR", "USD") is None
+
+
+def test_hpi_list_lookup_is_three_valued() -> None:
+    award = dt.date(2022, 6, 1)
+    assert hpi_listed("Massachusetts Institute of Technology", award, "top50") is True
+    assert hpi_listed("MIT", award, "top50") is True
+    assert hpi_listed("ETH Zurich", award, "top50") is True
+    assert hpi_listed("University of Mumbai", award, "top50") is False
+    # an award year whose list is not transcribed, and the expanded lists: unknown
+    assert hpi_listed("Harvard University", dt.date(2019, 6, 1), "top50") is None
+    assert hpi_listed("University of Mumbai", award, "top100") is None
+    # a top-50 listing carries over to the top-100 list of the same year
+    assert hpi_listed("Harvard University", award, "top100") is True
+    assert hpi_listed(None, award, "top50") is None
+
+
+def test_kstar_list_is_known_to_be_incomplete() -> None:
+    assert kstar_designated("KAIST", "KR") is True
+    assert kstar_designated("Korea Advanced Institute of Science and Technology", None) is True
+    assert kstar_designated("Seoul National University", "KR") is None
+    assert kstar_designated("Stanford University", "US") is False
+
+
+def test_k_visa_well_known_list_defaults_to_unknown() -> None:
+    assert load("cn_k_well_known_institutions")["institutions"] is None
+
+
+def test_normalise_ignores_case_accents_and_punctuation() -> None:
+    assert normalise("École Polytechnique Fédérale de Lausanne") == normalise(
+        "ecole polytechnique federale de lausanne"
+    )
+    assert normalise("Paris Sciences et Lettres – PSL") == "paris sciences et lettres psl"
