@@ -14,7 +14,7 @@ app_db = typer.Typer(help="Database schema.", no_args_is_help=True)
 app_users = typer.Typer(help="Accounts.", no_args_is_help=True)
 app_audit = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app_demo = typer.Typer(help="Demo data.", no_args_is_help=True)
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
