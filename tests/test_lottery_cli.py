@@ -71,11 +71,8 @@ def test_commit_draw_verify(cli, tmp_path: Path) -> None:
     assert bad.returncode == 1 and "differs at line 2" in bad.stderr
 
 
-def test_draw_refuses_a_seed_that_does_not_match_the_commitment(cli, tmp_path: Path) -> None:
-    seed = tmp_path / "seed.hex"
-    seed.write_text("00" * 32)
-    regs = write_csv(tmp_path / "r.csv", pool_rows(20))
-    r = cli(
+def small_draw(cli, regs: Path, seed: Path, tmp_path: Path, *extra: str):  # type: ignore[no-untyped-def]
+    return cli(
         "lottery",
         "draw",
         str(regs),
@@ -89,9 +86,15 @@ def test_draw_refuses_a_seed_that_does_not_match_the_commitment(cli, tmp_path: P
         "5",
         "--advanced-target",
         "1",
-        "--commitment",
-        "ab" * 32,
+        *extra,
     )
+
+
+def test_draw_refuses_a_seed_that_does_not_match_the_commitment(cli, tmp_path: Path) -> None:
+    seed = tmp_path / "seed.hex"
+    seed.write_text("00" * 32)
+    regs = write_csv(tmp_path / "r.csv", pool_rows(20))
+    r = small_draw(cli, regs, seed, tmp_path, "--commitment", "ab" * 32)
     assert r.returncode == 2 and "does not match the published commitment" in r.stderr
     assert not (tmp_path / "s.csv").exists()
 
@@ -101,21 +104,7 @@ def test_draw_reports_bad_rows_by_line(cli, tmp_path: Path) -> None:
     seed.write_text("11" * 32)
     rows = [reg(0), {**reg(1), "passport_number": ""}, {**reg(2), "wage_level": "V"}]
     regs = write_csv(tmp_path / "r.csv", rows)
-    r = cli(
-        "lottery",
-        "draw",
-        str(regs),
-        "--season",
-        "FY2027",
-        "--seed-file",
-        str(seed),
-        "--out",
-        str(tmp_path / "s.csv"),
-        "--regular-target",
-        "5",
-        "--advanced-target",
-        "1",
-    )
+    r = small_draw(cli, regs, seed, tmp_path)
     assert r.returncode == 2
     assert "r.csv:3: passport_number is missing" in r.stderr
     assert "r.csv:4: wage_level 'V' is not one of I, II, III, IV" in r.stderr
