@@ -167,13 +167,26 @@ def _move(
     previous = app.state
     app.state = t.target.value
     app.updated_at = now()
+    _record(
+        session,
+        user.id,
+        app.id,
+        action,
+        {"from": previous, "to": app.state, **(data or {})},
+    )
+
+
+def _record(
+    session: Session, actor_id: int | None, app_id: str, action: str, data: dict[str, Any]
+) -> None:
+    """One audit event on an application's timeline."""
     audit.append(
         session,
-        actor_id=user.id,
+        actor_id=actor_id,
         entity_type="application",
-        entity_id=app.id,
+        entity_id=app_id,
         action=action,
-        data={"from": previous, "to": app.state, **(data or {})},
+        data=data,
     )
 
 
@@ -196,14 +209,7 @@ def create(session: Session, user: User, body: ApplicationCreate) -> Application
     )
     session.add(app)
     session.flush()
-    audit.append(
-        session,
-        actor_id=user.id,
-        entity_type="application",
-        entity_id=app.id,
-        action="create",
-        data={"program_id": app.program_id},
-    )
+    _record(session, user.id, app.id, "create", {"program_id": app.program_id})
     return app
 
 
@@ -218,14 +224,7 @@ def update_profile(
     _check_version(app, body.version)
     app.profile = body.profile.model_dump(mode="json", exclude_none=True)
     app.updated_at = now()
-    audit.append(
-        session,
-        actor_id=user.id,
-        entity_type="application",
-        entity_id=app.id,
-        action="update_profile",
-        data={},
-    )
+    _record(session, user.id, app.id, "update_profile", {})
     return app
 
 
@@ -275,13 +274,8 @@ def upload(
     session.add(doc)
     session.flush()
     app.updated_at = now()
-    audit.append(
-        session,
-        actor_id=user.id,
-        entity_type="application",
-        entity_id=app.id,
-        action="upload",
-        data={"document": doc.id, "kind": kind, "sha256": doc.sha256},
+    _record(
+        session, user.id, app.id, "upload", {"document": doc.id, "kind": kind, "sha256": doc.sha256}
     )
     return doc
 
@@ -341,13 +335,12 @@ def submit(
     app.prescreen_outcome = assessment.outcome.value
     app.program_hash = assessment.program_hash
     app.prescreen_on = on
-    audit.append(
+    _record(
         session,
-        actor_id=None,
-        entity_type="application",
-        entity_id=app.id,
-        action="prescreen",
-        data={
+        None,
+        app.id,
+        "prescreen",
+        {
             "outcome": assessment.outcome.value,
             "program_hash": assessment.program_hash,
             "on": on.isoformat(),
@@ -467,14 +460,7 @@ def issue(
         f"{app.program_id.split('-')[-1].upper()}{ctx.today():%Y}{secrets.token_hex(4).upper()}"
     )
     app.issued = terms
-    audit.append(
-        session,
-        actor_id=user.id,
-        entity_type="application",
-        entity_id=app.id,
-        action="issued",
-        data={"visa_number": app.visa_number, **terms},
-    )
+    _record(session, user.id, app.id, "issued", {"visa_number": app.visa_number, **terms})
     return app
 
 
