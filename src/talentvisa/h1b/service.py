@@ -367,3 +367,23 @@ def file_petition(
         },
     )
     return reg
+
+
+def seasons(session: Session) -> list[CapSeason]:
+    """Every cap season, newest first."""
+    return list(session.scalars(select(CapSeason).order_by(CapSeason.season.desc())))
+
+
+def season_named(session: Session, name: str) -> CapSeason:
+    """One season by its name (e.g. FY2027); 404 if there is none."""
+    return _season(session, name)
+
+
+def employer_registrations(
+    session: Session, employer: User, season: CapSeason | None = None
+) -> list[Registration]:
+    """An employer's own registrations, optionally in one season, oldest first."""
+    q = select(Registration).where(Registration.employer_id == employer.id)
+    if season is not None:
+        q = q.where(Registration.season_id == season.id)
+    return list(session.scalars(q.order_by(Registration.created_at, Registration.id)))
