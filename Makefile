@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench schema clean
+.PHONY: install run test lint bench schema clean messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,3 +38,16 @@ schema: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The portal's message catalogs: extract every message, then merge into each language's .po.
+# Translate new entries in src/talentvisa/web/locale/zh_Hans/LC_MESSAGES/messages.po.
+WEB := src/talentvisa/web
+messages: install
+	cd $(WEB) && ../../../$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output \
+		--project talentvisa -o /tmp/talentvisa-messages.pot .
+	for l in en zh_Hans; do \
+		test -f $(WEB)/locale/$$l/LC_MESSAGES/messages.po || \
+			$(BIN)/pybabel -q init -i /tmp/talentvisa-messages.pot -d $(WEB)/locale -l $$l; \
+		$(BIN)/pybabel -q update -i /tmp/talentvisa-messages.pot -d $(WEB)/locale -l $$l \
+			--no-fuzzy-matching --ignore-obsolete; \
+	done

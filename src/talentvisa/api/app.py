@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from talentvisa import __version__
+from talentvisa import __version__, web
 from talentvisa.api.deps import Runtime
 from talentvisa.audit.router import router as audit_router
 from talentvisa.auth.router import router as auth_router
@@ -114,4 +114,5 @@ def create_app(
 
     for r in (auth_router, cases_router, h1b_router, audit_router):
         app.include_router(r)
+    web.install(app)  # the portal's pages, after the API so that its errors stay JSON
     return app

@@ -10,7 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RText
 
-from talentvisa.rules.assessment import Assessment, FeeStatus, Outcome
+from talentvisa.rules import compare
+from talentvisa.rules.assessment import Assessment, Outcome
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.model import Program
 from talentvisa.rules.refdata import convert
@@ -236,9 +237,7 @@ def _range(lo: float, hi: float) -> str:
 
 def cost_text(a: Assessment, payer: str, to: str | None = None) -> str:
     lines = []
-    for t in a.totals:
-        if t.payer.value != payer:
-            continue
+    for t in compare.costs(a, payer):
         line = money(t.due, t.currency) + approx(t.due, t.currency, to, a.on)
         if t.unknown_fees:
             line += f" + unknown ({', '.join(t.unknown_fees)})"
@@ -250,11 +249,24 @@ def reasons_text(a: Assessment) -> str:
     if a.notes and not a.criteria:
         return "; ".join(a.notes)
     labels = []
-    for cid in a.reasons:
-        c = a.criterion(cid)
+    for c in compare.deciding(a):
         missing = f" — missing {', '.join(c.missing)}" if c.missing else ""
         labels.append(f"{MARK[c.outcome].split(' ', 1)[0]} {c.label.en}{missing}")
     return "\n".join(labels)
+
+
+#: Row titles of the benefits in compare.BENEFIT_ROWS.
+BENEFIT_TITLES = {
+    "job_offer_required": "Job offer needed",
+    "sponsor_required": "Sponsor needed",
+    "work_allowed": "Work allowed",
+    "entries": "Entries",
+    "validity": "Validity",
+    "max_stay": "Stay",
+    "family": "Family",
+    "pr_route": "Route to PR",
+    "language": "Language",
+}
 
 
 def compare_rows(
@@ -263,32 +275,22 @@ def compare_rows(
     """Rows of the comparison. ``currency``: also show money, approximately, in this one."""
 
     def benefit(a: Assessment, key: str) -> str:
-        b = next(x for x in a.benefits if x.key == key)
+        b = compare.benefit(a, key)
         return b.summary.en + (" (unknown)" if b.value is None else "")
 
     def odds(a: Assessment) -> str:
-        if a.selection is None:
+        sel = compare.selection(a)
+        if sel is None:
             return "no capped selection"
-        rate = a.selection.get("published_selection_rate")
-        caps = " + ".join(
-            f"{v:,}" if isinstance(v, int | float) else "unknown"
-            for k, v in a.selection.items()
-            if k.endswith("cap")
-        )
-        shown = f"{rate:.1%}" if isinstance(rate, int | float) else "unknown"
+        caps = " + ".join(f"{v:,}" if v is not None else "unknown" for v in sel.caps)
+        shown = f"{sel.rate:.1%}" if sel.rate is not None else "unknown"
         return f"capped ({caps}); last published selection rate {shown}"
 
-    def large(amount: float | None, ccy: str) -> bool:
-        """At least about USD 50,000; unconvertible currencies compare as given."""
-        usd = convert(amount, ccy, "USD", None) if ccy != "USD" else None
-        return ((usd.amount if usd else amount) or 0) >= 50_000
-
     def proclamation(a: Assessment) -> str:
-        due = [f for f in a.fees if f.status == FeeStatus.due and large(f.amount, f.currency)]
         return "; ".join(
             f"{f.label.en}:\n{money(f.amount, f.currency)} by {f.payer.value}"
             + approx(f.amount, f.currency, currency, a.on)
-            for f in due
+            for f in compare.large_payments(a)
         )
 
     rows: list[tuple[str, list[str | RText]]] = [
@@ -297,15 +299,10 @@ def compare_rows(
         ("Cost to applicant", [cost_text(a, "applicant", currency) for a in assessments]),
         ("Cost to employer", [cost_text(a, "employer", currency) for a in assessments]),
         ("Large payments due", [proclamation(a) or "-" for a in assessments]),
-        ("Job offer needed", [benefit(a, "job_offer_required") for a in assessments]),
-        ("Sponsor needed", [benefit(a, "sponsor_required") for a in assessments]),
-        ("Work allowed", [benefit(a, "work_allowed") for a in assessments]),
-        ("Entries", [benefit(a, "entries") for a in assessments]),
-        ("Validity", [benefit(a, "validity") for a in assessments]),
-        ("Stay", [benefit(a, "max_stay") for a in assessments]),
-        ("Family", [benefit(a, "family") for a in assessments]),
-        ("Route to PR", [benefit(a, "pr_route") for a in assessments]),
-        ("Language", [benefit(a, "language") for a in assessments]),
+    ]
+    for key in compare.BENEFIT_ROWS:
+        rows.append((BENEFIT_TITLES[key], [benefit(a, key) for a in assessments]))
+    rows += [
         ("Selection", [odds(a) for a in assessments]),
         (
             "Open questions",

@@ -1,0 +1,228 @@
+"""The K visa application as steps of a form, each saving into the draft's Profile.
+
+A field is named by its path in the Profile, so a step reads and writes only its own part
+and leaves every other fact in the draft as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import itertools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from talentvisa.rules.profile import Profile
+from talentvisa.web.i18n import N_
+from talentvisa.web.messages import Msg
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    path: Path
+    label: str
+    kind: str  # text, date, country, number, yesno, or a labels kind for a select
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: str
+    fields: tuple[Field, ...]
+
+
+DEGREE: Path = ("degrees", 0)
+JOB: Path = ("experience", 0)
+STEPS = (
+    Step(
+        "you",
+        N_("About you"),
+        (
+            Field("name", ("name",), N_("Full name"), "text"),
+            Field("dob", ("date_of_birth",), N_("Date of birth"), "date"),
+            Field(
+                "nationality",
+                ("nationalities", 0),
+                N_("Nationality"),
+                "country",
+                N_("Two-letter country code, for example IN, BR or DE."),
+            ),
+            Field("passport", ("passport_type",), N_("Passport type"), "passport"),
+            Field(
+                "residence",
+                ("current_country",),
+                N_("Country where you live now"),
+                "country",
+                N_("Two-letter country code."),
+            ),
+        ),
+    ),
+    Step(
+        "education",
+        N_("Education"),
+        (
+            Field("degree", (*DEGREE, "level"), N_("Highest degree"), "degree"),
+            Field("field", (*DEGREE, "field"), N_("Field of study"), "field"),
+            Field(
+                "cip",
+                (*DEGREE, "cip"),
+                N_("Programme code (CIP)"),
+                "text",
+                N_("If you know it, for example 11.0701 for computer science."),
+            ),
+            Field("institution", (*DEGREE, "institution"), N_("University"), "text"),
+            Field(
+                "institution_country",
+                (*DEGREE, "institution_country"),
+                N_("Country of the university"),
+                "country",
+                N_("Two-letter country code."),
+            ),
+            Field(
+                "rank",
+                (*DEGREE, "institution_rank"),
+                N_("World ranking of the university"),
+                "number",
+                N_("Its position in a world ranking such as QS, if you know it."),
+            ),
+            Field("graduated", (*DEGREE, "graduation_date"), N_("Graduation date"), "date"),
+        ),
+    ),
+    Step(
+        "work",
+        N_("Work and research"),
+        (
+            Field("job_kind", (*JOB, "kind"), N_("Kind of work"), "experience"),
+            Field("years", (*JOB, "years"), N_("Years of work experience"), "number"),
+            Field(
+                "academic",
+                (*JOB, "at_university_or_research_institution"),
+                N_("At a university or research institution?"),
+                "yesno",
+            ),
+            Field("stem_work", (*JOB, "stem"), N_("Is the work in a STEM field?"), "yesno"),
+            Field(
+                "job_rank",
+                (*JOB, "institution_rank"),
+                N_("World ranking of that institution"),
+                "number",
+            ),
+        ),
+    ),
+    Step("documents", N_("Documents"), ()),
+    Step("review", N_("Review and submit"), ()),
+)
+SLUGS = [s.slug for s in STEPS]
+COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+def step(slug: str) -> Step | None:
+    return next((s for s in STEPS if s.slug == slug), None)
+
+
+def get(profile: Mapping[str, Any], path: Path) -> Any:
+    node: Any = profile
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(node, list) or len(node) <= part:
+                return None
+        elif not isinstance(node, Mapping):
+            return None
+        node = node[part] if isinstance(part, int) else node.get(part)
+    return node
+
+
+def _put(profile: dict[str, Any], path: Path, value: Any) -> None:
+    node: Any = profile
+    for part, nxt in itertools.pairwise(path):
+        empty: Any = [] if isinstance(nxt, int) else {}
+        if isinstance(part, int):
+            while len(node) <= part:
+                node.append(empty)
+            node = node[part]
+        else:
+            node = node.setdefault(part, empty)
+    last = path[-1]
+    if isinstance(last, int):
+        while len(node) <= last:
+            node.append(None)
+        node[last] = value
+    elif value is None:
+        node.pop(last, None)
+    else:
+        node[last] = value
+
+
+def shown(profile: Mapping[str, Any], f: Field) -> str:
+    """A field's current value as the form shows it."""
+    value = get(profile, f.path)
+    if value is None:
+        return ""
+    if f.kind == "yesno":
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _parse(f: Field, raw: str) -> tuple[Any, Msg | None]:
+    if raw == "":
+        return None, None
+    if f.kind == "date":
+        try:
+            return dt.date.fromisoformat(raw).isoformat(), None
+        except ValueError:
+            return None, Msg(N_("Enter a date as YYYY-MM-DD."))
+    if f.kind == "country":
+        if not COUNTRY.match(raw):
+            return None, Msg(N_("Enter a two-letter country code, for example IN or BR."))
+        return raw.upper(), None
+    if f.kind == "number":
+        try:
+            n = float(raw.replace(",", ""))
+        except ValueError:
+            return None, Msg(N_("Enter a number."))
+        if n < 0:
+            return None, Msg(N_("Enter a number of zero or more."))
+        return (int(n) if f.name.endswith("rank") else n), None
+    if f.kind == "yesno":
+        return {"yes": True, "no": False}.get(raw), None
+    return raw[:300], None
+
+
+def apply(
+    profile: Mapping[str, Any], s: Step, form: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, Msg]]:
+    """The profile with this step's answers, and errors by field; other facts stay as they were."""
+    out = copy.deepcopy(dict(profile))
+    errors: dict[str, Msg] = {}
+    for f in s.fields:
+        value, error = _parse(f, str(form.get(f.name, "")).strip())
+        if error is not None:
+            errors[f.name] = error
+            continue
+        if f.kind in ("number",) and f.name.endswith("rank") and value is not None and value < 1:
+            errors[f.name] = Msg(N_("Enter a ranking position of 1 or more."))
+            continue
+        _put(out, f.path, value)
+    if out.get("nationalities") is not None:
+        out["nationalities"] = [n for n in out["nationalities"] if n] or None
+        if out["nationalities"] is None:
+            out.pop("nationalities")
+    if not errors:
+        try:
+            Profile.model_validate(out)
+        except ValidationError as exc:
+            for e in exc.errors():
+                loc = tuple(e["loc"])
+                match = next((f.name for f in s.fields if loc[: len(f.path)] == f.path), None)
+                errors[match or "_form"] = Msg(N_("Check this answer."))
+    return out, errors

@@ -1,0 +1,71 @@
+"""Errors on portal pages become HTML pages in the user's language; the API keeps its JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from talentvisa.service_errors import ServiceError
+from talentvisa.web.i18n import LANG_COOKIE, N_, Lang, pick
+from talentvisa.web.messages import BY_CODE, Msg, of_error
+from talentvisa.web.page import ANON_COOKIE, LoginRequired, Page, WebError, render
+from talentvisa.web.route import is_web
+
+
+def bare_page(request: Request) -> Page:
+    """A page for an error: the language is known, the database may not be usable."""
+    lang = pick(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+    return Page(request, Lang(lang), None, None, request.cookies.get(ANON_COOKIE, ""), False)
+
+
+def error_page(request: Request, status: int, message: Msg) -> Response:
+    return render(bare_page(request), "error.html", status=status, message=message)
+
+
+def login_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def install_error_pages(app: FastAPI) -> None:
+    handlers: dict[Any, Any] = app.exception_handlers
+
+    def web_or(exc_type: type[Exception], page: Any) -> None:
+        original = handlers.get(exc_type)
+
+        async def handle(request: Request, exc: Exception) -> Response:
+            if is_web(request) or original is None:
+                result: Response = page(request, exc)
+                return result
+            api: Response = await original(request, exc)
+            return api
+
+        app.add_exception_handler(exc_type, handle)
+
+    def service(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ServiceError)
+        if exc.code == "unauthenticated":
+            return login_redirect(request)
+        return error_page(request, exc.status, of_error(exc)[1])
+
+    web_or(ServiceError, service)
+    web_or(StaleDataError, lambda r, e: error_page(r, 409, Msg(BY_CODE["conflict"])))
+    web_or(IntegrityError, lambda r, e: error_page(r, 409, Msg(BY_CODE["conflict"])))
+    web_or(
+        RequestValidationError,
+        lambda r, e: error_page(
+            r, 400, Msg(N_("The request was incomplete or malformed. Go back and try again."))
+        ),
+    )
+    web_or(WebError, lambda r, e: error_page(r, e.status, e.message))
+    web_or(LoginRequired, lambda r, e: login_redirect(r))

@@ -1,0 +1,152 @@
+"""Names of the enum values users see. Each table must cover its enum (a test checks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from talentvisa.web.i18n import N_
+
+LABELS: dict[str, dict[str, str]] = {
+    "outcome": {
+        "eligible": N_("eligible"),
+        "ineligible": N_("not eligible"),
+        "unknown": N_("unknown"),
+    },
+    "state": {
+        "draft": N_("draft"),
+        "submitted": N_("submitted"),
+        "under_review": N_("under review"),
+        "awaiting_evidence": N_("awaiting evidence"),
+        "approved": N_("approved"),
+        "refused": N_("refused"),
+        "issued": N_("visa issued"),
+        "withdrawn": N_("withdrawn"),
+    },
+    "role": {
+        "applicant": N_("applicant"),
+        "employer": N_("employer"),
+        "officer": N_("officer"),
+        "supervisor": N_("supervisor"),
+        "admin": N_("administrator"),
+    },
+    "payer": {"applicant": N_("applicant"), "employer": N_("employer")},
+    "benefit": {
+        "entries": N_("Entries"),
+        "validity": N_("Validity"),
+        "max_stay": N_("Length of stay"),
+        "work_allowed": N_("Work allowed"),
+        "job_offer_required": N_("Job offer needed"),
+        "sponsor_required": N_("Sponsor needed"),
+        "family": N_("Family"),
+        "pr_route": N_("Route to permanent residence"),
+        "language": N_("Language"),
+        "activities": N_("Activities"),
+    },
+    "fee_status": {"due": N_("due"), "not_due": N_("not due"), "unknown": N_("unknown")},
+    "frequency": {
+        "one_time": N_("once"),
+        "per_year": N_("per year"),
+        "per_application": N_("per application"),
+        "per_registration": N_("per registration"),
+    },
+    "category": {
+        "talent_visa": N_("talent visa"),
+        "work_visa": N_("work visa"),
+        "visa_exemption": N_("visa exemption"),
+        "residence": N_("residence"),
+        "job_search": N_("job search"),
+    },
+    "action": {
+        "create": N_("application started"),
+        "update_profile": N_("draft saved"),
+        "upload": N_("document uploaded"),
+        "submit": N_("submitted"),
+        "prescreen": N_("pre-screened by the rules"),
+        "assign": N_("assigned to an officer"),
+        "request_evidence": N_("evidence requested"),
+        "respond": N_("evidence provided"),
+        "approve": N_("approved"),
+        "refuse": N_("refused"),
+        "issue": N_("visa issued"),
+        "issued": N_("visa issued"),
+        "withdraw": N_("withdrawn"),
+    },
+    "override": {
+        "evidence_resolves_unknown": N_("Evidence resolves an unknown"),
+        "evidence_contradicts_profile": N_("Evidence contradicts the profile"),
+        "deployer_policy": N_("Agency policy"),
+        "legal_exception": N_("Legal exception"),
+        "other": N_("Other"),
+    },
+    "registration": {
+        "submitted": N_("registered"),
+        "selected": N_("selected"),
+        "not_selected": N_("not selected"),
+        "invalid_duplicate": N_("invalid (duplicate)"),
+        "petition_filed": N_("petition filed"),
+    },
+    "season": {
+        "draft": N_("not open yet"),
+        "open": N_("open for registrations"),
+        "closed": N_("closed"),
+        "drawn": N_("drawn"),
+    },
+    "variant": {
+        "registration_random": N_("each registration is one entry"),
+        "beneficiary_random": N_("each beneficiary is one entry"),
+        "beneficiary_weighted": N_("entries by the lowest wage level"),
+    },
+    "reliability": {
+        "official": N_("official"),
+        "law_firm": N_("law firm"),
+        "news": N_("news"),
+        "secondary": N_("secondary"),
+    },
+    "origin": {"law": N_("law"), "deployer": N_("agency setting")},
+    "degree": {
+        "secondary": N_("secondary school"),
+        "vocational": N_("vocational"),
+        "associate": N_("associate degree"),
+        "bachelor": N_("bachelor's degree"),
+        "master": N_("master's degree"),
+        "doctorate": N_("doctorate"),
+    },
+    "field": {
+        "computer_science": N_("computer science"),
+        "engineering": N_("engineering"),
+        "mathematics": N_("mathematics"),
+        "natural_sciences": N_("natural sciences"),
+        "medicine_health": N_("medicine and health"),
+        "agriculture": N_("agriculture"),
+        "social_sciences": N_("social sciences"),
+        "business": N_("business"),
+        "law": N_("law"),
+        "education": N_("education"),
+        "humanities": N_("humanities"),
+        "arts": N_("arts"),
+        "other": N_("other"),
+    },
+    "experience": {
+        "research": N_("research"),
+        "teaching": N_("teaching"),
+        "industry": N_("industry"),
+        "other": N_("other"),
+    },
+    "passport": {
+        "ordinary": N_("ordinary"),
+        "diplomatic": N_("diplomatic"),
+        "service": N_("service"),
+        "other": N_("other"),
+    },
+    "yesno": {"yes": N_("yes"), "no": N_("no"), "": N_("I don't know")},
+}
+
+
+def of(kind: str, value: Any) -> str:
+    """The msgid for a value; an unexpected value is shown as it is, never hidden."""
+    key = getattr(value, "value", value)
+    return LABELS[kind].get("" if key is None else str(key), str(key))
+
+
+def choices(kind: str) -> list[tuple[str, str]]:
+    return list(LABELS[kind].items())

@@ -1,0 +1,60 @@
+"""Messages shown to users, kept as msgids (translated when shown) with their parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from talentvisa.service_errors import ServiceError
+from talentvisa.web.i18n import N_
+
+
+@dataclass(frozen=True)
+class Msg:
+    text: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+#: Domain errors carry English detail for API clients; the portal says it in its own words.
+BY_FIELD = {
+    "email": N_("This email address is already registered. Log in instead."),
+    "password": N_("The password is too short."),
+    "version": N_("Someone changed this record since you opened it. Reload and try again."),
+    "due": N_("The deadline must be in the future."),
+    "reasons": N_("Choose the criteria the decision rests on."),
+    "override_code": N_(
+        "The pre-screen disagrees with this decision: choose an override code and explain why."
+    ),
+    "officer_id": N_("Choose an officer."),
+    "file": N_("Upload a PDF, PNG or JPEG file of at most 10 MB."),
+    "passport_number": N_(
+        "You already registered this beneficiary this season; a second registration would "
+        "make both invalid."
+    ),
+    "season": N_("This season cannot be created: check its name, or it exists already."),
+    "valid_until": N_("The program does not publish this value, so you must set it."),
+    "entries": N_("The program does not publish this value, so you must set it."),
+    "max_stay_days": N_("The program does not publish this value, so you must set it."),
+    "Idempotency-Key": N_("This form was already sent. Open the application to see its state."),
+}
+BY_CODE = {
+    "not_found": N_("We could not find that page or record."),
+    "forbidden": N_("You may not do that."),
+    "conflict": N_(
+        "That cannot be done in the case's current state, or the record changed. "
+        "Reload the page and try again."
+    ),
+    "invalid": N_("Some of the information is not valid. Check it and try again."),
+    "too_large": N_("Upload a PDF, PNG or JPEG file of at most 10 MB."),
+    "unsupported_media_type": N_("Upload a PDF, PNG or JPEG file of at most 10 MB."),
+    "unauthenticated": N_("Log in first."),
+    "rate_limited": N_("Too many failed log-ins. Wait 15 minutes and try again."),
+}
+GENERIC = N_("Something went wrong. Nothing was saved; you may try again.")
+
+
+def of_error(exc: ServiceError) -> tuple[str | None, Msg]:
+    """The form field an error belongs to (if any) and what to tell the user."""
+    if exc.field in BY_FIELD and exc.code != "forbidden":
+        return exc.field, Msg(BY_FIELD[exc.field])
+    return None, Msg(BY_CODE.get(exc.code, GENERIC))

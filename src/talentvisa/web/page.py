@@ -1,0 +1,187 @@
+"""Who is looking, in which language, and the CSRF token their forms must carry.
+
+Signed-in users' forms carry their session's CSRF token (the one the API issues with the
+session cookie). Anonymous forms (log-in, sign-up) use a signed double submit: a random
+HttpOnly cookie, and in the form the HMAC of it under a server secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from talentvisa.api.deps import DB, SESSION_COOKIE, runtime
+from talentvisa.auth import service as auth
+from talentvisa.auth.models import ApiToken, Role, User
+from talentvisa.web.i18n import LANG_COOKIE, LANGUAGES, N_, NATIVE, Lang, current, pick
+from talentvisa.web.messages import Msg
+from talentvisa.web.templating import ENV
+
+ANON_COOKIE = "tv_form"
+YEAR = 365 * 24 * 3600
+
+
+class WebError(Exception):
+    """Stops a page with an error page of this status."""
+
+    def __init__(self, status: int, message: Msg) -> None:
+        super().__init__(message.text)
+        self.status, self.message = status, message
+
+
+class LoginRequired(Exception):
+    pass
+
+
+def secret(request: Request) -> bytes:
+    key: bytes = request.app.state.web_secret
+    return key
+
+
+@dataclass
+class Page:
+    request: Request
+    lang: Lang
+    user: User | None
+    token: ApiToken | None
+    anon: str
+    new_anon: bool
+    cookies: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    @property
+    def csrf(self) -> str:
+        if self.token is not None and self.token.csrf_token:
+            return self.token.csrf_token
+        key = secret(self.request)
+        return hmac.new(key, self.anon.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, sent: str) -> bool:
+        return bool(sent) and hmac.compare_digest(sent, self.csrf)
+
+    def need(self, *roles: Role) -> User:
+        if self.user is None:
+            raise LoginRequired()
+        if roles and self.user.role not in {r.value for r in roles}:
+            raise WebError(403, Msg(N_("You may not do that.")))
+        return self.user
+
+    def lang_url(self, code: str) -> str:
+        params = dict(self.request.query_params)
+        params["lang"] = code
+        return f"{self.request.url.path}?{urlencode(params)}"
+
+
+def _page(request: Request, session: DB) -> Page:
+    chosen = pick(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+    user = token = None
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        found = auth.resolve_token(session, raw, "session")
+        if found is not None:
+            user, token = found
+    anon = request.cookies.get(ANON_COOKIE, "")
+    new_anon = not (20 <= len(anon) <= 64)
+    if new_anon:
+        anon = secrets.token_urlsafe(24)
+    return Page(request, Lang(chosen), user, token, anon, new_anon)
+
+
+PageDep = Annotated[Page, Depends(_page)]
+
+
+def _posted(page: PageDep, session: DB, csrf_token: Annotated[str, Form()] = "") -> Page:
+    # A form's action runs inside a savepoint, so that a refused action can be undone and
+    # the page re-rendered with the error in the same request transaction (see `undo`).
+    session.info["savepoint"] = session.begin_nested()
+    session.info["files_before"] = len(session.info.get("files_on_rollback", []))
+    if not page.csrf_ok(csrf_token):
+        raise WebError(
+            403,
+            Msg(
+                N_(
+                    "This form has expired or did not come from this site. "
+                    "Go back, reload the page and send it again."
+                )
+            ),
+        )
+    return page
+
+
+#: A page handling a form post, after its CSRF token was checked.
+Posted = Annotated[Page, Depends(_posted)]
+
+
+def _set_cookies(page: Page, response: Any) -> None:
+    secure = runtime(page.request).secure_cookies
+    if page.request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE,
+            page.lang.code,
+            max_age=YEAR,
+            httponly=True,
+            secure=secure,
+            samesite="lax",
+            path="/",
+        )
+    if page.new_anon:
+        response.set_cookie(
+            ANON_COOKIE, page.anon, httponly=True, secure=secure, samesite="strict", path="/"
+        )
+    for name, (value, max_age) in page.cookies.items():
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age if max_age > 0 else None,
+            httponly=True,
+            secure=secure,
+            samesite="lax",
+            path="/",
+        )
+
+
+def render(page: Page, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    reset = current.set(page.lang)
+    try:
+        html = ENV.get_template(template).render(
+            page=page, user=page.user, lang=page.lang, languages=NATIVE, **context
+        )
+    finally:
+        current.reset(reset)
+    response = HTMLResponse(html, status_code=status)
+    _set_cookies(page, response)
+    return response
+
+
+def redirect(page: Page, url: str) -> RedirectResponse:
+    """POST-redirect-GET: the browser shows the result at a URL it can reload safely."""
+    response = RedirectResponse(url, status_code=303)
+    _set_cookies(page, response)
+    return response
+
+
+def undo(session: Session) -> None:
+    """Roll back what a refused action wrote (its savepoint), keeping the request's transaction.
+
+    The page then shows the error, and nothing of the refused action is stored.
+    """
+    savepoint = session.info.pop("savepoint", None)
+    if savepoint is not None and savepoint.is_active:
+        savepoint.rollback()
+    files = session.info.get("files_on_rollback", [])
+    keep = session.info.pop("files_before", 0)
+    for path in files[keep:]:
+        Path(path).unlink(missing_ok=True)
+    del files[keep:]

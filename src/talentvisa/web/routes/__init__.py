@@ -1,0 +1,3 @@
+from talentvisa.web.routes import account, admin, applicant, employer, officer, public
+
+ROUTERS = [r.router for r in (public, account, applicant, officer, employer, admin)]

@@ -1,0 +1,137 @@
+"""Sign up, log in and log out, with the same accounts and sessions as the API."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import Form
+from fastapi.responses import HTMLResponse, Response
+
+from talentvisa.api.deps import DB, SESSION_COOKIE
+from talentvisa.audit import service as audit
+from talentvisa.auth import service as auth
+from talentvisa.auth.models import Role, User
+from talentvisa.web.i18n import N_
+from talentvisa.web.messages import Msg
+from talentvisa.web.page import Page, PageDep, Posted, redirect, render
+from talentvisa.web.route import web_router
+
+router = web_router()
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+HOME = {
+    Role.applicant.value: "/my",
+    Role.employer.value: "/employer",
+    Role.officer.value: "/officer",
+    Role.supervisor.value: "/officer",
+    Role.admin.value: "/admin/seasons",
+}
+
+
+def _safe_next(target: str, user: User) -> str:
+    """Only a path on this site, never another origin."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return HOME.get(user.role, "/")
+
+
+def _start_session(page: Page, session: DB, user: User) -> None:
+    raw, _ = auth.issue_token(session, user, "session")
+    page.cookies[SESSION_COOKIE] = (raw, int(auth.SESSION_TTL.total_seconds()))
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_form(page: PageDep) -> HTMLResponse:
+    return render(
+        page, "signup.html", errors={}, form={"display_name": "", "email": "", "role": "applicant"}
+    )
+
+
+@router.post("/signup", response_class=HTMLResponse)
+def signup(
+    page: Posted,
+    session: DB,
+    display_name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "applicant",
+) -> Response:
+    form = {"display_name": display_name, "email": email, "role": role}
+    errors: dict[str, Msg] = {}
+    if not display_name.strip() or len(display_name) > 200:
+        errors["display_name"] = Msg(N_("Enter your name."))
+    if not EMAIL.match(email.strip()) or len(email) > 254:
+        errors["email"] = Msg(N_("Enter an email address like name@example.org."))
+    if not auth.MIN_PASSWORD <= len(password) <= 200:
+        errors["password"] = Msg(
+            N_("Choose a password of at least %(n)s characters."), {"n": auth.MIN_PASSWORD}
+        )
+    if role not in (Role.applicant.value, Role.employer.value):
+        errors["role"] = Msg(N_("Choose applicant or employer."))
+    if not errors:
+        try:
+            user = auth.create_user(session, email, password, Role(role), display_name.strip())
+        except ValueError as exc:
+            field = str(exc).partition(":")[0]
+            errors[field if field in ("email", "password") else "email"] = Msg(
+                N_("This email address is already registered. Log in instead.")
+                if field == "email"
+                else N_("Choose a password of at least %(n)s characters."),
+                {"n": auth.MIN_PASSWORD},
+            )
+        else:
+            audit.append(
+                session,
+                actor_id=user.id,
+                entity_type="user",
+                entity_id=str(user.id),
+                action="register",
+                data={"role": user.role},
+            )
+            _start_session(page, session, user)
+            return redirect(page, HOME[user.role])
+    return render(page, "signup.html", status=400, errors=errors, form=form)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(page: PageDep, next: str = "") -> HTMLResponse:
+    return render(page, "login.html", errors={}, form={"email": "", "next": next})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    page: Posted,
+    session: DB,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    form = {"email": email, "next": next}
+    errors: dict[str, Msg] = {}
+    if not email.strip():
+        errors["email"] = Msg(N_("Enter your email address."))
+    if not password:
+        errors["password"] = Msg(N_("Enter your password."))
+    if not errors:
+        client = page.request.client.host if page.request.client else "unknown"
+        try:
+            user = auth.authenticate(session, email[:254], password[:200], client)
+        except auth.RateLimited:
+            errors["_form"] = Msg(N_("Too many failed log-ins. Wait 15 minutes and try again."))
+        else:
+            if user is None:
+                # The failed attempt is committed with this response, for the rate limit.
+                errors["email"] = Msg(N_("The email address or the password is wrong."))
+            else:
+                _start_session(page, session, user)
+                return redirect(page, _safe_next(next, user))
+    return render(page, "login.html", status=400, errors=errors, form=form)
+
+
+@router.post("/logout")
+def logout(page: Posted) -> Response:
+    if page.token is not None:
+        page.token.revoked = True
+    response = redirect(page, "/")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,97 @@
+"""Administrator pages: create a cap season, open and close its window, run the draw."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from talentvisa.api.deps import DB
+from talentvisa.auth.models import Role
+from talentvisa.h1b import service as h1b
+from talentvisa.service_errors import ServiceError
+from talentvisa.web.i18n import N_
+from talentvisa.web.messages import Msg, of_error
+from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render, undo
+from talentvisa.web.route import web_router
+
+router = web_router()
+ACTIONS = {"open": h1b.open_season, "close": h1b.close_season, "draw": h1b.draw}
+
+
+def _page(
+    page: Page,
+    session: DB,
+    errors: dict[str, Msg] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    page.need(Role.admin)
+    return render(
+        page,
+        "admin_seasons.html",
+        status=status,
+        seasons=[h1b.public_view(s) for s in h1b.seasons(session)],
+        errors=errors or {},
+        form=form or {"season": "", "regular_target": "", "advanced_target": ""},
+    )
+
+
+@router.get("/admin/seasons", response_class=HTMLResponse)
+def seasons(page: PageDep, session: DB) -> HTMLResponse:
+    return _page(page, session)
+
+
+@router.post("/admin/seasons", response_class=HTMLResponse)
+def create(
+    page: Posted,
+    session: DB,
+    season: Annotated[str, Form()] = "",
+    regular_target: Annotated[str, Form()] = "",
+    advanced_target: Annotated[str, Form()] = "",
+) -> Response:
+    admin = page.need(Role.admin)
+    form = {
+        "season": season,
+        "regular_target": regular_target,
+        "advanced_target": advanced_target,
+    }
+    errors: dict[str, Msg] = {}
+    try:
+        body = h1b.SeasonIn(
+            season=season.strip().upper(),
+            regular_target=regular_target or -1,
+            advanced_target=advanced_target or -1,
+        )
+    except ValidationError as exc:
+        for e in exc.errors():
+            field = str(e["loc"][0]) if e["loc"] else "_form"
+            errors[field] = Msg(
+                N_("Enter a season like FY2027.")
+                if field == "season"
+                else N_("Enter a whole number of zero or more.")
+            )
+        return _page(page, session, errors, form, 400)
+    try:
+        h1b.create_season(session, admin, body)
+    except ServiceError as exc:
+        undo(session)
+        where, msg = of_error(exc)
+        return _page(page, session, {where or "_form": msg}, form, exc.status)
+    return redirect(page, "/admin/seasons?done=1")
+
+
+@router.post("/admin/seasons/{name}/{action}", response_class=HTMLResponse)
+def act(name: str, action: str, page: Posted, session: DB) -> Response:
+    admin = page.need(Role.admin)
+    if action not in ACTIONS:
+        raise WebError(404, Msg(N_("We could not find that page or record.")))
+    try:
+        ACTIONS[action](session, admin, name)
+    except ServiceError as exc:
+        undo(session)
+        _, msg = of_error(exc)
+        return _page(page, session, {"_form": msg}, None, exc.status)
+    return redirect(page, "/admin/seasons?done=1")

@@ -1,0 +1,279 @@
+"""Applicant pages: the multi-step K visa application, uploads, submit, status, evidence."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import File, Form, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from talentvisa.api.deps import DB, runtime
+from talentvisa.audit import service as audit
+from talentvisa.auth import service as auth
+from talentvisa.auth.models import Role
+from talentvisa.cases import service, workflow
+from talentvisa.cases.schemas import ApplicationCreate, ApplicationUpdate, EvidenceResponseIn
+from talentvisa.rules.engine import assess
+from talentvisa.rules.profile import Profile
+from talentvisa.service_errors import ServiceError
+from talentvisa.web import application_form as af
+from talentvisa.web.i18n import N_
+from talentvisa.web.messages import Msg, of_error
+from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render, undo
+from talentvisa.web.route import web_router
+
+router = web_router()
+PROGRAM = "cn-k"
+#: The usual path of a case, shown as progress on the status page.
+PATH = ("draft", "submitted", "under_review", "approved", "issued")
+
+
+def _errors(exc: ServiceError, default_field: str = "_form") -> dict[str, Msg]:
+    field, msg = of_error(exc)
+    return {field or default_field: msg}
+
+
+def _program_documents(page: Page) -> list[Any]:
+    return list(runtime(page.request).cases.catalog[PROGRAM].program.documents)
+
+
+@router.get("/my", response_class=HTMLResponse)
+def my_applications(page: PageDep, session: DB) -> HTMLResponse:
+    user = page.need(Role.applicant)
+    return render(page, "my_list.html", apps=service.mine(session, user))
+
+
+@router.get("/my/new", response_class=HTMLResponse)
+def new_form(page: PageDep) -> HTMLResponse:
+    page.need(Role.applicant)
+    return render(page, "my_new.html")
+
+
+@router.post("/my/new")
+def new(page: Posted, session: DB) -> Response:
+    user = page.need(Role.applicant)
+    app = service.create(session, user, ApplicationCreate(program_id=PROGRAM))
+    return redirect(page, f"/my/{app.id}/{af.SLUGS[0]}")
+
+
+def _step_page(
+    page: Page,
+    session: DB,
+    app_id: str,
+    slug: str,
+    errors: dict[str, Msg] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    user = page.need(Role.applicant)
+    s = af.step(slug)
+    if s is None:
+        raise WebError(404, Msg(N_("We could not find that page or record.")))
+    app = service.visible(session, user, app_id)
+    if app.state not in workflow.EDITABLE:
+        return redirect(page, f"/my/{app.id}")
+    out = service.to_out(session, app, user)
+    if values is None:
+        values = {f.name: af.shown(app.profile, f) for f in s.fields}
+    assessment = None
+    if slug == "review":
+        ctx = runtime(page.request).cases
+        assessment = assess(
+            ctx.catalog[PROGRAM], Profile.model_validate(app.profile), ctx.today(), ctx.settings
+        )
+    return render(
+        page,
+        "my_step.html",
+        status=status,
+        app=out,
+        step=s,
+        steps=af.STEPS,
+        values=values,
+        errors=errors or {},
+        documents=_program_documents(page),
+        assessment=assessment,
+        idem_key=secrets.token_urlsafe(18),
+        fields_all=[(st, f) for st in af.STEPS for f in st.fields],
+        shown=af.shown,
+        profile=app.profile,
+    )
+
+
+@router.post("/my/{app_id}/documents", response_class=HTMLResponse)
+def upload(
+    app_id: str,
+    page: Posted,
+    session: DB,
+    file: Annotated[UploadFile | None, File()] = None,
+    kind: Annotated[str, Form(max_length=60)] = "supporting_documents",
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    user = page.need(Role.applicant)
+    known = {d.id for d in _program_documents(page)}
+    target = f"/my/{app_id}" if back == "status" else f"/my/{app_id}/documents"
+    try:
+        if file is None or not file.filename:
+            raise ServiceError("file: choose a file", "file")
+        content = file.file.read(service.MAX_UPLOAD + 1)
+        service.upload(
+            session,
+            runtime(page.request).cases,
+            user,
+            app_id,
+            kind if kind in known else "supporting_documents",
+            file.filename,
+            content,
+        )
+    except ServiceError as exc:
+        undo(session)
+        errors = {"file": Msg(N_("Upload a PDF, PNG or JPEG file of at most 10 MB."))}
+        if exc.code not in ("invalid", "too_large", "unsupported_media_type", "bad_request"):
+            errors = _errors(exc, "file")
+        if back == "status":
+            return _status_page(page, session, app_id, errors=errors, status=exc.status)
+        return _step_page(page, session, app_id, "documents", errors=errors, status=exc.status)
+    return redirect(page, target)
+
+
+@router.post("/my/{app_id}/submit", response_class=HTMLResponse)
+def submit(
+    app_id: str,
+    page: Posted,
+    session: DB,
+    version: Annotated[int, Form()],
+    idem_key: Annotated[str, Form(min_length=8, max_length=200)],
+) -> Response:
+    user = page.need(Role.applicant)
+    fingerprint = service.request_hash({"path": page.request.url.path, "version": version})
+    try:
+        # A double click sends the same key: the second request finds the first's answer.
+        if service.replay(session, user, idem_key, fingerprint) is None:
+            service.submit(session, runtime(page.request).cases, user, app_id, version)
+            service.remember(session, user, idem_key, fingerprint, 200, {"id": app_id})
+    except ServiceError as exc:
+        undo(session)
+        return _step_page(page, session, app_id, "review", errors=_errors(exc), status=exc.status)
+    return redirect(page, f"/my/{app_id}?done=submitted")
+
+
+def _status_page(
+    page: Page,
+    session: DB,
+    app_id: str,
+    errors: dict[str, Msg] | None = None,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    user = page.need(Role.applicant)
+    app = service.visible(session, user, app_id)
+    out = service.to_out(session, app, user)
+    events = audit.timeline(session, "application", app.id)
+    names = auth.display_names(session, {e.actor_id for e in events if e.actor_id})
+    return render(
+        page,
+        "my_status.html",
+        status=status,
+        app=out,
+        events=events,
+        names=names,
+        path=PATH,
+        errors=errors or {},
+        form=form or {},
+        documents=_program_documents(page),
+        done=page.request.query_params.get("done", ""),
+    )
+
+
+@router.get("/my/{app_id}", response_class=HTMLResponse)
+def status_page(app_id: str, page: PageDep, session: DB) -> HTMLResponse:
+    return _status_page(page, session, app_id)
+
+
+@router.post("/my/{app_id}/respond", response_class=HTMLResponse)
+def respond(
+    app_id: str,
+    page: Posted,
+    session: DB,
+    version: Annotated[int, Form()],
+    response: Annotated[str, Form()] = "",
+) -> Response:
+    user = page.need(Role.applicant)
+    if not response.strip():
+        return _status_page(
+            page,
+            session,
+            app_id,
+            errors={"response": Msg(N_("Write your answer to the request."))},
+            status=400,
+        )
+    try:
+        service.respond(
+            session, user, app_id, EvidenceResponseIn(response=response[:20000], version=version)
+        )
+    except ServiceError as exc:
+        undo(session)
+        return _status_page(
+            page,
+            session,
+            app_id,
+            errors=_errors(exc),
+            status=exc.status,
+            form={"response": response},
+        )
+    return redirect(page, f"/my/{app_id}?done=responded")
+
+
+@router.post("/my/{app_id}/withdraw", response_class=HTMLResponse)
+def withdraw(app_id: str, page: Posted, session: DB, version: Annotated[int, Form()]) -> Response:
+    user = page.need(Role.applicant)
+    try:
+        service.withdraw(session, user, app_id, version)
+    except ServiceError as exc:
+        undo(session)
+        return _status_page(page, session, app_id, errors=_errors(exc), status=exc.status)
+    return redirect(page, f"/my/{app_id}?done=withdrawn")
+
+
+@router.get("/my/{app_id}/{slug}", response_class=HTMLResponse)
+def step_form(app_id: str, slug: str, page: PageDep, session: DB) -> Response:
+    return _step_page(page, session, app_id, slug)
+
+
+@router.post("/my/{app_id}/{slug}", response_class=HTMLResponse)
+async def save_step(app_id: str, slug: str, page: Posted, session: DB) -> Response:
+    # The step's fields vary, so the form is read whole; the database work runs in the
+    # thread pool like every sync endpoint, so a lock wait never blocks the event loop.
+    form = {k: str(v) for k, v in (await page.request.form()).items()}
+    return await run_in_threadpool(_save_sync, app_id, slug, page, session, form)
+
+
+def _save_sync(app_id: str, slug: str, page: Page, session: DB, form: dict[str, str]) -> Response:
+    user = page.need(Role.applicant)
+    s = af.step(slug)
+    if s is None or not s.fields:
+        raise WebError(404, Msg(N_("We could not find that page or record.")))
+    app = service.visible(session, user, app_id)
+    profile, errors = af.apply(app.profile, s, form)
+    values = {f.name: form.get(f.name, "") for f in s.fields}
+    try:
+        version = int(form.get("version", "0"))
+    except ValueError:
+        version = 0
+    if not errors:
+        try:
+            service.update_profile(
+                session,
+                user,
+                app_id,
+                ApplicationUpdate(profile=Profile.model_validate(profile), version=max(version, 1)),
+            )
+        except ServiceError as exc:
+            undo(session)
+            errors = _errors(exc)
+    if errors:
+        return _step_page(page, session, app_id, slug, errors=errors, values=values, status=400)
+    index = af.SLUGS.index(slug)
+    target = slug if form.get("go") == "stay" else af.SLUGS[min(index + 1, len(af.SLUGS) - 1)]
+    return redirect(page, f"/my/{app_id}/{target}?saved=1")

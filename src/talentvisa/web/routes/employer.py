@@ -1,0 +1,135 @@
+"""Employer pages: cap seasons, registering beneficiaries, results and the published draw."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from talentvisa.api.deps import DB, runtime
+from talentvisa.auth.models import Role
+from talentvisa.h1b import service as h1b
+from talentvisa.service_errors import ServiceError
+from talentvisa.web.i18n import N_
+from talentvisa.web.messages import Msg, of_error
+from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render, undo
+from talentvisa.web.route import web_router
+
+router = web_router()
+FIELDS = (
+    "family_name",
+    "given_name",
+    "date_of_birth",
+    "passport_country",
+    "passport_number",
+    "wage_level",
+    "soc_code",
+    "worksite",
+    "us_advanced_degree",
+)
+ERROR_OF = {
+    "family_name": N_("Enter the beneficiary's family name."),
+    "given_name": N_("Check this answer."),
+    "date_of_birth": N_("Enter a date as YYYY-MM-DD."),
+    "passport_country": N_("Enter the passport's country code in capitals, for example IN."),
+    "passport_number": N_("Enter the passport number: 5 to 20 capital letters and digits."),
+    "wage_level": N_("Choose the wage level."),
+    "soc_code": N_("Enter an SOC code like 15-1252."),
+    "worksite": N_("Enter the worksite, for example Austin, TX."),
+    "us_advanced_degree": N_("Say whether the beneficiary holds a US master's or higher."),
+}
+
+
+@router.get("/employer", response_class=HTMLResponse)
+def seasons(page: PageDep, session: DB) -> HTMLResponse:
+    user = page.need(Role.employer)
+    rows = [(s, len(h1b.employer_registrations(session, user, s))) for s in h1b.seasons(session)]
+    return render(page, "employer_seasons.html", rows=rows)
+
+
+def _season_page(
+    page: Page,
+    session: DB,
+    name: str,
+    errors: dict[str, Msg] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    user = page.need(Role.employer)
+    season = h1b.season_named(session, name)
+    regs = h1b.employer_registrations(session, user, season)
+    view = h1b.public_view(season)
+    return render(
+        page,
+        "employer_season.html",
+        status=status,
+        s=view,
+        regs=regs,
+        errors=errors or {},
+        form=form or {},
+        selected=sum(1 for r in regs if r.status in ("selected", "petition_filed")),
+    )
+
+
+@router.get("/employer/seasons/{name}", response_class=HTMLResponse)
+def season(name: str, page: PageDep, session: DB) -> HTMLResponse:
+    return _season_page(page, session, name)
+
+
+@router.get("/employer/seasons/{name}/reveal.json")
+def reveal(name: str, page: PageDep, session: DB) -> Response:
+    page.need()
+    s = h1b.season_named(session, name)
+    if s.reveal is None:
+        raise WebError(404, Msg(N_("The draw has not happened yet.")))
+    return Response(
+        json.dumps(s.reveal, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{s.season}.reveal.json"'},
+    )
+
+
+@router.post("/employer/seasons/{name}/register", response_class=HTMLResponse)
+async def register(name: str, page: Posted, session: DB) -> Response:
+    posted = await page.request.form()
+    form = {k: str(posted.get(k, "")).strip() for k in FIELDS}
+    return await run_in_threadpool(_register, name, page, session, form)
+
+
+def _register(name: str, page: Page, session: DB, form: dict[str, str]) -> Response:
+    user = page.need(Role.employer)
+    errors: dict[str, Msg] = {}
+    status = 400
+    body = None
+    try:
+        body = h1b.RegistrationIn(
+            passport_country=form["passport_country"].upper(),
+            passport_number=form["passport_number"].upper().replace(" ", ""),
+            family_name=form["family_name"],
+            given_name=form["given_name"],
+            date_of_birth=form["date_of_birth"],
+            wage_level=form["wage_level"] or 0,
+            soc_code=form["soc_code"],
+            worksite=form["worksite"],
+            us_advanced_degree={"yes": True, "no": False}.get(form["us_advanced_degree"]),
+        )
+    except ValidationError as exc:
+        for e in exc.errors():
+            field = str(e["loc"][0]) if e["loc"] else "_form"
+            errors[field] = Msg(ERROR_OF.get(field, N_("Check this answer.")))
+    if body is not None:
+        rt = runtime(page.request)
+        today: dt.date = rt.cases.today()
+        try:
+            h1b.register(session, rt.cases.catalog, rt.cases.settings, user, name, body, today)
+        except ServiceError as exc:
+            undo(session)
+            where, msg = of_error(exc)
+            errors[where or "_form"] = msg
+            status = exc.status
+    if errors:
+        return _season_page(page, session, name, errors=errors, form=form, status=status)
+    return redirect(page, f"/employer/seasons/{name}?done=registered")

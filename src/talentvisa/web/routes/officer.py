@@ -1,0 +1,270 @@
+"""Officer pages: the queue, the case with its pre-screen trace, and the decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import Form
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from talentvisa.api.deps import DB, runtime
+from talentvisa.audit import service as audit
+from talentvisa.auth import service as auth
+from talentvisa.auth.models import Role
+from talentvisa.cases import service
+from talentvisa.cases.schemas import (
+    AssignIn,
+    DecisionIn,
+    EvidenceRequestIn,
+    IssueIn,
+    OverrideCode,
+)
+from talentvisa.cases.workflow import State
+from talentvisa.rules.assessment import Assessment
+from talentvisa.service_errors import ServiceError
+from talentvisa.web import application_form as af
+from talentvisa.web.i18n import N_
+from talentvisa.web.messages import Msg, of_error
+from talentvisa.web.page import Page, PageDep, Posted, redirect, render, undo
+from talentvisa.web.route import web_router
+
+router = web_router()
+STAFF = (Role.officer, Role.supervisor)
+SORTS = {
+    "submitted_at": N_("oldest first"),
+    "-submitted_at": N_("newest first"),
+    "-updated_at": N_("recently changed"),
+}
+
+
+@router.get("/officer", response_class=HTMLResponse)
+def queue(
+    page: PageDep,
+    session: DB,
+    state: str = "",
+    prescreen: str = "",
+    assigned: str = "",
+    sort: str = "submitted_at",
+) -> HTMLResponse:
+    user = page.need(*STAFF)
+    filters = {
+        "state": state if state in State.__members__ and state != "draft" else "",
+        "prescreen": prescreen if prescreen in ("eligible", "ineligible", "unknown") else "",
+        "assigned": assigned if assigned in ("me", "unassigned") else "",
+        "sort": sort if sort in SORTS else "submitted_at",
+    }
+    apps = service.queue(
+        session,
+        user,
+        state=filters["state"] or None,
+        program_id=None,
+        assigned=filters["assigned"] or None,
+        prescreen=filters["prescreen"] or None,
+        sort=filters["sort"],
+        limit=200,
+        offset=0,
+    )
+    names = auth.display_names(
+        session, {a.assigned_officer_id for a in apps if a.assigned_officer_id}
+    )
+    return render(
+        page,
+        "officer_queue.html",
+        apps=apps,
+        f=filters,
+        names=names,
+        sorts=SORTS,
+        states=[s.value for s in State if s != State.draft],
+    )
+
+
+def _case(
+    page: Page,
+    session: DB,
+    app_id: str,
+    errors: dict[str, Msg] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    user = page.need(*STAFF)
+    app = service.visible(session, user, app_id)
+    out = service.to_out(session, app, user)
+    events = audit.timeline(session, "application", app.id)
+    staff = auth.staff(session)
+    names = {u.id: u.display_name for u in staff}
+    names |= auth.display_names(
+        session, {e.actor_id for e in events if e.actor_id and e.actor_id not in names}
+    )
+    names |= auth.display_names(session, {app.applicant_id})
+    cp = runtime(page.request).cases.catalog[app.program_id]
+    prescreen = Assessment.model_validate(app.prescreen) if app.prescreen else None
+    today: dt.date = runtime(page.request).cases.today()
+    return render(
+        page,
+        "officer_case.html",
+        status=status,
+        app=out,
+        events=events,
+        names=names,
+        staff=staff,
+        program=cp.program,
+        prescreen=prescreen,
+        errors=errors or {},
+        form=form or {},
+        steps=af.STEPS,
+        shown=af.shown,
+        overrides=[c.value for c in OverrideCode],
+        today=today,
+        default_due=(today + dt.timedelta(days=30)).isoformat(),
+    )
+
+
+@router.get("/officer/cases/{app_id}", response_class=HTMLResponse)
+def case(app_id: str, page: PageDep, session: DB) -> HTMLResponse:
+    return _case(page, session, app_id)
+
+
+def _failed(
+    page: Page,
+    session: DB,
+    app_id: str,
+    exc: ServiceError | None,
+    form: dict[str, Any],
+    errors: dict[str, Msg] | None = None,
+) -> HTMLResponse:
+    if exc is not None:
+        undo(session)
+        field, msg = of_error(exc)
+        errors = {field or "_form": msg}
+    return _case(page, session, app_id, errors=errors, form=form, status=exc.status if exc else 400)
+
+
+@router.post("/officer/cases/{app_id}/assign", response_class=HTMLResponse)
+def assign(
+    app_id: str,
+    page: Posted,
+    session: DB,
+    version: Annotated[int, Form()],
+    officer_id: Annotated[str, Form()] = "",
+) -> Response:
+    user = page.need(*STAFF)
+    chosen = int(officer_id) if officer_id.isdigit() else None
+    try:
+        service.assign(session, user, app_id, AssignIn(officer_id=chosen, version=version))
+    except ServiceError as exc:
+        return _failed(page, session, app_id, exc, {"officer_id": officer_id})
+    return redirect(page, f"/officer/cases/{app_id}?done=assigned")
+
+
+@router.post("/officer/cases/{app_id}/request-evidence", response_class=HTMLResponse)
+def request_evidence(
+    app_id: str,
+    page: Posted,
+    session: DB,
+    version: Annotated[int, Form()],
+    message: Annotated[str, Form()] = "",
+    due: Annotated[str, Form()] = "",
+) -> Response:
+    user = page.need(*STAFF)
+    form = {"message": message, "due": due}
+    errors: dict[str, Msg] = {}
+    if not 5 <= len(message.strip()) <= 5000:
+        errors["message"] = Msg(N_("Say what evidence you need, in at least 5 characters."))
+    try:
+        due_date = dt.date.fromisoformat(due)
+    except ValueError:
+        errors["due"] = Msg(N_("Enter a date as YYYY-MM-DD."))
+    if errors:
+        return _failed(page, session, app_id, None, form, errors)
+    try:
+        service.request_evidence(
+            session,
+            runtime(page.request).cases,
+            user,
+            app_id,
+            EvidenceRequestIn(message=message.strip(), due=due_date, version=version),
+        )
+    except ServiceError as exc:
+        return _failed(page, session, app_id, exc, form)
+    return redirect(page, f"/officer/cases/{app_id}?done=requested")
+
+
+@router.post("/officer/cases/{app_id}/decide", response_class=HTMLResponse)
+def decide(
+    app_id: str,
+    page: Posted,
+    session: DB,
+    version: Annotated[int, Form()],
+    decision: Annotated[str, Form()] = "",
+    reasons: Annotated[list[str] | None, Form()] = None,
+    text: Annotated[str, Form()] = "",
+    override_code: Annotated[str, Form()] = "",
+) -> Response:
+    user = page.need(*STAFF)
+    form = {
+        "decision": decision,
+        "reasons": reasons or [],
+        "text": text,
+        "override_code": override_code,
+    }
+    errors: dict[str, Msg] = {}
+    if decision not in ("approve", "refuse"):
+        errors["decision"] = Msg(N_("Choose approve or refuse."))
+    if not reasons:
+        errors["reasons"] = Msg(N_("Choose the criteria the decision rests on."))
+    if not text.strip():
+        errors["text"] = Msg(N_("Explain the decision in words."))
+    if override_code and override_code not in OverrideCode.__members__:
+        errors["override_code"] = Msg(N_("Choose an override code from the list."))
+    if errors:
+        return _failed(page, session, app_id, None, form, errors)
+    try:
+        body = DecisionIn(
+            decision=decision,
+            reasons=reasons or [],
+            text=text.strip()[:10000],
+            override_code=OverrideCode(override_code) if override_code else None,
+            version=version,
+        )
+        service.decide(session, runtime(page.request).cases, user, app_id, body)
+    except ServiceError as exc:
+        return _failed(page, session, app_id, exc, form)
+    return redirect(page, f"/officer/cases/{app_id}?done=decided")
+
+
+@router.post("/officer/cases/{app_id}/issue", response_class=HTMLResponse)
+def issue(
+    app_id: str,
+    page: Posted,
+    session: DB,
+    version: Annotated[int, Form()],
+    valid_from: Annotated[str, Form()] = "",
+    valid_until: Annotated[str, Form()] = "",
+    entries: Annotated[str, Form()] = "",
+    max_stay_days: Annotated[str, Form()] = "",
+) -> Response:
+    user = page.need(*STAFF)
+    form = {
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "entries": entries,
+        "max_stay_days": max_stay_days,
+    }
+    try:
+        body = IssueIn(
+            version=version,
+            valid_from=valid_from,
+            valid_until=valid_until or None,
+            entries=entries.strip()[:40] or None,
+            max_stay_days=max_stay_days or None,
+        )
+    except ValidationError as exc:
+        errors = {str(e["loc"][0]): Msg(N_("Check this answer.")) for e in exc.errors() if e["loc"]}
+        return _failed(page, session, app_id, None, form, errors)
+    try:
+        service.issue(session, runtime(page.request).cases, user, app_id, body)
+    except ServiceError as exc:
+        return _failed(page, session, app_id, exc, form)
+    return redirect(page, f"/officer/cases/{app_id}?done=issued")

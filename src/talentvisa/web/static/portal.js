@@ -1,0 +1,42 @@
+/* talentvisa portal: small enhancements; every page works without this file. */
+"use strict";
+(function () {
+  // Move focus to an error summary so that keyboard and screen-reader users hear it first.
+  var summary = document.querySelector("[data-focus]");
+  if (summary) { summary.focus(); }
+
+  // A form marked data-once sends once: a double click does not submit twice.
+  document.querySelectorAll("form[data-once]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (b) {
+        window.setTimeout(function () { b.disabled = true; }, 0);
+      });
+    });
+  });
+
+  // Uploads show their progress; without JavaScript the form posts as usual.
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    var bar = form.querySelector("progress");
+    var status = form.querySelector("[data-upload-status]");
+    form.addEventListener("submit", function (event) {
+      if (!window.FormData || !window.XMLHttpRequest) { return; }
+      event.preventDefault();
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable && bar) {
+          bar.hidden = false;
+          bar.max = e.total;
+          bar.value = e.loaded;
+          if (status) { status.textContent = Math.round((100 * e.loaded) / e.total) + "%"; }
+        }
+      });
+      xhr.addEventListener("load", function () {
+        // The server answers like a normal form post: show the page it answered with.
+        window.location.assign(xhr.responseURL || window.location.href);
+      });
+      xhr.addEventListener("error", function () { form.submit(); });
+      xhr.send(new FormData(form));
+    });
+  });
+})();

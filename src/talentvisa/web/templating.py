@@ -1,0 +1,143 @@
+"""The Jinja2 environment: autoescaped templates, gettext per request, locale formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from talentvisa.rules.model import Text
+from talentvisa.web import labels
+from talentvisa.web.i18n import active
+from talentvisa.web.messages import Msg
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _gettext(message: str) -> str:
+    return active().gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return active().ngettext(singular, plural, n)
+
+
+def tx(text: Text | dict[str, str] | None) -> str:
+    """Program content in the page's language."""
+    if text is None:
+        return ""
+    if isinstance(text, dict):
+        return text.get("zh" if active().zh else "en") or text.get("en", "")
+    return text.zh if active().zh else text.en
+
+
+def day(value: dt.date | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return format_date(value, format="medium", locale=active().locale)
+
+
+def moment(value: dt.datetime | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return format_datetime(value, format="medium", tzinfo=dt.UTC, locale=active().locale)
+
+
+def money(amount: float | None, currency: str) -> str:
+    if amount is None:
+        return _gettext("unknown") + f" ({currency})"
+    return format_currency(amount, currency, locale=active().locale)
+
+
+def number(value: float | int | None) -> str:
+    if value is None:
+        return _gettext("unknown")
+    return format_decimal(value, locale=active().locale)
+
+
+def percent(value: float | None) -> str:
+    if value is None:
+        return _gettext("unknown")
+    return format_percent(value, format="#,##0.0%", locale=active().locale)
+
+
+def say(msg: Msg | str) -> str:
+    if isinstance(msg, str):
+        return _gettext(msg)
+    return _gettext(msg.text) % msg.params if msg.params else _gettext(msg.text)
+
+
+def label(value: Any, kind: str) -> str:
+    """An enum value (outcome, state, role, payer...) in the page's language."""
+    return _gettext(labels.of(kind, value))
+
+
+def options(kind: str) -> list[tuple[str, str]]:
+    """(value, label) pairs of an enum for a select, in the page's language."""
+    return [(v, _gettext(m)) for v, m in labels.choices(kind) if v]
+
+
+def labelled(kind: str, values: list[str]) -> list[tuple[str, str]]:
+    return [(v, _gettext(labels.of(kind, v))) for v in values]
+
+
+def sort_options(sorts: dict[str, str]) -> list[tuple[str, str]]:
+    return [(k, _gettext(m)) for k, m in sorts.items()]
+
+
+def staff_options(staff: list[Any]) -> list[tuple[str, str]]:
+    return [(str(u.id), f"{u.display_name} ({label(u.role, 'role')})") for u in staff]
+
+
+def criteria_options(program: Any) -> list[tuple[str, str]]:
+    return [(cid, tx(c.label)) for cid, c in program.criteria.items()]
+
+
+def documents_options(documents: list[Any]) -> list[tuple[str, str]]:
+    return [(d.id, tx(d.label)) for d in documents]
+
+
+def make_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"], default=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        tx=tx,
+        day=day,
+        moment=moment,
+        money=money,
+        number=number,
+        percent=percent,
+        say=say,
+        label=label,
+    )
+    env.globals.update(
+        options=options,
+        documents_options=documents_options,
+        labelled=labelled,
+        sort_options=sort_options,
+        staff_options=staff_options,
+        criteria_options=criteria_options,
+    )
+    return env
+
+
+ENV = make_env()

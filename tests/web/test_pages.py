@@ -1,0 +1,358 @@
+"""The portal's pages over real HTTP, on SQLite and PostgreSQL: languages, forms, journeys."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import sqlalchemy as sa
+
+from talentvisa.auth import service as auth
+from talentvisa.auth.models import Role
+from talentvisa.db.engine import transaction
+
+from ..service.conftest import PDF
+from .conftest import PASSWORD, Server, Visitor, csrf
+
+FIT = (
+    "/fit/result?dob=2000-03-14&nationality=IN&degree=master&field=computer_science"
+    "&degree_country=IN&rank=211&experience=2&offer_country=US&salary=118000&currency=USD"
+    "&wage_level=2"
+)
+
+
+def account(server: Server, role: Role, name: str = "Test user") -> str:
+    email = f"{role.value}-{secrets.token_hex(4)}@example.org"
+    with transaction(server.app.state.runtime.factory) as s:
+        auth.create_user(s, email, PASSWORD, role, name)
+    return email
+
+
+def version(html: str) -> str:
+    found = re.search(r'name="version" value="(\d+)"', html)
+    assert found
+    return found.group(1)
+
+
+# --- languages and headers ----------------------------------------------------------------
+
+
+def test_language_from_browser_then_switch_is_remembered(server: Server) -> None:
+    v = Visitor(server.url, accept_language="zh-CN,zh;q=0.9,en;q=0.5")
+    home = v.get("/")
+    assert home.status_code == 200 and '<html lang="zh-Hans">' in home.text
+    assert "哪种签证适合我？" in home.text
+    assert 'hreflang="en"' in home.text and "?lang=en" in home.text
+    english = v.get("/programs?lang=en")
+    assert '<html lang="en">' in english.text and "China K visa" in english.text
+    # The choice is kept in a cookie and beats the browser's preference from then on.
+    assert '<html lang="en">' in v.get("/").text
+    assert any(c.startswith("tv_lang=en") for c in v.set_cookies)
+
+
+def test_pages_carry_a_strict_content_security_policy(server: Server) -> None:
+    r = httpx_get(server, "/")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in r.text and "style=" not in r.text  # no inline script or style
+    assert "content-security-policy" not in httpx_get(server, "/health").headers
+
+
+def httpx_get(server: Server, path: str):  # type: ignore[no-untyped-def]
+    with server.client() as c:
+        return c.get(path)
+
+
+def test_program_page_in_both_languages(server: Server) -> None:
+    v = Visitor(server.url)
+    en = v.get("/programs/us-h1b").text
+    for part in ("Criteria", "Fees", "Benefits", "Open questions", "Parameter history", "Sources"):
+        assert f">{part}</h2>" in en
+    assert "$215.00" in en  # the registration fee, per locale
+    assert "employer" in en and 'id="src-' in en
+    zh = v.get("/programs/cn-k?lang=zh_Hans").text
+    assert "中国K字签证（外国年轻科技人才）" in zh and "参数历史" in zh and "未公布" in zh
+    missing = v.get("/programs/xx-none")
+    assert missing.status_code == 404 and "找不到该页面或记录" in missing.text
+
+
+# --- Which visa fits me? ----------------------------------------------------------------------
+
+
+def test_comparison_without_an_account_shareable_and_as_json(server: Server) -> None:
+    v = Visitor(server.url)
+    page = v.get(FIT)
+    assert page.status_code == 200
+    assert page.text.count('class="program-result"') == 12
+    assert "Deciding reasons" in page.text and "Cost to the employer" in page.text
+    assert "last published selection rate" in page.text.lower()
+    assert 'href="/fit/result?dob=2000-03-14' in page.text  # the shareable link
+    zh = Visitor(server.url).get(FIT + "&lang=zh_Hans").text
+    assert "比较结果" in zh and "决定性原因" in zh and "雇主费用" in zh
+    data = v.get(FIT.replace("/fit/result", "/fit/result.json")).json()
+    assert data["answers"]["rank"] == "211" and data["on"] == "2026-03-20"
+    h1b = data["summary"]["us-h1b"]
+    assert h1b["selection"] is not None and "employer" in h1b["costs"]
+    assert {a["program_id"] for a in data["assessments"]} >= {"cn-k", "us-h1b"}
+
+
+def test_bad_answers_show_errors_beside_fields_and_keep_the_rest(server: Server) -> None:
+    r = Visitor(server.url).get("/fit/result?dob=not-a-date&rank=-3&nationality=India&hsk=2")
+    assert r.status_code == 400
+    assert 'class="error-summary"' in r.text and 'href="#f-dob"' in r.text
+    assert 'aria-describedby="f-dob-hint f-dob-error"' in r.text
+    assert 'id="f-nationality-error"' in r.text and 'aria-invalid="true"' in r.text
+    assert 'name="hsk" type="number" value="2"' in r.text  # nothing typed is lost
+    j = Visitor(server.url).get("/fit/result.json?dob=x")
+    assert j.status_code == 400 and "dob" in j.json()["errors"]
+
+
+# --- security ---------------------------------------------------------------------------------
+
+
+def test_a_form_post_without_its_csrf_token_is_refused_and_stores_nothing(
+    server: Server,
+) -> None:
+    v = Visitor(server.url)
+    v.get("/signup")
+    email = f"csrf-{secrets.token_hex(4)}@example.org"
+    data = {"display_name": "X", "email": email, "password": PASSWORD, "role": "applicant"}
+    r = v.request("POST", "/signup", data={**data, "csrf_token": "forged"})
+    assert r.status_code == 403 and "expired" in r.text
+    with server.engine.connect() as c:
+        n = c.execute(sa.text("select count(*) from users where email = :e"), {"e": email})
+        assert n.scalar_one() == 0
+
+
+def test_session_cookies_are_httponly_secure_samesite(server: Server) -> None:
+    v = Visitor(server.url)
+    v.login(account(server, Role.applicant))
+    session = next(c for c in v.set_cookies if c.startswith("tv_session="))
+    for flag in ("HttpOnly", "Secure", "SameSite=lax"):
+        assert flag.lower() in session.lower()
+
+
+def test_user_content_is_escaped(server: Server) -> None:
+    v = Visitor(server.url)
+    v.submit(
+        "/signup",
+        "/signup",
+        {
+            "display_name": "<script>alert(1)</script>",
+            "email": f"x-{secrets.token_hex(4)}@example.org",
+            "password": PASSWORD,
+            "role": "applicant",
+        },
+    )
+    page = v.get("/my").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_wrong_password_and_the_api_keeps_json(server: Server) -> None:
+    v = Visitor(server.url)
+    email = account(server, Role.applicant)
+    r = v.submit("/login", "/login", {"email": email, "password": "wrong-password-1"})
+    assert r.status_code == 400 and 'id="f-email-error"' in r.text
+    api = httpx_get(server, "/applications/none")
+    assert api.status_code == 401 and api.json()["error"]["code"] == "unauthenticated"
+    assert Visitor(server.url).get("/my", follow=False).headers["location"] == "/login?next=/my"
+
+
+# --- journeys ---------------------------------------------------------------------------------
+
+
+def test_applicant_to_officer_to_visa(server: Server) -> None:
+    applicant = Visitor(server.url)
+    email = f"wei-{secrets.token_hex(4)}@example.org"
+    r = applicant.submit(
+        "/signup",
+        "/signup",
+        {"display_name": "Wei", "email": email, "password": PASSWORD, "role": "applicant"},
+    )
+    assert r.url.path == "/my"
+    r = applicant.submit("/my/new", "/my/new", {})
+    app_id = r.url.path.split("/")[2]
+    assert r.url.path.endswith("/you")
+    you = {"name": "Wei Test", "dob": "1999-05-01", "nationality": "in", "passport": "ordinary"}
+    r = applicant.request(
+        "POST",
+        f"/my/{app_id}/you",
+        data={"csrf_token": csrf(r.text), "version": version(r.text), "go": "next", **you},
+    )
+    assert r.url.path.endswith("/education") and "Your draft was saved." in r.text
+    bad = {"degree": "master", "field": "computer_science", "rank": "many", "cip": "11.0701"}
+    r = applicant.request(
+        "POST",
+        f"/my/{app_id}/education",
+        data={"csrf_token": csrf(r.text), "version": version(r.text), **bad},
+    )
+    assert r.status_code == 400 and 'href="#f-rank"' in r.text and 'value="11.0701"' in r.text
+    r = applicant.request(
+        "POST",
+        f"/my/{app_id}/education",
+        data={"csrf_token": csrf(r.text), "version": version(r.text), **bad, "rank": "120"},
+    )
+    assert r.url.path.endswith("/work")
+    r = applicant.get(f"/my/{app_id}/documents")
+    up = applicant.request(
+        "POST",
+        f"/my/{app_id}/documents",
+        data={"csrf_token": csrf(r.text), "kind": "degree_certificate"},
+        files={"file": ("degree.pdf", PDF, "application/pdf")},
+    )
+    assert up.status_code == 200 and "degree.pdf" in up.text
+    wrong = applicant.request(
+        "POST",
+        f"/my/{app_id}/documents",
+        data={"csrf_token": csrf(r.text), "kind": "degree_certificate"},
+        files={"file": ("x.pdf", b"not a pdf", "application/pdf")},
+    )
+    assert wrong.status_code == 415 and 'id="f-file-error"' in wrong.text
+    review = applicant.get(f"/my/{app_id}/review")
+    key = re.search(r'name="idem_key" value="([^"]+)"', review.text)
+    assert key
+    form = {"csrf_token": csrf(review.text), "version": version(review.text), "idem_key": key[1]}
+    first = applicant.request("POST", f"/my/{app_id}/submit", data=form)
+    again = applicant.request("POST", f"/my/{app_id}/submit", data=form)  # a double click
+    assert first.status_code == again.status_code == 200
+    assert "Your application was submitted" in again.text
+    with server.engine.connect() as c:
+        n = c.execute(
+            sa.text(
+                "select count(*) from applications where applicant_id = "
+                "(select id from users where email = :e)"
+            ),
+            {"e": email},
+        )
+        assert n.scalar_one() == 1
+        events = c.execute(
+            sa.text("select count(*) from audit_events where entity_id = :a and action = 'submit'"),
+            {"a": app_id},
+        )
+        assert events.scalar_one() == 1
+
+    officer = Visitor(server.url, accept_language="zh-CN")
+    officer.login(account(server, Role.officer, "Officer Li"))
+    queue = officer.get("/officer?state=submitted&sort=-submitted_at").text
+    assert f"/officer/cases/{app_id}" in queue and "案件队列" in queue
+    case = officer.get(f"/officer/cases/{app_id}").text
+    assert "逐项条件" in case and "degree.pdf" in case and "stem_degree_level" in case
+    r = officer.submit(
+        f"/officer/cases/{app_id}", f"/officer/cases/{app_id}/assign", {"version": version(case)}
+    )
+    assert "审核中" in r.text
+    r = officer.request(
+        "POST",
+        f"/officer/cases/{app_id}/request-evidence",
+        data={
+            "csrf_token": csrf(r.text),
+            "version": version(r.text),
+            "message": "Please upload the degree transcript.",
+            "due": "2026-01-01",
+        },
+    )
+    assert (
+        r.status_code == 422 and 'id="f-due-error"' in r.text and "截止日期必须晚于今天" in r.text
+    )
+    assert "Please upload the degree transcript." in r.text  # kept for another try
+    r = officer.request(
+        "POST",
+        f"/officer/cases/{app_id}/request-evidence",
+        data={
+            "csrf_token": csrf(r.text),
+            "version": version(r.text),
+            "message": "Please upload the degree transcript.",
+            "due": "2026-04-30",
+        },
+    )
+    assert "等待补充材料" in r.text
+
+    status = applicant.get(f"/my/{app_id}")
+    assert "Please upload the degree transcript." in status.text
+    r = applicant.request(
+        "POST",
+        f"/my/{app_id}/respond",
+        data={
+            "csrf_token": csrf(status.text),
+            "version": version(status.text),
+            "response": "Uploaded the transcript.",
+        },
+    )
+    assert "Your answer was sent to the officer." in r.text
+
+    case = officer.get(f"/officer/cases/{app_id}").text
+    decision = {
+        "version": version(case),
+        "decision": "approve",
+        "reasons": ["graduate_route"],
+        "text": "Degree verified.",
+    }
+    r = officer.request(
+        "POST", f"/officer/cases/{app_id}/decide", data={"csrf_token": csrf(case), **decision}
+    )
+    assert r.status_code == 422 and 'id="f-override_code-error"' in r.text
+    r = officer.request(
+        "POST",
+        f"/officer/cases/{app_id}/decide",
+        data={"csrf_token": csrf(r.text), **decision, "override_code": "deployer_policy"},
+    )
+    assert "已批准" in r.text
+    r = officer.request(
+        "POST",
+        f"/officer/cases/{app_id}/issue",
+        data={
+            "csrf_token": csrf(r.text),
+            "version": version(r.text),
+            "valid_from": "2026-03-20",
+            "valid_until": "2031-03-19",
+            "entries": "multiple",
+            "max_stay_days": "180",
+        },
+    )
+    assert "签证已签发" in r.text
+    mine = applicant.get(f"/my/{app_id}").text
+    assert 'id="visa-number">K2026' in mine and "Mar 19, 2031" in mine
+    assert "set by the officer" in mine
+
+
+def test_employer_registers_and_sees_the_draw(server: Server) -> None:
+    admin = Visitor(server.url)
+    admin.login(account(server, Role.admin))
+    season = f"FY20{30 + secrets.randbelow(60)}"
+    r = admin.submit(
+        "/admin/seasons",
+        "/admin/seasons",
+        {"season": season.lower(), "regular_target": "1", "advanced_target": "0"},
+    )
+    assert f"{season}: not open yet" in r.text
+    r = admin.submit("/admin/seasons", f"/admin/seasons/{season}/open", {})
+    employer = Visitor(server.url)
+    employer.login(account(server, Role.employer, "Acme"))
+    page = f"/employer/seasons/{season}"
+    person = {
+        "family_name": "Kumar",
+        "given_name": "Asha",
+        "date_of_birth": "1998-02-03",
+        "passport_country": "IN",
+        "passport_number": "Z1234567",
+        "wage_level": "2",
+        "soc_code": "15-1252",
+        "worksite": "Austin, TX",
+        "us_advanced_degree": "yes",
+    }
+    r = employer.submit(page, f"{page}/register", person)
+    assert "The beneficiary is registered." in r.text and "$215.00" in r.text
+    again = employer.submit(page, f"{page}/register", person)
+    assert again.status_code == 409 and 'id="f-passport_number-error"' in again.text
+    bad = employer.submit(page, f"{page}/register", {**person, "soc_code": "x"})
+    assert bad.status_code == 400 and 'href="#f-soc_code"' in bad.text
+    admin.submit("/admin/seasons", f"/admin/seasons/{season}/close", {})
+    r = admin.submit("/admin/seasons", f"/admin/seasons/{season}/draw", {})
+    assert f"{season}: drawn" in r.text
+    result = employer.get(page + "?lang=zh_Hans").text
+    assert "已抽中" in result and "talentvisa lottery verify" in result
+    reveal = employer.get(f"{page}/reveal.json").json()
+    assert reveal["season"] == season
