@@ -14,7 +14,20 @@ import pytest
 
 from tests.service.conftest import PASSWORD, TODAY, Server, server
 
-__all__ = ["PASSWORD", "TODAY", "Server", "Visitor", "csrf", "server"]
+from .browser import axe_source, browser_type_launch_args, chromium, live
+
+__all__ = [
+    "PASSWORD",
+    "TODAY",
+    "Server",
+    "Visitor",
+    "axe_source",
+    "browser_type_launch_args",
+    "chromium",
+    "csrf",
+    "live",
+    "server",
+]
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

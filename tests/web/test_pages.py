@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role
 from talentvisa.db.engine import transaction
+from talentvisa.rules.loader import builtin_catalog
 
 from ..service.conftest import PDF
 from .conftest import PASSWORD, Server, Visitor, csrf
@@ -85,7 +86,7 @@ def test_comparison_without_an_account_shareable_and_as_json(server: Server) -> 
     v = Visitor(server.url)
     page = v.get(FIT)
     assert page.status_code == 200
-    assert page.text.count('class="program-result"') == 12
+    assert page.text.count('class="program-result"') == len(builtin_catalog())
     assert "Deciding reasons" in page.text and "Cost to the employer" in page.text
     assert "last published selection rate" in page.text.lower()
     assert 'href="/fit/result?dob=2000-03-14' in page.text  # the shareable link

@@ -33,6 +33,7 @@ QUESTIONS = (
     "salary",
     "currency",
     "wage_level",
+    "specialty",
     "english",
     "german",
     "hsk",
@@ -136,6 +137,9 @@ def profile_of(answers: Mapping[str, str]) -> tuple[dict[str, Any], dt.date | No
             level = _number(a["wage_level"], errors, "wage_level", 1, 4)
             if level is not None:
                 offer["wage_level"] = int(level)
+            specialty = _yes_no(a["specialty"])
+            if specialty is not None:
+                offer["specialty_occupation"] = specialty
             p["has_job_offer"] = True
             p["job_offer"] = offer
     cefr = {

@@ -32,7 +32,12 @@
         }
       });
       xhr.addEventListener("load", function () {
-        // The server answers like a normal form post: show the page it answered with.
+        if (xhr.status >= 400) {
+          // Let the server show its error page, with the message beside the field.
+          form.submit();
+          return;
+        }
+        // The server answered like a normal form post: show the page it redirected to.
         window.location.assign(xhr.responseURL || window.location.href);
       });
       xhr.addEventListener("error", function () { form.submit(); });

@@ -1,0 +1,114 @@
+"""Browser test set-up: Debian's Chromium and axe-core, installed when missing; a live portal.
+
+Playwright drives /usr/bin/chromium; no browser is ever downloaded. axe-core comes from npm
+(tests/web/package.json) into a git-ignored node_modules.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from talentvisa import demo
+from talentvisa.api.app import create_app
+from talentvisa.db import migrate
+from talentvisa.db.engine import make_engine, transaction
+
+from ..service.conftest import TODAY, free_port
+
+HERE = Path(__file__).parent
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = HERE.parents[1] / "artifacts" / "screenshots"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _apt_install(*packages: str) -> None:
+    if os.geteuid() != 0:
+        pytest.fail(f"install {' '.join(packages)} (apt-get needs root)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    done = subprocess.run(["apt-get", "install", "-y", "-q", *packages], env=env, check=False)
+    if done.returncode != 0:  # a fresh machine may need the package lists first
+        subprocess.run(["apt-get", "update", "-q"], env=env, check=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", *packages], env=env, check=True)
+
+
+def _has_chinese_font() -> bool:
+    found = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    return bool(found.stdout.strip())
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium, and a Chinese font so that the screenshots are readable."""
+    wanted = []
+    if not CHROMIUM.exists():
+        wanted.append("chromium")
+    if not shutil.which("fc-list") or not _has_chinese_font():
+        wanted += ["fontconfig", "fonts-wqy-microhei"]
+    if wanted:
+        _apt_install(*wanted)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            _apt_install("npm")
+            npm = "npm"
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True)
+    return AXE.read_text("utf-8")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(chromium: Path) -> dict[str, Any]:
+    """pytest-playwright launches this browser instead of a downloaded one."""
+    return {"executable_path": str(chromium), "args": LAUNCH_ARGS}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The portal with its demo data, over plain HTTP like `make run` (so insecure cookies)."""
+    data_dir = tmp_path_factory.mktemp("portal")
+    engine = make_engine(f"sqlite:///{data_dir / 'talentvisa.sqlite3'}")
+    migrate.upgrade(engine)
+    app = create_app(engine, data_dir, secure_cookies=False, today=lambda: TODAY)
+    rt = app.state.runtime
+    with transaction(rt.factory) as s:
+        demo.load(s, rt.cases)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        if time.time() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
