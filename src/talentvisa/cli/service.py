@@ -136,6 +136,10 @@ def serve(
         raise typer.Exit(2) from None
     out.print(f"talentvisa serving at http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     out.print(f"database: {_redact(database_url())}")
+    out.print(
+        f"web portal: http://{host}:{port}/ (English and 简体中文): compare programs, apply, "
+        "work the case queue, register for the H-1B cap"
+    )
     out.print(f"demo logins (password {demo.PASSWORD}): " + ", ".join(demo.ACCOUNTS.values()))
     uvicorn.run(app, host=host, port=port, log_level="info")
 
