@@ -357,3 +357,70 @@ def test_employer_registers_and_sees_the_draw(server: Server) -> None:
     assert "已抽中" in result and "talentvisa lottery verify" in result
     reveal = employer.get(f"{page}/reveal.json").json()
     assert reveal["season"] == season
+
+
+def test_supervisor_reassigns_and_the_applicant_withdraws(server: Server) -> None:
+    applicant = Visitor(server.url)
+    applicant.login(account(server, Role.applicant))
+    r = applicant.submit("/my/new", "/my/new", {})
+    app_id = r.url.path.split("/")[2]
+    review = applicant.get(f"/my/{app_id}/review")
+    key = re.search(r'name="idem_key" value="([^"]+)"', review.text)
+    assert key
+    applicant.request(
+        "POST",
+        f"/my/{app_id}/submit",
+        data={"csrf_token": csrf(review.text), "version": version(review.text), "idem_key": key[1]},
+    )
+    first = Visitor(server.url)
+    first.login(account(server, Role.officer, "Officer One"))
+    first.submit(
+        f"/officer/cases/{app_id}",
+        f"/officer/cases/{app_id}/assign",
+        {"version": version(first.get(f"/officer/cases/{app_id}").text)},
+    )
+    second_email = account(server, Role.officer, "Officer Two")
+    with server.engine.connect() as c:
+        second_id = c.execute(
+            sa.text("select id from users where email = :e"), {"e": second_email}
+        ).scalar_one()
+    supervisor = Visitor(server.url)
+    supervisor.login(account(server, Role.supervisor, "Supervisor"))
+    case = supervisor.get(f"/officer/cases/{app_id}").text
+    assert 'id="f-officer_id"' in case and "Officer Two" in case
+    r = supervisor.request(
+        "POST",
+        f"/officer/cases/{app_id}/assign",
+        data={"csrf_token": csrf(case), "version": version(case), "officer_id": str(second_id)},
+    )
+    assert r.status_code == 200 and "<dd>Officer Two</dd>" in r.text
+    # The first officer no longer holds the case: the decision form is not offered.
+    assert (
+        'action="/officer/cases/' + app_id + '/decide"'
+        not in first.get(f"/officer/cases/{app_id}").text
+    )
+    status = applicant.get(f"/my/{app_id}")
+    r = applicant.request(
+        "POST",
+        f"/my/{app_id}/withdraw",
+        data={"csrf_token": csrf(status.text), "version": version(status.text)},
+    )
+    assert "Your application was withdrawn." in r.text and "withdraw" not in r.text.split(
+        "<h2>Timeline</h2>"
+    )[0].split("</h1>")[1].lower().replace("withdrawn", "")
+    stale = applicant.request(
+        "POST",
+        f"/my/{app_id}/withdraw",
+        data={"csrf_token": csrf(status.text), "version": version(status.text)},
+    )
+    assert stale.status_code == 409 and 'class="error-summary"' in stale.text
+
+
+def test_logging_out_revokes_the_session(server: Server) -> None:
+    v = Visitor(server.url)
+    v.login(account(server, Role.applicant))
+    old = dict(v.jar)
+    v.submit("/my", "/logout", {})
+    assert "tv_session" not in v.jar
+    v.jar = old  # someone replays the old cookie
+    assert v.get("/my", follow=False).status_code == 303

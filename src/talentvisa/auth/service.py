@@ -117,22 +117,3 @@ def resolve_token(session: Session, raw: str, kind: str) -> tuple[User, ApiToken
     if user is None or not user.active:
         return None
     return user, token
-
-
-def staff(session: Session) -> list[User]:
-    """Active officers and supervisors, for assigning cases."""
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.role.in_([Role.officer.value, Role.supervisor.value]), User.active)
-            .order_by(User.display_name, User.id)
-        )
-    )
-
-
-def display_names(session: Session, ids: set[int]) -> dict[int, str]:
-    """Users' display names by id (for timelines and queues)."""
-    if not ids:
-        return {}
-    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
-    return {uid: name for uid, name in rows}

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from talentvisa.api.deps import DB, SESSION_COOKIE
 from talentvisa.audit import service as audit
 from talentvisa.auth import service as auth
-from talentvisa.auth.models import Role, User
+from talentvisa.auth.models import ApiToken, Role, User
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg
 from talentvisa.web.page import Page, PageDep, Posted, redirect, render
@@ -129,9 +129,12 @@ def login(
 
 
 @router.post("/logout")
-def logout(page: Posted) -> Response:
+def logout(page: Posted, session: DB) -> Response:
     if page.token is not None:
-        page.token.revoked = True
+        # The page's token may be a detached copy: revoke the stored one.
+        token = session.get(ApiToken, page.token.id)
+        if token is not None:
+            token.revoked = True
     response = redirect(page, "/")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from talentvisa.api.deps import DB, runtime
 from talentvisa.audit import service as audit
-from talentvisa.auth import service as auth
+from talentvisa.auth import directory
 from talentvisa.auth.models import Role
 from talentvisa.cases import service, workflow
 from talentvisa.cases.schemas import ApplicationCreate, ApplicationUpdate, EvidenceResponseIn
@@ -170,7 +170,7 @@ def _status_page(
     app = service.visible(session, user, app_id)
     out = service.to_out(session, app, user)
     events = audit.timeline(session, "application", app.id)
-    names = auth.display_names(session, {e.actor_id for e in events if e.actor_id})
+    names = directory.display_names(session, {e.actor_id for e in events if e.actor_id})
     return render(
         page,
         "my_status.html",

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from talentvisa.api.deps import DB, runtime
 from talentvisa.audit import service as audit
-from talentvisa.auth import service as auth
+from talentvisa.auth import directory
 from talentvisa.auth.models import Role
 from talentvisa.cases import service
 from talentvisa.cases.schemas import (
@@ -66,7 +66,7 @@ def queue(
         limit=200,
         offset=0,
     )
-    names = auth.display_names(
+    names = directory.display_names(
         session, {a.assigned_officer_id for a in apps if a.assigned_officer_id}
     )
     return render(
@@ -92,12 +92,12 @@ def _case(
     app = service.visible(session, user, app_id)
     out = service.to_out(session, app, user)
     events = audit.timeline(session, "application", app.id)
-    staff = auth.staff(session)
+    staff = directory.staff(session)
     names = {u.id: u.display_name for u in staff}
-    names |= auth.display_names(
+    names |= directory.display_names(
         session, {e.actor_id for e in events if e.actor_id and e.actor_id not in names}
     )
-    names |= auth.display_names(session, {app.applicant_id})
+    names |= directory.display_names(session, {app.applicant_id})
     cp = runtime(page.request).cases.catalog[app.program_id]
     prescreen = Assessment.model_validate(app.prescreen) if app.prescreen else None
     today: dt.date = runtime(page.request).cases.today()
