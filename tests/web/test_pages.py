@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
+import pytest
 import sqlalchemy as sa
 
 from talentvisa.auth import service as auth
@@ -424,3 +425,16 @@ def test_logging_out_revokes_the_session(server: Server) -> None:
     assert "tv_session" not in v.jar
     v.jar = old  # someone replays the old cookie
     assert v.get("/my", follow=False).status_code == 303
+
+
+def test_an_unexpected_error_is_a_page_without_internals(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("talentvisa.web.routes.public.fit.profile_of", broken)
+    r = Visitor(server.url, accept_language="zh-CN").get("/fit/result?dob=2000-01-01")
+    assert r.status_code == 500 and r.headers["content-type"].startswith("text/html")
+    assert "出现了问题，未保存任何内容" in r.text and "secret" not in r.text
+    assert "default-src 'self'" in r.headers["content-security-policy"]

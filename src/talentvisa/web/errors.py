@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from talentvisa.service_errors import ServiceError
 from talentvisa.web.i18n import LANG_COOKIE, N_, Lang, pick
-from talentvisa.web.messages import BY_CODE, Msg, of_error
+from talentvisa.web.messages import BY_CODE, GENERIC, Msg, of_error
 from talentvisa.web.page import ANON_COOKIE, LoginRequired, Page, WebError, render
 from talentvisa.web.route import is_web
 
@@ -69,3 +69,8 @@ def install_error_pages(app: FastAPI) -> None:
     )
     web_or(WebError, lambda r, e: error_page(r, e.status, e.message))
     web_or(LoginRequired, lambda r, e: login_redirect(r))
+
+
+def failure_page(request: Request) -> Response:
+    """The page for an unexpected error: the request's transaction was rolled back."""
+    return error_page(request, 500, Msg(GENERIC))
