@@ -242,6 +242,9 @@ def test_applicant_to_officer_to_visa(server: Server) -> None:
     assert f"/officer/cases/{app_id}" in queue and "案件队列" in queue
     case = officer.get(f"/officer/cases/{app_id}").text
     assert "逐项条件" in case and "degree.pdf" in case and "stem_degree_level" in case
+    assert "学位证书（STEM学士及以上）" in case  # the document's kind, in the program's words
+    link = re.search(r'href="(/applications/[0-9a-f]+/documents/[0-9a-f]+)"', case)
+    assert link and officer.get(link[1]).content == PDF
     r = officer.submit(
         f"/officer/cases/{app_id}", f"/officer/cases/{app_id}/assign", {"version": version(case)}
     )

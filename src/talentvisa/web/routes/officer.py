@@ -110,6 +110,7 @@ def _case(
         names=names,
         staff=staff,
         program=cp.program,
+        doc_labels={d.id: d.label for d in cp.program.documents},
         prescreen=prescreen,
         errors=errors or {},
         form=form or {},
