@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talentvisa import __version__, web
 from talentvisa.api.deps import Runtime
@@ -20,12 +21,57 @@ from talentvisa.auth.router import router as auth_router
 from talentvisa.cases.router import router as cases_router
 from talentvisa.cases.service import CaseContext
 from talentvisa.db import migrate
-from talentvisa.db.engine import session_factory
+from talentvisa.db.engine import read_engine
 from talentvisa.h1b.router import router as h1b_router
 from talentvisa.rules.loader import builtin_catalog, settings_from_env
 from talentvisa.service_errors import ServiceError
 
 log = logging.getLogger("talentvisa")
+
+HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    """Security headers on every response, and a JSON 500 that leaks nothing.
+
+    A plain ASGI middleware rather than Starlette's BaseHTTPMiddleware, which wraps every
+    request in an extra task and stream.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in HEADERS if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # The request's transaction was rolled back; say so without leaking internals.
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            msg = "internal error; nothing was saved, you may retry"
+            response = JSONResponse(
+                {"error": {"code": "internal", "message": msg, "field": None}}, status_code=500
+            )
+            await response(scope, receive, send_with_headers)
 
 
 def create_app(
@@ -46,7 +92,7 @@ def create_app(
     )
     app.state.runtime = Runtime(
         engine=engine,
-        factory=session_factory(engine),
+        read_engine=read_engine(engine),
         cases=CaseContext(catalog, settings_from_env(catalog), data_dir / "documents", today),
         data_dir=data_dir,
         secure_cookies=secure_cookies,
@@ -91,24 +137,10 @@ def create_app(
         }
         return JSONResponse(body, status_code=422)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        try:
-            response = await call_next(request)
-        except Exception:
-            # The request's transaction was rolled back; say so without leaking internals.
-            log.exception("unhandled error on %s %s", request.method, request.url.path)
-            msg = "internal error; nothing was saved, you may retry"
-            response = JSONResponse(
-                {"error": {"code": "internal", "message": msg, "field": None}}, status_code=500
-            )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/health", tags=["meta"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """Liveness, and the no-database ceiling in the service benchmark."""
         return {"status": "ok", "version": __version__}
 

@@ -1,12 +1,21 @@
-"""Per-request dependencies: one transaction per request, the current user, role checks."""
+"""Per-request dependencies: the runtime, the caller, role checks.
+
+A request's database work is one transaction, opened and committed inside the endpoint with
+``with rt.writing() as session`` (or ``rt.reading()`` for a read). Opening it there, rather
+than in a dependency, keeps the transaction inside a single worker-thread call: on SQLite the
+one writer lock is then held only while the endpoint runs, not across the event-loop hops
+between dependencies, the endpoint and the teardown, which under load cost most of the time.
+Authentication reads on its own read-only connection and never takes the writer lock.
+"""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
@@ -15,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import ApiToken, Role, User
 from talentvisa.cases.service import CaseContext
+from talentvisa.db.engine import read_only, session_factory, transaction
 from talentvisa.service_errors import Forbidden, ServiceError
 
 SESSION_COOKIE = "tv_session"
@@ -29,10 +39,24 @@ class Unauthenticated(ServiceError):
 @dataclass
 class Runtime:
     engine: Engine
-    factory: sessionmaker[Session]
+    read_engine: Engine
     cases: CaseContext
     data_dir: Path
     secure_cookies: bool = True
+    factory: sessionmaker[Session] = field(init=False)
+    reader: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.factory = session_factory(self.engine)
+        self.reader = session_factory(self.read_engine)
+
+    def writing(self) -> AbstractContextManager[Session]:
+        """The request's unit of work: everything commits together, or nothing does."""
+        return transaction(self.factory)
+
+    def reading(self) -> AbstractContextManager[Session]:
+        """A consistent read that takes no write lock and never commits."""
+        return read_only(self.reader)
 
 
 def runtime(request: Request) -> Runtime:
@@ -40,20 +64,22 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
+async def _runtime(request: Request) -> Runtime:
+    # async on purpose: FastAPI runs it on the event loop, with no worker-thread hop.
+    return runtime(request)
+
+
+RT = Annotated[Runtime, Depends(_runtime)]
+
+
 def _session(request: Request) -> Iterator[Session]:
-    """Everything a request writes commits together, or nothing does."""
-    session = runtime(request).factory()
-    session.begin()
-    try:
+    """A transaction around the whole request, committed after the endpoint returns.
+
+    Simpler than `RT` for pages that are not on a hot path; it holds the transaction across
+    the hops between dependency, endpoint and teardown.
+    """
+    with runtime(request).writing() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        for path in session.info.pop("files_on_rollback", []):
-            Path(path).unlink(missing_ok=True)
-        raise
-    finally:
-        session.close()
 
 
 DB = Annotated[Session, Depends(_session, scope="function")]
@@ -61,28 +87,30 @@ DB = Annotated[Session, Depends(_session, scope="function")]
 
 @dataclass(frozen=True)
 class Caller:
+    """The authenticated user and the credential used. Both are detached from any session:
+    change them through the request's own transaction (``session.get``)."""
+
     user: User
     token: ApiToken
     via_cookie: bool
 
 
-def caller(
-    request: Request,
-    session: DB,
-    authorization: Annotated[str | None, Header()] = None,
-) -> Caller:
+def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    rt = runtime(request)
     if authorization:
         scheme, _, raw = authorization.partition(" ")
-        found = (
-            auth.resolve_token(session, raw.strip(), "bearer")
-            if scheme.lower() == "bearer"
-            else None
-        )
+        if scheme.lower() != "bearer":
+            raise Unauthenticated("Authorization: use the Bearer scheme")
+        with rt.read_engine.connect() as conn:
+            found = auth.resolve_token(conn, raw.strip(), "bearer")
         if found is None:
             raise Unauthenticated("Authorization: the bearer token is invalid or expired")
         return Caller(*found, via_cookie=False)
     cookie = request.cookies.get(SESSION_COOKIE)
-    found = auth.resolve_token(session, cookie, "session") if cookie else None
+    found = None
+    if cookie:
+        with rt.read_engine.connect() as conn:
+            found = auth.resolve_token(conn, cookie, "session")
     if found is None:
         raise Unauthenticated("log in first (session cookie or bearer token)")
     user, token = found
@@ -96,10 +124,10 @@ def caller(
 CurrentCaller = Annotated[Caller, Depends(caller)]
 
 
-def require(*roles: Role) -> Callable[[Caller], User]:
+def require(*roles: Role) -> Callable[[Caller], Coroutine[Any, Any, User]]:
     names = {r.value for r in roles}
 
-    def check(c: CurrentCaller) -> User:
+    async def check(c: CurrentCaller) -> User:
         if c.user.role not in names:
             raise Forbidden(f"this needs the role {' or '.join(sorted(names))}")
         return c.user
@@ -107,7 +135,7 @@ def require(*roles: Role) -> Callable[[Caller], User]:
     return check
 
 
-def any_user(c: CurrentCaller) -> User:
+async def any_user(c: CurrentCaller) -> User:
     return c.user
 
 

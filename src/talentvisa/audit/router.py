@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from talentvisa.api.deps import DB, require
+from talentvisa.api.deps import RT, require
 from talentvisa.audit import service
 from talentvisa.auth.models import Role, User
 
@@ -20,7 +20,8 @@ class ChainOut(BaseModel):
 
 @router.get("/audit/verify", response_model=ChainOut)
 def verify(
-    session: DB, user: Annotated[User, Depends(require(Role.admin, Role.supervisor))]
+    rt: RT, user: Annotated[User, Depends(require(Role.admin, Role.supervisor))]
 ) -> ChainOut:
-    r = service.verify(session)
+    with rt.reading() as session:
+        r = service.verify(session)
     return ChainOut(ok=r.ok, events=r.events, problems=r.problems)

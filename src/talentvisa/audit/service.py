@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from talentvisa.audit.models import AuditEvent, AuditHead
@@ -48,6 +48,20 @@ def event_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+_HEAD = cast(Table, AuditHead.__table__)
+_EVENTS = cast(Table, AuditEvent.__table__)
+# Built once: a statement object reused on every append keeps SQLAlchemy's compiled-statement
+# cache warm without rebuilding the expression, which cost more than running it.
+_TAKE_NEXT = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq + 1)
+    .returning(_HEAD.c.seq, _HEAD.c.hash)
+)
+_INSERT = _EVENTS.insert()
+_SET_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("digest"))
+
+
 def append(
     session: Session,
     *,
@@ -60,14 +74,7 @@ def append(
     data = json.loads(json.dumps(data or {}, default=str))  # exactly what JSON will store
     # Core statements on the session's connection: same transaction, no unit-of-work cost.
     conn = session.connection()
-    head_t = cast(Table, AuditHead.__table__)
-    events_t = cast(Table, AuditEvent.__table__)
-    head = conn.execute(
-        update(head_t)
-        .where(head_t.c.id == 1)
-        .values(seq=head_t.c.seq + 1)
-        .returning(head_t.c.seq, head_t.c.hash)
-    ).first()
+    head = conn.execute(_TAKE_NEXT).first()
     if head is None:
         raise RuntimeError("audit_head row missing: run `talentvisa db upgrade`")
     seq, prev = head
@@ -84,8 +91,8 @@ def append(
         "prev_hash": prev,
         "hash": digest,
     }
-    conn.execute(events_t.insert().values(**values))
-    conn.execute(update(head_t).where(head_t.c.id == 1).values(hash=digest))
+    conn.execute(_INSERT, values)
+    conn.execute(_SET_HEAD, {"digest": digest})
     return AuditEvent(**values)
 
 

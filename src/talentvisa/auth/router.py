@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from talentvisa.api.deps import DB, SESSION_COOKIE, AnyUser, CurrentCaller, Unauthenticated, runtime
+from talentvisa.api.deps import RT, SESSION_COOKIE, AnyUser, CurrentCaller, Unauthenticated
 from talentvisa.audit import service as audit
 from talentvisa.auth import service as auth
-from talentvisa.auth.models import Role
+from talentvisa.auth.models import ApiToken, Role, User
 from talentvisa.service_errors import Conflict, ServiceError
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -57,43 +57,46 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _login(session: DB, request: Request, body: Credentials):  # type: ignore[no-untyped-def]
-    try:
-        user = auth.authenticate(session, body.email, body.password, _client(request))
-    except auth.RateLimited as exc:
-        raise TooManyAttempts(str(exc)) from None
-    if user is None:
-        session.commit()  # keep the failure on record for the rate limit
-        raise Unauthenticated("email or password is wrong")
-    return user
+def _login(rt: RT, request: Request, body: Credentials, kind: str) -> tuple[User, str, ApiToken]:
+    """Check the password and issue a token of `kind`; a failure stays on record."""
+    with rt.writing() as session:
+        try:
+            user = auth.authenticate(session, body.email, body.password, _client(request))
+        except auth.RateLimited as exc:
+            raise TooManyAttempts(str(exc)) from None
+        if user is not None:
+            raw, token = auth.issue_token(session, user, kind)
+            return user, raw, token
+    # Outside the transaction, so that the failed attempt is committed for the rate limit.
+    raise Unauthenticated("email or password is wrong")
 
 
 @router.post("/register", status_code=201, response_model=UserOut)
-def register(body: SignUp, session: DB) -> UserOut:
+def register(body: SignUp, rt: RT) -> UserOut:
     """Sign up as an applicant or an employer (staff accounts are made by an admin)."""
-    try:
-        user = auth.create_user(
-            session, body.email, body.password, Role(body.role), body.display_name
+    with rt.writing() as session:
+        try:
+            user = auth.create_user(
+                session, body.email, body.password, Role(body.role), body.display_name
+            )
+        except ValueError as exc:
+            field, _, message = str(exc).partition(": ")
+            raise Conflict(message, field) from None
+        audit.append(
+            session,
+            actor_id=user.id,
+            entity_type="user",
+            entity_id=str(user.id),
+            action="register",
+            data={"role": user.role},
         )
-    except ValueError as exc:
-        field, _, message = str(exc).partition(": ")
-        raise Conflict(message, field) from None
-    audit.append(
-        session,
-        actor_id=user.id,
-        entity_type="user",
-        entity_id=str(user.id),
-        action="register",
-        data={"role": user.role},
-    )
-    return UserOut.model_validate(user, from_attributes=True)
+        return UserOut.model_validate(user, from_attributes=True)
 
 
 @router.post("/token", response_model=TokenOut)
-def token(body: Credentials, request: Request, session: DB) -> TokenOut:
+def token(body: Credentials, request: Request, rt: RT) -> TokenOut:
     """Exchange a password for a bearer token (API clients)."""
-    user = _login(session, request, body)
-    raw, tok = auth.issue_token(session, user, "bearer")
+    user, raw, tok = _login(rt, request, body, "bearer")
     return TokenOut(
         access_token=raw,
         expires_at=tok.expires_at,
@@ -102,15 +105,14 @@ def token(body: Credentials, request: Request, session: DB) -> TokenOut:
 
 
 @router.post("/login", response_model=SessionOut)
-def login(body: Credentials, request: Request, response: Response, session: DB) -> SessionOut:
+def login(body: Credentials, request: Request, response: Response, rt: RT) -> SessionOut:
     """Start a browser session: an HttpOnly cookie plus a CSRF token for form posts."""
-    user = _login(session, request, body)
-    raw, tok = auth.issue_token(session, user, "session")
+    user, raw, tok = _login(rt, request, body, "session")
     response.set_cookie(
         SESSION_COOKIE,
         raw,
         httponly=True,
-        secure=runtime(request).secure_cookies,
+        secure=rt.secure_cookies,
         samesite="lax",
         max_age=int(auth.SESSION_TTL.total_seconds()),
         path="/",
@@ -124,13 +126,14 @@ def login(body: Credentials, request: Request, response: Response, session: DB) 
 
 
 @router.post("/logout", status_code=204)
-def logout(c: CurrentCaller, response: Response) -> None:
-    c.token.revoked = True
+def logout(c: CurrentCaller, rt: RT, response: Response) -> None:
+    with rt.writing() as session:
+        auth.revoke(session, c.token.id)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
 @router.get("/me", response_model=UserOut)
-def me(user: AnyUser) -> UserOut:
+async def me(user: AnyUser) -> UserOut:
     return UserOut.model_validate(user, from_attributes=True)
 
 

@@ -4,8 +4,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy.orm import Session
 
-from talentvisa.api.deps import DB, AnyUser, require, runtime
+from talentvisa.api.deps import RT, AnyUser, require
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role, User
 from talentvisa.cases import service
@@ -29,26 +30,28 @@ Staff = Annotated[User, Depends(require(Role.officer, Role.supervisor))]
 IdemKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=200)]
 
 
-def _out(session: DB, app_id: str, user: User) -> ApplicationOut:
+def _out(session: Session, app_id: str, user: User) -> ApplicationOut:
     session.flush()  # so the returned version is the one just written
     return service.to_out(session, service.visible(session, user, app_id), user)
 
 
 @router.post("/applications", status_code=201, response_model=ApplicationOut)
-def create(body: ApplicationCreate, session: DB, user: Applicant) -> ApplicationOut:
-    app = service.create(session, user, body)
-    return _out(session, app.id, user)
+def create(body: ApplicationCreate, rt: RT, user: Applicant) -> ApplicationOut:
+    with rt.writing() as session:
+        app = service.create(session, user, body)
+        return _out(session, app.id, user)
 
 
 @router.get("/applications", response_model=list[ApplicationOut])
-def list_mine(session: DB, user: AnyUser) -> list[ApplicationOut]:
+def list_mine(rt: RT, user: AnyUser) -> list[ApplicationOut]:
     """Your own applications."""
-    return [service.to_out(session, a, user) for a in service.mine(session, user)]
+    with rt.reading() as session:
+        return [service.to_out(session, a, user) for a in service.mine(session, user)]
 
 
 @router.get("/cases", response_model=list[ApplicationOut])
 def queue(
-    session: DB,
+    rt: RT,
     user: Staff,
     state: str | None = None,
     program_id: str | None = None,
@@ -59,126 +62,133 @@ def queue(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ApplicationOut]:
     """The officer queue, with filters."""
-    apps = service.queue(
-        session,
-        user,
-        state=state,
-        program_id=program_id,
-        assigned=assigned,
-        prescreen=prescreen,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-    )
-    return [service.to_out(session, a, user) for a in apps]
+    with rt.reading() as session:
+        apps = service.queue(
+            session,
+            user,
+            state=state,
+            program_id=program_id,
+            assigned=assigned,
+            prescreen=prescreen,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        return [service.to_out(session, a, user) for a in apps]
 
 
 @router.get("/applications/{app_id}", response_model=ApplicationOut)
-def get(app_id: str, session: DB, user: AnyUser) -> ApplicationOut:
-    return _out(session, app_id, user)
+def get(app_id: str, rt: RT, user: AnyUser) -> ApplicationOut:
+    with rt.reading() as session:
+        return _out(session, app_id, user)
 
 
 @router.get("/applications/{app_id}/prescreen")
-def prescreen(app_id: str, session: DB, user: AnyUser) -> JSONResponse:
+def prescreen(app_id: str, rt: RT, user: AnyUser) -> JSONResponse:
     """The stored pre-screen Assessment: criterion-by-criterion trace, sources, hash, date."""
-    app = service.visible(session, user, app_id)
-    return JSONResponse(app.prescreen or {})
+    with rt.reading() as session:
+        app = service.visible(session, user, app_id)
+        return JSONResponse(app.prescreen or {})
 
 
 @router.put("/applications/{app_id}/profile", response_model=ApplicationOut)
-def update(app_id: str, body: ApplicationUpdate, session: DB, user: Applicant) -> ApplicationOut:
-    service.update_profile(session, user, app_id, body)
-    return _out(session, app_id, user)
+def update(app_id: str, body: ApplicationUpdate, rt: RT, user: Applicant) -> ApplicationOut:
+    with rt.writing() as session:
+        service.update_profile(session, user, app_id, body)
+        return _out(session, app_id, user)
 
 
 @router.post("/applications/{app_id}/documents", status_code=201, response_model=DocumentOut)
 def upload(
     app_id: str,
-    request: Request,
-    session: DB,
+    rt: RT,
     user: Applicant,
     file: Annotated[UploadFile, File(description="PDF, PNG or JPEG, at most 10 MB")],
     kind: Annotated[str, Form(min_length=1, max_length=60)] = "supporting_document",
 ) -> DocumentOut:
-    # A plain `def` on purpose: this runs in the thread pool, so a database lock wait never
-    # blocks the event loop that other requests need in order to commit.
     content = file.file.read(service.MAX_UPLOAD + 1)
-    doc = service.upload(
-        session, runtime(request).cases, user, app_id, kind, file.filename or "upload", content
-    )
-    return DocumentOut.model_validate(doc, from_attributes=True)
+    with rt.writing() as session:
+        doc = service.upload(
+            session, rt.cases, user, app_id, kind, file.filename or "upload", content
+        )
+        return DocumentOut.model_validate(doc, from_attributes=True)
 
 
 @router.get("/applications/{app_id}/documents/{doc_id}")
-def download(
-    app_id: str, doc_id: str, request: Request, session: DB, user: AnyUser
-) -> FileResponse:
-    doc, path = service.document_path(session, runtime(request).cases, user, app_id, doc_id)
+def download(app_id: str, doc_id: str, rt: RT, user: AnyUser) -> FileResponse:
+    with rt.reading() as session:
+        doc, path = service.document_path(session, rt.cases, user, app_id, doc_id)
     return FileResponse(path, media_type=doc.content_type, filename=doc.original_name)
 
 
 @router.post("/applications/{app_id}/submit", response_model=ApplicationOut)
 def submit(
-    app_id: str, body: VersionIn, request: Request, session: DB, user: Applicant, key: IdemKey
+    app_id: str, body: VersionIn, request: Request, rt: RT, user: Applicant, key: IdemKey
 ) -> JSONResponse:
     """Submit once: a retry with the same Idempotency-Key replays the first answer."""
     fingerprint = service.request_hash({"path": request.url.path, **body.model_dump()})
-    previous = service.replay(session, user, key, fingerprint)
-    if previous is not None:
-        return JSONResponse(
-            previous.body, status_code=previous.status_code, headers={"Idempotent-Replayed": "true"}
-        )
-    service.submit(session, runtime(request).cases, user, app_id, body.version)
-    out = _out(session, app_id, user).model_dump(mode="json")
-    service.remember(session, user, key, fingerprint, 200, out)
+    with rt.writing() as session:
+        previous = service.replay(session, user, key, fingerprint)
+        if previous is not None:
+            return JSONResponse(
+                previous.body,
+                status_code=previous.status_code,
+                headers={"Idempotent-Replayed": "true"},
+            )
+        service.submit(session, rt.cases, user, app_id, body.version)
+        out = _out(session, app_id, user).model_dump(mode="json")
+        service.remember(session, user, key, fingerprint, 200, out)
     return JSONResponse(out)
 
 
 @router.post("/applications/{app_id}/assign", response_model=ApplicationOut)
-def assign(app_id: str, body: AssignIn, session: DB, user: Staff) -> ApplicationOut:
+def assign(app_id: str, body: AssignIn, rt: RT, user: Staff) -> ApplicationOut:
     """Take a case, or (supervisors) reassign it."""
-    service.assign(session, user, app_id, body)
-    return _out(session, app_id, user)
+    with rt.writing() as session:
+        service.assign(session, user, app_id, body)
+        return _out(session, app_id, user)
 
 
 @router.post("/applications/{app_id}/request-evidence", response_model=ApplicationOut)
-def request_evidence(
-    app_id: str, body: EvidenceRequestIn, request: Request, session: DB, user: Staff
-) -> ApplicationOut:
-    service.request_evidence(session, runtime(request).cases, user, app_id, body)
-    return _out(session, app_id, user)
+def request_evidence(app_id: str, body: EvidenceRequestIn, rt: RT, user: Staff) -> ApplicationOut:
+    with rt.writing() as session:
+        service.request_evidence(session, rt.cases, user, app_id, body)
+        return _out(session, app_id, user)
 
 
 @router.post("/applications/{app_id}/respond", response_model=ApplicationOut)
-def respond(app_id: str, body: EvidenceResponseIn, session: DB, user: Applicant) -> ApplicationOut:
-    service.respond(session, user, app_id, body)
-    return _out(session, app_id, user)
+def respond(app_id: str, body: EvidenceResponseIn, rt: RT, user: Applicant) -> ApplicationOut:
+    with rt.writing() as session:
+        service.respond(session, user, app_id, body)
+        return _out(session, app_id, user)
 
 
 @router.post("/applications/{app_id}/decision", response_model=ApplicationOut)
-def decide(
-    app_id: str, body: DecisionIn, request: Request, session: DB, user: Staff
-) -> ApplicationOut:
-    service.decide(session, runtime(request).cases, user, app_id, body)
-    return _out(session, app_id, user)
+def decide(app_id: str, body: DecisionIn, rt: RT, user: Staff) -> ApplicationOut:
+    with rt.writing() as session:
+        service.decide(session, rt.cases, user, app_id, body)
+        return _out(session, app_id, user)
 
 
 @router.post("/applications/{app_id}/issue", response_model=ApplicationOut)
-def issue(app_id: str, body: IssueIn, request: Request, session: DB, user: Staff) -> ApplicationOut:
-    service.issue(session, runtime(request).cases, user, app_id, body)
-    return _out(session, app_id, user)
+def issue(app_id: str, body: IssueIn, rt: RT, user: Staff) -> ApplicationOut:
+    with rt.writing() as session:
+        service.issue(session, rt.cases, user, app_id, body)
+        return _out(session, app_id, user)
 
 
 @router.post("/applications/{app_id}/withdraw", response_model=ApplicationOut)
-def withdraw(app_id: str, body: VersionIn, session: DB, user: Applicant) -> ApplicationOut:
-    service.withdraw(session, user, app_id, body.version)
-    return _out(session, app_id, user)
+def withdraw(app_id: str, body: VersionIn, rt: RT, user: Applicant) -> ApplicationOut:
+    with rt.writing() as session:
+        service.withdraw(session, user, app_id, body.version)
+        return _out(session, app_id, user)
 
 
 @router.get("/applications/{app_id}/timeline", response_model=list[EventOut])
-def timeline(app_id: str, session: DB, user: AnyUser) -> list[EventOut]:
-    app = service.visible(session, user, app_id)
-    return [
-        EventOut.model_validate(e, from_attributes=True)
-        for e in audit.timeline(session, "application", app.id)
-    ]
+def timeline(app_id: str, rt: RT, user: AnyUser) -> list[EventOut]:
+    with rt.reading() as session:
+        app = service.visible(session, user, app_id)
+        return [
+            EventOut.model_validate(e, from_attributes=True)
+            for e in audit.timeline(session, "application", app.id)
+        ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import filetype
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ from talentvisa.cases.schemas import (
     IssueIn,
 )
 from talentvisa.cases.workflow import TRANSITIONS, Guard, State
-from talentvisa.db.base import now
+from talentvisa.db.base import ROLLBACK_FILES, now
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.engine import assess
 from talentvisa.rules.params import Settings
@@ -63,15 +63,26 @@ def visible(session: Session, user: User, app_id: str) -> Application:
     return app
 
 
+# Prebuilt: these run on every response, and rebuilding the expression each time cost more
+# than executing it.
+_DOCUMENTS = (
+    select(Document)
+    .where(Document.application_id == bindparam("app_id"))
+    .order_by(Document.uploaded_at)
+)
+_EVIDENCE = (
+    select(EvidenceRequest)
+    .where(EvidenceRequest.application_id == bindparam("app_id"))
+    .order_by(EvidenceRequest.created_at)
+)
+_IDEMPOTENCY = select(IdempotencyRecord).where(
+    IdempotencyRecord.user_id == bindparam("user_id"), IdempotencyRecord.key == bindparam("key")
+)
+
+
 def to_out(session: Session, app: Application, user: User) -> ApplicationOut:
-    docs = session.scalars(
-        select(Document).where(Document.application_id == app.id).order_by(Document.uploaded_at)
-    )
-    rfes = session.scalars(
-        select(EvidenceRequest)
-        .where(EvidenceRequest.application_id == app.id)
-        .order_by(EvidenceRequest.created_at)
-    )
+    docs = session.scalars(_DOCUMENTS, {"app_id": app.id})
+    rfes = session.scalars(_EVIDENCE, {"app_id": app.id})
     out = ApplicationOut.model_validate(app, from_attributes=True)
     out.documents = [DocumentOut.model_validate(d, from_attributes=True) for d in docs]
     out.evidence_requests = [EvidenceOut.model_validate(r, from_attributes=True) for r in rfes]
@@ -260,7 +271,7 @@ def upload(
     tmp.write_bytes(content)
     tmp.replace(ctx.documents_dir / stored)
     # If the transaction fails, the adapter deletes the file: nothing half-stored remains.
-    session.info.setdefault("files_on_rollback", []).append(ctx.documents_dir / stored)
+    session.info.setdefault(ROLLBACK_FILES, []).append(ctx.documents_dir / stored)
     doc = Document(
         application_id=app.id,
         kind=kind,
@@ -295,11 +306,7 @@ def request_hash(payload: dict[str, Any]) -> str:
 
 
 def replay(session: Session, user: User, key: str, fingerprint: str) -> IdempotencyRecord | None:
-    rec = session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user.id, IdempotencyRecord.key == key
-        )
-    )
+    rec = session.scalar(_IDEMPOTENCY, {"user_id": user.id, "key": key})
     if rec is not None and rec.request_hash != fingerprint:
         raise Invalid("Idempotency-Key: already used for a different request", "Idempotency-Key")
     return rec

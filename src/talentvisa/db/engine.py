@@ -12,7 +12,19 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from talentvisa.db.base import ROLLBACK_FILES
+
 DEFAULT_DATA_DIR = Path("data")
+
+
+# Enough pooled connections for every worker thread of the server (anyio's default is 40)
+# under ordinary load: a connection opened beyond the pool is closed again after one use, and
+# reopening it (PRAGMAs on SQLite, a login on PostgreSQL) costs more than the request.
+POOL: dict[str, Any] = {"pool_size": 20, "max_overflow": 20}
+SQLITE_OPTIONS: dict[str, Any] = {
+    **POOL,
+    "connect_args": {"check_same_thread": False, "timeout": 30},
+}
 
 
 def data_dir() -> Path:
@@ -32,12 +44,12 @@ def make_engine(url: str | None = None) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **SQLITE_OPTIONS)
         _sqlite_pragmas(engine)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, **POOL, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -76,12 +88,60 @@ def _sqlite_pragmas(engine: Engine) -> None:
             writer.release()
 
 
+def read_engine(engine: Engine) -> Engine:
+    """An engine for read-only transactions beside `engine`.
+
+    On SQLite it is a second pool on the same file, without the writer lock: in WAL mode
+    readers never wait for the writer, so authentication and GET requests do not queue behind
+    writes. On PostgreSQL it shares the pool and marks its transactions READ ONLY.
+    """
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return engine  # one in-memory database cannot be opened twice
+        reader = create_engine(url, **SQLITE_OPTIONS)
+
+        @event.listens_for(reader, "connect")
+        def on_connect(dbapi_conn: Any, _: Any) -> None:
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA query_only=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(reader, "begin")
+        def on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")  # deferred: one consistent snapshot, no write lock
+
+        return reader
+    return engine.execution_options(postgresql_readonly=True)
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: everything commits together or nothing does."""
-    with factory() as session, session.begin():
+    """One unit of work: everything commits together or nothing does.
+
+    Files that a use case wrote and registered under ``session.info[ROLLBACK_FILES]`` are
+    deleted when the transaction rolls back, so a failed request leaves no orphan upload.
+    """
+    session = factory()
+    try:
+        with session.begin():
+            yield session
+    except BaseException:
+        for path in session.info.pop(ROLLBACK_FILES, []):
+            Path(path).unlink(missing_ok=True)
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read transaction that never commits: closing the session rolls it back."""
+    with factory() as session:
         yield session

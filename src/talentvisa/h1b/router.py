@@ -3,11 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from talentvisa.api.deps import DB, AnyUser, require, runtime
+from talentvisa.api.deps import RT, AnyUser, require
 from talentvisa.auth.models import Role, User
 from talentvisa.h1b import service
 from talentvisa.h1b.service import PetitionIn, RegistrationIn, SeasonIn
@@ -34,7 +35,7 @@ class RegistrationOut(BaseModel):
     petition: dict[str, Any] | None
 
 
-def _reg_out(session: DB, reg: Any) -> RegistrationOut:
+def _reg_out(session: Session, reg: Any) -> RegistrationOut:
     season = session.get(service.CapSeason, reg.season_id)
     return RegistrationOut(
         id=reg.id,
@@ -55,81 +56,86 @@ def _reg_out(session: DB, reg: Any) -> RegistrationOut:
 
 
 @router.post("/seasons", status_code=201)
-def create_season(body: SeasonIn, session: DB, admin: Admin) -> dict[str, Any]:
+def create_season(body: SeasonIn, rt: RT, admin: Admin) -> dict[str, Any]:
     """Create a cap season; its commitment (SHA-256 of a secret seed) is fixed now."""
-    return service.public_view(service.create_season(session, admin, body))
+    with rt.writing() as session:
+        return service.public_view(service.create_season(session, admin, body))
 
 
 @router.get("/seasons/{season}")
-def get_season(season: str, session: DB, user: AnyUser) -> dict[str, Any]:
+def get_season(season: str, rt: RT, user: AnyUser) -> dict[str, Any]:
     """The season, its published commitment and, after the draw, the reveal."""
-    return service.public_view(service._season(session, season))
+    with rt.reading() as session:
+        return service.public_view(service._season(session, season))
 
 
 @router.post("/seasons/{season}/open")
-def open_window(season: str, session: DB, admin: Admin) -> dict[str, Any]:
-    return service.public_view(service.open_season(session, admin, season))
+def open_window(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
+    with rt.writing() as session:
+        return service.public_view(service.open_season(session, admin, season))
 
 
 @router.post("/seasons/{season}/close")
-def close_window(season: str, session: DB, admin: Admin) -> dict[str, Any]:
-    return service.public_view(service.close_season(session, admin, season))
+def close_window(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
+    with rt.writing() as session:
+        return service.public_view(service.close_season(session, admin, season))
 
 
 @router.post("/seasons/{season}/draw")
-def draw(season: str, session: DB, admin: Admin) -> dict[str, Any]:
+def draw(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
     """Run the selection through the cap-selection library and publish the reveal."""
-    return service.public_view(service.draw(session, admin, season))
+    with rt.writing() as session:
+        return service.public_view(service.draw(session, admin, season))
 
 
 @router.get("/seasons/{season}/selected.csv", response_class=PlainTextResponse)
-def selected_csv(season: str, session: DB, user: AnyUser) -> PlainTextResponse:
-    s = service._season(session, season)
+def selected_csv(season: str, rt: RT, user: AnyUser) -> PlainTextResponse:
+    with rt.reading() as session:
+        s = service._season(session, season)
     if s.selected_csv is None:
         raise service.Conflict(f"season {s.season} has not been drawn yet")
     return PlainTextResponse(s.selected_csv, media_type="text/csv")
 
 
 @router.get("/seasons/{season}/registrations.csv", response_class=PlainTextResponse)
-def registrations_csv(season: str, session: DB, user: AnyUser) -> PlainTextResponse:
+def registrations_csv(season: str, rt: RT, user: AnyUser) -> PlainTextResponse:
     """The canonical registration list (personal data: officers, supervisors, admins only)."""
-    data = service.canonical_registrations(session, user, season)
+    with rt.reading() as session:
+        data = service.canonical_registrations(session, user, season)
     return PlainTextResponse(data.decode("utf-8"), media_type="text/csv")
 
 
 @router.post("/seasons/{season}/registrations", status_code=201, response_model=RegistrationOut)
-def register(
-    season: str, body: RegistrationIn, request: Request, session: DB, employer: Employer
-) -> RegistrationOut:
-    rt = runtime(request)
-    reg = service.register(
-        session, rt.cases.catalog, rt.cases.settings, employer, season, body, rt.cases.today()
-    )
-    return _reg_out(session, reg)
+def register(season: str, body: RegistrationIn, rt: RT, employer: Employer) -> RegistrationOut:
+    with rt.writing() as session:
+        reg = service.register(
+            session, rt.cases.catalog, rt.cases.settings, employer, season, body, rt.cases.today()
+        )
+        return _reg_out(session, reg)
 
 
 @router.get("/registrations", response_model=list[RegistrationOut])
-def my_registrations(session: DB, employer: Employer) -> list[RegistrationOut]:
-    regs = session.scalars(
-        service.select(service.Registration)
-        .where(service.Registration.employer_id == employer.id)
-        .order_by(service.Registration.created_at)
-    )
-    return [_reg_out(session, r) for r in regs]
+def my_registrations(rt: RT, employer: Employer) -> list[RegistrationOut]:
+    with rt.reading() as session:
+        regs = session.scalars(
+            service.select(service.Registration)
+            .where(service.Registration.employer_id == employer.id)
+            .order_by(service.Registration.created_at)
+        )
+        return [_reg_out(session, r) for r in regs]
 
 
 @router.get("/registrations/{reg_id}", response_model=RegistrationOut)
-def get_registration(reg_id: str, session: DB, employer: Employer) -> RegistrationOut:
-    return _reg_out(session, service.employer_registration(session, employer, reg_id))
+def get_registration(reg_id: str, rt: RT, employer: Employer) -> RegistrationOut:
+    with rt.reading() as session:
+        return _reg_out(session, service.employer_registration(session, employer, reg_id))
 
 
 @router.post("/registrations/{reg_id}/petition", response_model=RegistrationOut)
-def petition(
-    reg_id: str, body: PetitionIn, request: Request, session: DB, employer: Employer
-) -> RegistrationOut:
+def petition(reg_id: str, body: PetitionIn, rt: RT, employer: Employer) -> RegistrationOut:
     """File the petition for a selected registration; the rules decide the fees due."""
-    rt = runtime(request)
-    reg = service.file_petition(
-        session, rt.cases.catalog, rt.cases.settings, employer, reg_id, body, rt.cases.today()
-    )
-    return _reg_out(session, reg)
+    with rt.writing() as session:
+        reg = service.file_petition(
+            session, rt.cases.catalog, rt.cases.settings, employer, reg_id, body, rt.cases.today()
+        )
+        return _reg_out(session, reg)
