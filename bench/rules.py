@@ -25,6 +25,7 @@ from talentvisa.rules.batch import assess_population, schema
 from talentvisa.rules.engine import assess
 from talentvisa.rules.facts import FACTS
 from talentvisa.rules.params import NO_SETTINGS, DeployerValue, Settings, resolve_all
+from talentvisa.rules.profile import CaEducation
 
 COUNTRIES = ["IN", "CN", "US", "DE", "GB", "CA", "RU", "FR", "JP", "NG", "BR", "KR"]
 CHOICES: dict[str, list[str]] = {
@@ -42,6 +43,10 @@ CHOICES: dict[str, list[str]] = {
     "job_offer_sector": ["semiconductors", "bio", "secondary_batteries", "displays", "finance"],
     "de_qualification_recognition": ["full", "partial", "none", "none"],
     "nz_qualification_type": ["doctoral", "masters", "bachelors", "level_only", "other"],
+    # facts of Canada's Express Entry
+    "ca_education": [e.value for e in CaEducation],
+    "ca_spouse_education": [e.value for e in CaEducation],
+    "ca_canadian_study": ["none", "none", "one_or_two_years", "three_years_or_more"],
 }
 K_FILLED = {"max_age": 35, "min_experience_years": 0, "well_known_max_rank": 500}
 K_SETTINGS = Settings({"cn-k": {k: DeployerValue(v, "bench") for k, v in K_FILLED.items()}})
@@ -103,6 +108,24 @@ def population(n: int, seed: int) -> pl.DataFrame:
         + rng.integers(0, 11 * 365, n).astype("timedelta64[D]"),
         "uk_hpi_award_date_top100": np.datetime64("2015-01-01")
         + rng.integers(0, 11 * 365, n).astype("timedelta64[D]"),
+        "job_offer_noc_teer": rng.choice([0, 1, 2, 3, 4, 5], n),
+        "ca_canadian_work_years": rng.choice([0.0, 0.0, 1.0, 2.5, 4.0, 6.0], n),
+        "ca_foreign_work_years": rng.choice([0.0, 1.0, 2.0, 3.0, 6.0], n),
+        "ca_spouse_canadian_work_years": rng.choice([0.0, 0.0, 1.0, 3.0], n),
+    }
+    # CLB/NCLC levels (0 = no test): each ability, and the lowest of four where a fact is one
+    levels = [0, 4, 5, 6, 7, 8, 9, 10, 12]
+    clb = {
+        name: rng.choice(levels, n)
+        for name in FACTS
+        if "_language_" in name and not name.endswith("_min")
+    }
+    values |= clb | {
+        "clb_english_min": rng.choice([0, 4, 6, 7, 9], n),
+        "nclc_french_min": rng.choice([0, 0, 0, 5, 7, 9], n),
+        "ca_first_language_min": np.minimum.reduce(
+            [clb[f"ca_first_language_{a}"] for a in ("reading", "writing", "listening", "speaking")]
+        ),
     }
     for name, options in CHOICES.items():
         values.setdefault(name, rng.choice(options, n))

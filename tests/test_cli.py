@@ -37,6 +37,18 @@ def test_programs_show_lists_parameters_with_sources_and_history(cli) -> None:
     assert "★ proclamation_payment" in r.stdout  # the value in force on --on
 
 
+@pytest.mark.parametrize(("on", "in_force"), [("2025-03-24", "200"), ("2026-11-29", "0")])
+def test_programs_show_the_express_entry_values_with_sources(cli, on: str, in_force: str) -> None:
+    r = cli("programs", "show", "ca-express-entry", "--on", on)
+    assert r.returncode == 0, r.stderr
+    name = "★ arranged_employment_points_major_group_00"
+    star = next(line for line in r.stdout.splitlines() if name in line)
+    assert f"│ {in_force} " in star  # the job-offer points in force on `on`
+    assert "2025-03-25" in r.stdout and "fvbb-2025" in r.stdout  # the history and its sources
+    assert "express-entry-application-management-system/current.html" in r.stdout
+    assert "group transferability" in r.stdout and "mi-current" in r.stdout  # factor sources
+
+
 def test_check_json_is_the_explained_assessment(cli) -> None:
     r = cli(
         "check",

@@ -22,10 +22,13 @@ from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.batch import assess_population, from_profiles, schema
 from talentvisa.rules.compiled import CompiledProgram, compile_program
 from talentvisa.rules.expr import parse
+from talentvisa.rules.facts import ABILITIES
 from talentvisa.rules.model import Benefits, Program
 from talentvisa.rules.params import NO_SETTINGS, DeployerValue, Settings, resolve_all
 from talentvisa.rules.profile import (
     CEFR,
+    CaCanadianStudy,
+    CaEducation,
     CnRegionType,
     CnVocationalLevel,
     DegreeLevel,
@@ -94,7 +97,9 @@ def years_before(on: dt.date, years: int) -> dt.date:
 
 def birth_dates(on: dt.date) -> st.SearchStrategy[dt.date]:
     """Birthdays that put the age on `on` at, just under or just over a band edge."""
-    ages = st.sampled_from([0, 17, 18, 19, 25, 26, 27, 35, 44, 45, 46, 55, 56, 59, 60, 61, 62, 80])
+    ages = st.sampled_from(
+        [0, 17, 18, 19, 20, 25, 26, 27, 29, 30, 31, 35, 41, 44, 45, 46, 55, 56, 59, 60, 61, 62, 80]
+    )
     around = st.builds(
         lambda age, days: years_before(on, age) + dt.timedelta(days=days),
         ages,
@@ -160,7 +165,7 @@ PETITION = {
     "exception_granted": st.booleans(),
 }
 JOB_OFFER = {
-    "country": st.sampled_from(["CN", "CN", "US", "US", "DE", "GB", "KR", "NZ"]),
+    "country": st.sampled_from(["CN", "CN", "US", "US", "DE", "GB", "KR", "NZ", "CA"]),
     "employer": lambda u: record(EMPLOYER, u),
     # 0 and 40k..500k in 10k steps: every salary band edge (50k, 70k, 150k ... 450k) is hit
     "annual_salary": st.one_of(
@@ -193,7 +198,11 @@ JOB_OFFER = {
     "it_specialist": st.booleans(),
     "anzsco_skill_level": st.integers(1, 5),
     "trades_technician_role": st.booleans(),
+    # NOC 2021: major group 00, TEER 0 outside it, TEER 1, 3 and 4
+    "noc_code": st.sampled_from(["00012", "10010", "21231", "72310", "44100"]),
 }
+# CLB/NCLC levels at every CRS band edge (0 = no test)
+CLB_LEVELS = {a: st.sampled_from([0, 3, 4, 5, 6, 7, 8, 9, 10, 12]) for a in ABILITIES}
 LANGUAGES = {
     "cefr": st.dictionaries(
         st.sampled_from(["en", "de", "fr", "zh"]),
@@ -201,8 +210,16 @@ LANGUAGES = {
         max_size=3,
     ),
     "hsk": st.integers(0, 9),
+    "clb": lambda u: st.dictionaries(
+        st.sampled_from(["en", "fr"]), record(CLB_LEVELS, u), max_size=2
+    ),
 }
-FAMILY = {"spouse": st.booleans(), "children": st.integers(0, 4)}
+FAMILY = {
+    "spouse": st.booleans(),
+    "children": st.integers(0, 4),
+    "spouse_accompanying": st.booleans(),
+    "spouse_canadian_citizen_or_pr": st.booleans(),
+}
 # Blue Card, Opportunity Card, HPI and Top-Tier amounts at and around their thresholds
 MONEY = {
     "amount": st.sampled_from(
@@ -234,6 +251,21 @@ NEW_ZEALAND = {
     "relevant_work_years": halves(0, 8),
     "post_qualification_years": halves(0, 6),
     "nz_work_lowest_hourly_rate": st.sampled_from([31.6, 31.61, 34.77, 34.78, 40.0]),
+}
+CANADA = {
+    "federal_program_eligible": st.booleans(),
+    "first_official_language": st.sampled_from(["en", "fr"]),
+    "education": st.sampled_from([x.value for x in CaEducation]),
+    "canadian_skilled_work_years": halves(0, 6),
+    "foreign_skilled_work_years": halves(0, 5),
+    "certificate_of_qualification": st.booleans(),
+    "canadian_study": st.sampled_from([x.value for x in CaCanadianStudy]),
+    "sibling_in_canada": st.booleans(),
+    "provincial_nomination": st.booleans(),
+    "qualifying_job_offer": st.booleans(),
+    "spouse_education": st.sampled_from([x.value for x in CaEducation]),
+    "spouse_language": lambda u: record(CLB_LEVELS, u),
+    "spouse_canadian_skilled_work_years": halves(0, 6),
 }
 RECOGNITIONS = {
     "cn_talent_programme": st.booleans(),
@@ -274,6 +306,7 @@ def profiles(draw: st.DrawFn, on: dt.date) -> Profile:
         "germany": lambda u: record(GERMANY, u),
         "korea": lambda u: record(KOREA, u),
         "new_zealand": lambda u: record(NEW_ZEALAND, u),
+        "canada": lambda u: record(CANADA, u),
     }
     return Profile.model_validate(draw(record(fields, unknown)))
 
@@ -583,6 +616,17 @@ def test_if_else_with_unknown_condition(expr: str, facts: dict[str, Any], expect
         ("age(d)", {"d": dt.date(2000, 6, 15)}, 26),
         ("age(d)", {"d": dt.date(2000, 2, 29)}, 26),
         ("age(d)", {"d": dt.date(2030, 1, 1)}, -4),
+        # `age(d) == k` is a pair of date cutoffs in the batch path
+        ("age(d) == 26", {"d": dt.date(2000, 6, 15)}, True),
+        ("age(d) == 26", {"d": dt.date(2000, 6, 16)}, False),
+        ("age(d) == 25", {"d": dt.date(2000, 6, 16)}, True),
+        ("age(d) == 25", {"d": dt.date(1999, 6, 15)}, False),
+        ("age(d) == 26", {"d": dt.date(2000, 2, 29)}, True),
+        ("age(d) != 26", {"d": dt.date(2000, 2, 29)}, False),
+        ("age(d) == 26", {"d": None}, None),
+        ("age(d) != 26", {"d": None}, None),
+        ("age(d) == 25.5", {"d": dt.date(2000, 6, 15)}, False),
+        ("age(d) == 0", {"d": dt.date(2026, 1, 1)}, True),
         ("years_since(d)", {"d": None}, None),
         ("years_since(d)", {"d": dt.date(2025, 6, 15)}, 365 / 365.25),
         ("years_since(d) >= 1", {"d": dt.date(2025, 6, 15)}, False),
@@ -693,3 +737,69 @@ def test_lone_negative_rule_is_floored_at_zero() -> None:
     a = assess(POINTS, person, ON)
     assert next(f for f in a.points[0].factors if f.id == "neg").min == 0.0
     check_agreement(ON, [person], NO_SETTINGS, [POINTS])
+
+
+# Capped groups of factors (Canada's transferability and additional points): the group's
+# sub-total is capped, then added after the ungrouped factors, in both paths.
+GROUPED = tiny_program(
+    "xx-groups",
+    points={
+        "g": {
+            "label": TEXT,
+            "factors": {
+                "a": _factor(cap=10, rules=[{"when": "has_spouse", "points": 0.7}]),
+                "b": _factor(cap=10, rules=[{"when": "has_patents", "points": 0.6}]),
+                "c": _factor(cap=9, formula="hsk_level / 3"),
+                "d": _factor(cap=5, rules=[{"when": "former_chinese_national", "points": 0.1}]),
+            },
+            "groups": {"ab": {"label": TEXT, "cap": 1.0, "factors": ["a", "b"]} | SRC},
+        }
+        | SRC
+    },
+    criteria={"c": {"label": TEXT, "expr": "g >= 1.5"} | SRC},
+    eligibility="c",
+)
+
+
+def test_a_group_caps_the_sum_of_its_factors() -> None:
+    person = Profile(family={"spouse": True}, recognitions={"patents": True})
+    a = assess(GROUPED, person, ON)
+    [group] = a.points[0].groups
+    assert (group.min, group.max) == (1.0, 1.0)  # 0.7 + 0.6 capped at 1
+    # ungrouped factors first (c and d unknown: 0-9 and 0-0.1), then the group
+    assert (a.points[0].min, a.points[0].max) == (1.0, 0.0 + 9 + 0.1 + 1.0)
+    check_agreement(ON, [person, Profile()], NO_SETTINGS, [GROUPED])
+
+
+@settings(PROPERTY, max_examples=30)
+@given(scenarios())
+def test_grouped_points_agree(scenario: tuple[dt.date, list[Profile], Settings]) -> None:
+    on, people, _ = scenario
+    check_agreement(on, people, NO_SETTINGS, [GROUPED])
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        ({"x": ["a", "nope"]}, "unknown factor 'nope'"),
+        ({"x": ["a"], "y": ["a"]}, "factor 'a' is in groups 'x' and 'y'"),
+        ({"a": ["b"]}, "group 'a' has the name of a factor"),
+    ],
+)
+def test_groups_must_partition_known_factors(groups: dict[str, list[str]], message: str) -> None:
+    table = {
+        "label": TEXT,
+        "factors": {k: _factor(cap=1, formula="0") for k in ("a", "b")},
+        "groups": {g: {"label": TEXT, "cap": 1, "factors": fs} | SRC for g, fs in groups.items()},
+    } | SRC
+    with pytest.raises(ValueError, match=re.escape(message)):
+        tiny_program("xx-bad", points={"t": table})
+
+
+def test_division_by_a_constant_is_exact_in_long_columns() -> None:
+    # Polars divides a long column by a constant as a product with the reciprocal
+    # (7 * (1/3) = 2.333...33, not 7 / 3 = 2.333...35); the batch path must not.
+    params = resolve_all(TINY.program, ON, NO_SETTINGS)
+    compiled = _e(ProgramCompiler(TINY, params, ON).compile(parse("hsk_level / 3")))
+    frame = pl.DataFrame({"hsk_level": [7] * 64, "x": range(64)})
+    assert set(frame.select(compiled.alias("v"))["v"].to_list()) == {7 / 3}

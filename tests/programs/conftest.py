@@ -1,7 +1,8 @@
 """Collect tests/programs/<program-id>.yaml as test cases, one test per case.
 
 A case gives a profile, a date, optional deployer settings, and what it expects. Every case is
-run through the scalar engine and, for the outcome and criteria, through the batch path too.
+run through the scalar engine and, for the outcome, criteria and points totals, through the
+batch path too.
 
     program: cn-k
     cases:
@@ -14,6 +15,8 @@ run through the scalar engine and, for the outcome and criteria, through the bat
           criteria: {stem_degree: eligible}
           missing: {age_requirement: [date_of_birth]}
           points: {work_permit: [99, 99]}
+          factor_points: {age: 105, education: [0, 150]}
+          group_points: {transferability: 100}
           tiers: {A: eligible}
           fees: {proclamation: {status: due, amount: 100000}}
           totals: {employer USD: 103595}
@@ -85,6 +88,9 @@ class ProgramCase(pytest.Item):
         for c in a.criteria:
             got = batch[f"{self.program}:{c.id}"]
             assert {None: "unknown", True: "eligible", False: "ineligible"}[got] == c.outcome.value
+        for pts in a.points:
+            ends = (batch[f"{self.program}:points:{pts.id}:{end}"] for end in ("min", "max"))
+            assert tuple(ends) == (pts.min, pts.max), f"batch points {pts.id} disagree"
 
     def reportinfo(self) -> tuple[Any, int, str]:
         return self.path, 0, f"{self.program}: {self.name}"
@@ -103,6 +109,9 @@ def check(a: Assessment, expect: dict[str, Any]) -> None:
     for fid, pts in (expect.get("factor_points") or {}).items():
         factor = next(f for p in a.points for f in p.factors if f.id == fid)
         assert [factor.min, factor.max] == ([pts, pts] if not isinstance(pts, list) else pts)
+    for gid, pts in (expect.get("group_points") or {}).items():
+        group = next(g for p in a.points for g in p.groups if g.id == gid)
+        assert [group.min, group.max] == ([pts, pts] if not isinstance(pts, list) else pts), group
     for tid, outcome in (expect.get("tiers") or {}).items():
         assert a.tiers[tid].value == outcome, (tid, a.tiers)
     for fid, want in (expect.get("fees") or {}).items():

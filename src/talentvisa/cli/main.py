@@ -164,7 +164,8 @@ def programs_show(
         if as_json:
             dump_json({"hash": cp.hash, **cp.program.model_dump(mode="json", by_alias=True)})
         else:
-            out.print(render.program_detail(cp, day))
+            # crop=False: a source URL longer than the terminal stays whole on its line
+            out.print(render.program_detail(cp, day), crop=False)
 
 
 def _assess_all(

@@ -104,7 +104,7 @@ def program_detail(cp: CompiledProgram, on: dt.date | None) -> RenderableType:
     parts: list[RenderableType] = [head, params, crit]
     for tid, table in p.points.items():
         pt = Table(title=f"Points table {tid}: {table.label.en}")
-        for col in ("factor", "cap", "scoring"):
+        for col in ("factor", "cap", "scoring", "sources"):
             pt.add_column(col, overflow="fold")
         for fid, f in table.factors.items():
             if f.bands is not None:
@@ -117,7 +117,10 @@ def program_detail(cp: CompiledProgram, on: dt.date | None) -> RenderableType:
                 how = f"{f.combine} of: " + "; ".join(f"{r.when} → {r.points:g}" for r in f.rules)
             else:
                 how = f"formula: {f.formula}"
-            pt.add_row(fid, f"{f.cap:g}", how)
+            pt.add_row(fid, f"{f.cap:g}", how, ", ".join(f.source))
+        for gid, g in table.groups.items():
+            how = f"{g.label.en}: sum of {', '.join(g.factors)}, then capped"
+            pt.add_row(f"group {gid}", f"{g.cap:g}", how, ", ".join(g.source))
         parts.append(pt)
     fees = Table(title="Fees")
     for col in ("fee", "amount", "currency", "payer", "frequency", "when"):
@@ -193,6 +196,8 @@ def assessment_detail(a: Assessment) -> RenderableType:
             t.add_column(col)
         for f in pts.factors:
             t.add_row(f.label.en, _range(f.min, f.max), f"{f.cap:g}", ", ".join(f.missing))
+        for g in pts.groups:
+            t.add_row(f"subtotal: {g.label.en}", _range(g.min, g.max), f"{g.cap:g}", "")
         parts.append(t)
     if a.tiers:
         parts.append(RText("Tiers: " + ", ".join(f"{k}: {MARK[v]}" for k, v in a.tiers.items())))

@@ -67,12 +67,24 @@ class FactorScore(Out):
     missing: list[str]
 
 
+class GroupScore(Out):
+    """A capped sub-total of some factors (their points added, then capped)."""
+
+    id: str
+    label: Text
+    min: float
+    max: float
+    cap: float
+    factors: list[str]
+
+
 class PointsResult(Out):
     id: str
     label: Text
     min: float
     max: float
     factors: list[FactorScore]
+    groups: list[GroupScore] = []
 
     @property
     def known(self) -> bool:

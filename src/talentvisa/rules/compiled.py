@@ -115,6 +115,8 @@ def compile_program(program: Program, path: str | None = None) -> CompiledProgra
             elif f.formula is not None:
                 factor_nodes[tid][fid] = [check((*floc, "formula"), f.formula)]
             _sources(program, (*floc, "source"), f.source, problems)
+        for gid, g in table.groups.items():
+            _sources(program, ("points", tid, "groups", gid, "source"), g.source, problems)
     fee_nodes = {
         fid: (check(("fees", fid, "amount"), f.amount), check(("fees", fid, "when"), f.when))
         for fid, f in program.fees.items()

@@ -17,6 +17,7 @@ from talentvisa.rules.assessment import (
     FactorScore,
     FeeLine,
     FeeStatus,
+    GroupScore,
     Outcome,
     ParameterRead,
     PayerTotal,
@@ -268,9 +269,29 @@ def _score_table(cp: CompiledProgram, tid: str, scope: _Scope) -> PointsResult:
         scores.append(
             FactorScore(id=fid, label=f.label, min=lo, max=hi, cap=f.cap, missing=missing)
         )
-    total = Interval(add_in_order(s.min for s in scores), add_in_order(s.max for s in scores))
+    by_id = {s.id: s for s in scores}
+    groups = [
+        GroupScore(
+            id=gid,
+            label=g.label,
+            min=min(add_in_order(by_id[f].min for f in g.factors), g.cap),
+            max=min(add_in_order(by_id[f].max for f in g.factors), g.cap),
+            cap=g.cap,
+            factors=list(g.factors),
+        )
+        for gid, g in table.groups.items()
+    ]
+    # Ungrouped factors in table order, then each group's capped sub-total (vector.py adds
+    # in the same order).
+    loose = [by_id[fid] for fid in table.ungrouped()]
+    total = Interval(
+        add_in_order([s.min for s in loose] + [g.min for g in groups]),
+        add_in_order([s.max for s in loose] + [g.max for g in groups]),
+    )
     scope.points[tid] = total
-    return PointsResult(id=tid, label=table.label, min=total.lo, max=total.hi, factors=scores)
+    return PointsResult(
+        id=tid, label=table.label, min=total.lo, max=total.hi, factors=scores, groups=groups
+    )
 
 
 def _fee(cp: CompiledProgram, fid: str, scope: _Scope, used: set[str]) -> FeeLine:

@@ -10,15 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from talentvisa.rules.profile import CEFR_ORDINAL, DEGREE_ORDINAL, Degree, Experience, Profile
+from talentvisa.rules.profile import (
+    CEFR_ORDINAL,
+    DEGREE_ORDINAL,
+    Degree,
+    Experience,
+    LanguageAbilities,
+    Profile,
+)
 from talentvisa.rules.refdata import hpi_listed, kstar_designated
 from talentvisa.rules.stem import is_stem
 
 BACHELOR = DEGREE_ORDINAL["bachelor"]
 MASTER = DEGREE_ORDINAL["master"]
 TOP_DEGREE = max(DEGREE_ORDINAL.values())
+
+
+#: The four abilities of a language test, in the order CLB results list them.
+ABILITIES = ("reading", "writing", "listening", "speaking")
 
 
 @dataclass(frozen=True)
@@ -141,6 +152,49 @@ FACTS: dict[str, FactSpec] = {
         "bool", "Bachelor's+ from a university on an expanded (top-100) HPI list."
     ),
     "uk_hpi_award_date_top100": FactSpec("date", "Latest award date of such a degree."),
+    # --- added for Canada's Express Entry --------------------------------------------------
+    "spouse_accompanying": FactSpec("bool", "The spouse or partner would accompany."),
+    "spouse_canadian_citizen_or_pr": FactSpec(
+        "bool", "The spouse or partner is a Canadian citizen or permanent resident."
+    ),
+    "ca_accompanying_spouse": FactSpec(
+        "bool",
+        "Has a spouse or partner who accompanies and is not a Canadian citizen or permanent "
+        "resident (Express Entry scores such a couple on the with-spouse grid).",
+    ),
+    "clb_english_min": FactSpec("int", "Lowest CLB of the four English abilities (0 no test)."),
+    "nclc_french_min": FactSpec("int", "Lowest NCLC of the four French abilities (0 no test)."),
+    **{
+        f"ca_{which}_language_{ability}": FactSpec(
+            "int", f"CLB/NCLC in {ability} of the {which} official language (Canada)."
+        )
+        for which in ("first", "second")
+        for ability in ABILITIES
+    },
+    "ca_first_language_min": FactSpec("int", "Lowest CLB/NCLC of the first official language."),
+    "ca_federal_program_eligible": FactSpec(
+        "bool", "Meets the minimum requirements of FSW, CEC or FST (as assessed)."
+    ),
+    "ca_education": FactSpec("str", "Level of education for Express Entry (CaEducation)."),
+    "ca_canadian_work_years": FactSpec("float", "Skilled work in Canada, years."),
+    "ca_foreign_work_years": FactSpec("float", "Skilled work outside Canada, years."),
+    "ca_certificate_of_qualification": FactSpec("bool", "Certificate of qualification (trade)."),
+    "ca_canadian_study": FactSpec("str", "Canadian post-secondary credential (CaCanadianStudy)."),
+    "ca_sibling_in_canada": FactSpec("bool", "Sibling in Canada, 18+, citizen or PR."),
+    "ca_provincial_nomination": FactSpec("bool", "Provincial or territorial nomination."),
+    "ca_qualifying_job_offer": FactSpec("bool", "Qualifying offer of arranged employment."),
+    "job_offer_noc_teer": FactSpec("int", "TEER category (0-5) of the job offer's NOC code."),
+    "job_offer_noc_major_group_00": FactSpec(
+        "bool", "The job offer is in NOC major group 00 (senior management)."
+    ),
+    "ca_spouse_education": FactSpec("str", "Spouse's level of education (CaEducation)."),
+    **{
+        f"ca_spouse_language_{ability}": FactSpec(
+            "int", f"Spouse's CLB/NCLC in {ability} of their first official language."
+        )
+        for ability in ABILITIES
+    },
+    "ca_spouse_canadian_work_years": FactSpec("float", "Spouse's skilled work in Canada, years."),
 }
 
 #: Named constants usable in expressions, so rules read like the law ("bachelor", "B2").
@@ -349,6 +403,8 @@ def _job(p: Profile) -> dict[str, Any]:
         "job_offer_it_specialist": j.it_specialist,
         "job_offer_anzsco_skill_level": j.anzsco_skill_level,
         "job_offer_trades_technician_role": j.trades_technician_role,
+        "job_offer_noc_teer": None if j.noc_code is None else int(j.noc_code[1]),
+        "job_offer_noc_major_group_00": None if j.noc_code is None else j.noc_code[:2] == "00",
     }
     if j.employer is not None:
         e = j.employer
@@ -378,6 +434,61 @@ def _languages(p: Profile) -> dict[str, Any]:
         "hsk_level": lang.hsk,
         "cefr_english": CEFR_ORDINAL[cefr["en"].value] if "en" in cefr else None,
         "cefr_german": CEFR_ORDINAL[cefr["de"].value] if "de" in cefr else None,
+    }
+
+
+OTHER_LANGUAGE: dict[Literal["en", "fr"], Literal["en", "fr"]] = {"en": "fr", "fr": "en"}
+
+
+def _lowest(levels: LanguageAbilities | None) -> int | None:
+    """The lowest of the four abilities; unknown if any of them is."""
+    if levels is None:
+        return None
+    values = [getattr(levels, a) for a in ABILITIES]
+    return None if any(v is None for v in values) else min(v for v in values if v is not None)
+
+
+def _canada(p: Profile) -> dict[str, Any]:
+    """Express Entry facts: official languages, the grid (single or with spouse), factors."""
+    clb = (p.languages.clb if p.languages else None) or {}
+    ca, family = p.canada, p.family
+    out: dict[str, Any] = {
+        "clb_english_min": _lowest(clb.get("en")),
+        "nclc_french_min": _lowest(clb.get("fr")),
+    }
+    if family is not None:
+        citizen = family.spouse_canadian_citizen_or_pr
+        out |= {
+            "spouse_accompanying": family.spouse_accompanying,
+            "spouse_canadian_citizen_or_pr": citizen,
+            "ca_accompanying_spouse": _and(
+                family.spouse, family.spouse_accompanying, None if citizen is None else not citizen
+            ),
+        }
+    if ca is None:
+        return out
+    first = ca.first_official_language
+    second: Literal["en", "fr"] | None = None if first is None else OTHER_LANGUAGE[first]
+    for which, lang in (("first", first), ("second", second)):
+        levels = clb.get(lang) if lang is not None else None
+        for ability in ABILITIES:
+            out[f"ca_{which}_language_{ability}"] = getattr(levels, ability) if levels else None
+    spouse = ca.spouse_language
+    for ability in ABILITIES:
+        out[f"ca_spouse_language_{ability}"] = getattr(spouse, ability) if spouse else None
+    return out | {
+        "ca_first_language_min": _lowest(clb.get(first) if first is not None else None),
+        "ca_federal_program_eligible": ca.federal_program_eligible,
+        "ca_education": ca.education.value if ca.education else None,
+        "ca_canadian_work_years": ca.canadian_skilled_work_years,
+        "ca_foreign_work_years": ca.foreign_skilled_work_years,
+        "ca_certificate_of_qualification": ca.certificate_of_qualification,
+        "ca_canadian_study": ca.canadian_study.value if ca.canadian_study else None,
+        "ca_sibling_in_canada": ca.sibling_in_canada,
+        "ca_provincial_nomination": ca.provincial_nomination,
+        "ca_qualifying_job_offer": ca.qualifying_job_offer,
+        "ca_spouse_education": ca.spouse_education.value if ca.spouse_education else None,
+        "ca_spouse_canadian_work_years": ca.spouse_canadian_skilled_work_years,
     }
 
 
@@ -449,6 +560,7 @@ def facts_of(p: Profile) -> dict[str, Any]:
         "children_count": p.family.children if p.family else None,
         "months_in_current_country": p.months_in_current_country,
     }
-    for part in (_education, _experience, _job, _languages, _recognitions, _country_specific):
+    parts = (_education, _experience, _job, _languages, _recognitions, _country_specific, _canada)
+    for part in parts:
         out |= part(p)
     return out

@@ -11,7 +11,15 @@ import itertools
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from talentvisa.rules.expr import ExpressionError, parse
 
@@ -229,10 +237,55 @@ class Factor(Strict):
         return 0.0, self.cap
 
 
+class FactorGroup(Strict):
+    """Factors whose points are added and then capped together: a sub-total with its own cap.
+
+    For example Canada's skill transferability factors, at most 100 points together.
+    """
+
+    label: Text
+    cap: float = Field(ge=0)
+    factors: list[str] = Field(min_length=1, description="Ids of factors of the same table.")
+    source: SourceRefs
+
+
 class PointsTable(Strict):
     label: Text
     factors: dict[str, Factor] = Field(min_length=1)
+    groups: dict[str, FactorGroup] = Field(
+        default_factory=dict,
+        description="Capped sub-totals; a factor belongs to at most one group. The table's "
+        "total adds the ungrouped factors and each group's capped sub-total.",
+    )
     source: SourceRefs
+
+    @model_validator(mode="after")
+    def _groups_partition_factors(self) -> PointsTable:
+        seen: dict[str, str] = {}
+        for gid, group in self.groups.items():
+            if gid in self.factors:
+                raise ValueError(f"group {gid!r} has the name of a factor")
+            for fid in group.factors:
+                if fid not in self.factors:
+                    raise ValueError(f"group {gid!r}: unknown factor {fid!r}")
+                if fid in seen:
+                    raise ValueError(f"factor {fid!r} is in groups {seen[fid]!r} and {gid!r}")
+                seen[fid] = gid
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_no_groups(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A table without groups dumps as before groups existed, so program hashes (the
+        # version identity stored with assessments) do not change for such programs.
+        out: dict[str, Any] = handler(self)
+        if not self.groups:
+            out.pop("groups", None)
+        return out
+
+    def ungrouped(self) -> list[str]:
+        """Factors outside every group, in table order."""
+        grouped = {fid for g in self.groups.values() for fid in g.factors}
+        return [fid for fid in self.factors if fid not in grouped]
 
 
 class Tier(Strict):

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from talentvisa.rules.refdata import load
+
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
 
 
@@ -56,6 +58,10 @@ class CEFR(StrEnum):
 
 
 CEFR_ORDINAL = {lvl.value: i for i, lvl in enumerate(CEFR, start=1)}
+
+#: Canadian Language Benchmarks (NCLC for French) in data/language_levels.yaml: 1..12, and 0
+#: for below CLB 1 or no test.
+CLB_TOP = max(load("language_levels")["clb"]["order"])
 
 
 class Degree(Model):
@@ -163,6 +169,12 @@ class JobOffer(Model):
     trades_technician_role: bool | None = Field(
         None, description="A role on NZ's specified trades and technician list."
     )
+    noc_code: str | None = Field(
+        None,
+        pattern=r"^\d{5}$",
+        description="Canada's NOC 2021 code; its second digit is the TEER category and codes "
+        "starting 00 are major group 00 (senior management).",
+    )
 
 
 class Money(Model):
@@ -243,14 +255,98 @@ class NewZealand(Model):
     )
 
 
+CLB = Annotated[int, Field(ge=0, le=CLB_TOP)]
+
+
+class LanguageAbilities(Model):
+    """Canadian Language Benchmark level of each ability (NCLC for French); 0 = no test."""
+
+    reading: CLB | None = None
+    writing: CLB | None = None
+    listening: CLB | None = None
+    speaking: CLB | None = None
+
+
 class Languages(Model):
     cefr: dict[str, CEFR] | None = Field(None, description="ISO 639-1 code -> CEFR level.")
     hsk: int | None = Field(None, ge=0, le=9, description="HSK level passed; 0 for none.")
+    clb: dict[Literal["en", "fr"], LanguageAbilities] | None = Field(
+        None,
+        description="Test results as CLB (English) or NCLC (French) levels per ability; a "
+        "language left out is unknown, all abilities 0 means no test.",
+    )
 
 
 class Family(Model):
-    spouse: bool | None = None
+    spouse: bool | None = Field(None, description="Has a spouse or common-law partner.")
     children: int | None = Field(None, ge=0)
+    spouse_accompanying: bool | None = Field(
+        None, description="The spouse or partner would come along (accompany the applicant)."
+    )
+    spouse_canadian_citizen_or_pr: bool | None = Field(
+        None, description="The spouse or partner is a Canadian citizen or permanent resident."
+    )
+
+
+class CaEducation(StrEnum):
+    """Level of education as Express Entry counts it (Canadian credential or an ECA)."""
+
+    less_than_secondary = "less_than_secondary"
+    secondary = "secondary"
+    one_year_post_secondary = "one_year_post_secondary"
+    two_year_post_secondary = "two_year_post_secondary"
+    three_year_post_secondary = "three_year_post_secondary"  # three years or more (bachelor's)
+    two_or_more_post_secondary = "two_or_more_post_secondary"  # one of them 3 years or more
+    master_or_professional = "master_or_professional"  # or an entry-to-practice degree
+    doctoral = "doctoral"
+
+
+class CaCanadianStudy(StrEnum):
+    """Post-secondary credential earned in Canada."""
+
+    none = "none"
+    one_or_two_years = "one_or_two_years"
+    three_years_or_more = "three_years_or_more"  # or a master's, professional or doctoral degree
+
+
+class Canada(Model):
+    """Facts only Canadian programs (Express Entry) ask about."""
+
+    federal_program_eligible: bool | None = Field(
+        None,
+        description="Meets the minimum requirements of the Federal Skilled Worker, Canadian "
+        "Experience or Federal Skilled Trades class (as assessed).",
+    )
+    first_official_language: Literal["en", "fr"] | None = Field(
+        None, description="The official language declared first; the other one is second."
+    )
+    education: CaEducation | None = None
+    canadian_skilled_work_years: float | None = Field(
+        None, ge=0, description="Skilled (NOC TEER 0-3) work in Canada, full-time years."
+    )
+    foreign_skilled_work_years: float | None = Field(
+        None, ge=0, description="Skilled (NOC TEER 0-3) work outside Canada, full-time years."
+    )
+    certificate_of_qualification: bool | None = Field(
+        None, description="A certificate of qualification in a trade from a province/territory."
+    )
+    canadian_study: CaCanadianStudy | None = None
+    sibling_in_canada: bool | None = Field(
+        None,
+        description="A brother or sister (of the applicant or the spouse), 18 or older, living "
+        "in Canada as a citizen or permanent resident.",
+    )
+    provincial_nomination: bool | None = None
+    qualifying_job_offer: bool | None = Field(
+        None,
+        description="The job offer is a qualifying offer of arranged employment under the "
+        "Express Entry instructions (LMIA-supported or exempt, full-time, one year or more).",
+    )
+    spouse_education: CaEducation | None = None
+    spouse_language: LanguageAbilities | None = Field(
+        None, description="The spouse's first official language, CLB/NCLC per ability."
+    )
+    spouse_canadian_skilled_work_years: float | None = Field(None, ge=0)
 
 
 class CnVocationalLevel(StrEnum):
@@ -301,6 +397,7 @@ class Profile(Model):
     germany: Germany | None = None
     korea: Korea | None = None
     new_zealand: NewZealand | None = None
+    canada: Canada | None = None
 
     @field_validator("date_of_birth")
     @classmethod

@@ -32,7 +32,7 @@ from talentvisa.rules.expr import (
     Not,
 )
 from talentvisa.rules.facts import CONSTANTS
-from talentvisa.rules.model import Factor
+from talentvisa.rules.model import Factor, PointsTable
 from talentvisa.rules.params import Resolved
 from talentvisa.rules.scalar import RuleTypeError, completed_years, evaluate
 
@@ -166,6 +166,10 @@ class ProgramCompiler:
                     return a - b
                 if op == "*":
                     return a * b
+                if isinstance(parts[1], Lit):
+                    # Polars divides by a constant as a product with its reciprocal, which
+                    # can differ from Python's a / b in the last bit; divide by a column.
+                    b = a * 0 + b
                 return pl.when(b == 0).then(NULL).otherwise(a / b)
             case Neg():
                 return -_e(parts[0])
@@ -183,7 +187,7 @@ class ProgramCompiler:
         """
         if not (
             isinstance(node, Compare)
-            and node.op in (">=", ">", "<=", "<")
+            and node.op in (">=", ">", "<=", "<", "==", "!=")
             and isinstance(node.left, Call)
             and node.left.func == "age"
         ):
@@ -194,6 +198,15 @@ class ProgramCompiler:
         if bound.value is None:
             return pl.lit(None, dtype=pl.Boolean)
         n = float(bound.value)
+        if node.op in ("==", "!="):
+            # age(d) == k  <=>  age(d) >= k and not age(d) >= k + 1, for a whole k >= 1
+            if n != math.floor(n) or n < 1:
+                return None
+            k = int(n)
+            born_k = arg <= pl.lit(latest_birth(self.on, k))
+            born_k1 = arg <= pl.lit(latest_birth(self.on, k + 1))
+            exact = born_k & ~born_k1
+            return exact if node.op == "==" else ~exact
         at_least = {
             ">=": math.ceil(n),
             ">": math.floor(n) + 1,
@@ -334,6 +347,15 @@ class ProgramCompiler:
         return x.fill_null(lo_b), x.fill_null(hi_b)
 
 
+def table_total(table: PointsTable, ends: dict[str, pl.Expr]) -> pl.Expr:
+    """engine._score_table's total: ungrouped factors in order, then each capped group."""
+    terms = [ends[fid] for fid in table.ungrouped()] + [
+        pl.min_horizontal(add_in_order([ends[f] for f in g.factors]), pl.lit(g.cap))
+        for g in table.groups.values()
+    ]
+    return add_in_order(terms).cast(pl.Float64)
+
+
 def latest_birth(on: dt.date, years: int) -> dt.date:
     """The latest birth date that is at least ``years`` old on ``on`` (scalar.completed_years)."""
     if years <= 0:
@@ -383,16 +405,16 @@ def program_stages(
         }
         if columns:
             stages.append([_e(inputs[fid]).alias(name) for fid, name in columns.items()])
-        los, his = [], []
+        los: dict[str, pl.Expr] = {}
+        his: dict[str, pl.Expr] = {}
         for fid, f in table.factors.items():
             given = pl.col(columns[fid]) if fid in columns else inputs.get(fid)
-            lo, hi = comp.factor(f, cp.factor_nodes[tid][fid], given)
-            los.append(lo)
-            his.append(hi)
+            los[fid], his[fid] = comp.factor(f, cp.factor_nodes[tid][fid], given)
+
         stages.append(
             [
-                add_in_order(los).cast(pl.Float64).alias(col_name(pid, "points", tid, "min")),
-                add_in_order(his).cast(pl.Float64).alias(col_name(pid, "points", tid, "max")),
+                table_total(table, los).alias(col_name(pid, "points", tid, "min")),
+                table_total(table, his).alias(col_name(pid, "points", tid, "max")),
             ]
         )
     for cid in cp.order:
