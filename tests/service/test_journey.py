@@ -179,6 +179,8 @@ def test_h1b_season_end_to_end(server: Server, tmp_path: Path) -> None:
     assert admin.post(f"/seasons/{season}/draw").status_code == 409  # window still open
     admin.post(f"/seasons/{season}/close").raise_for_status()
     assert employers[0].post(f"/seasons/{season}/registrations", json=reg(20)).status_code == 409
+    early_round = admin.post(f"/seasons/{season}/rounds", json={"cap": "regular", "target": 1})
+    assert early_round.status_code == 409 and "follows the draw" in early_round.text
     drawn = admin.post(f"/seasons/{season}/draw")
     assert drawn.status_code == 200, drawn.text
     reveal = drawn.json()["reveal"]
@@ -251,6 +253,35 @@ def test_h1b_season_end_to_end(server: Server, tmp_path: Path) -> None:
         for e in employers:
             r = e.post(f"/registrations/{loser['id']}/petition", json=petition)
             assert r.status_code in (404, 409)
+
+    # Too few petitions filed: a further round selects more from the same committed seed.
+    assert (
+        employers[0]
+        .post(f"/seasons/{season}/rounds", json={"cap": "regular", "target": 2})
+        .status_code
+        == 403
+    )
+    before = {r["id"]: r["status"] for e in employers for r in e.get("/registrations").json()}
+    more = admin.post(f"/seasons/{season}/rounds", json={"cap": "regular", "target": 2})
+    assert more.status_code == 200, more.text
+    rounds = more.json()["reveal"]["rounds"]
+    assert [(r["cap"], r["target"]) for r in rounds] == [
+        ("regular", 3),
+        ("advanced", 1),
+        ("regular", 2),
+    ]
+    assert rounds[2]["selected"] == 2 and rounds[:2] == reveal["rounds"]
+    after = {r["id"]: r["status"] for e in employers for r in e.get("/registrations").json()}
+    assert after[chosen["id"]] == "petition_filed"  # a filed petition keeps its status
+    assert all(after[i] == "selected" for i, st in before.items() if st == "selected")
+    newly = [i for i, st in after.items() if st == "selected" and before[i] == "not_selected"]
+    assert len(newly) >= 2  # two more units; a beneficiary may hold two registrations
+    (tmp_path / "selected.csv").write_text(admin.get(f"/seasons/{season}/selected.csv").text)
+    (tmp_path / "reveal.json").write_text(json.dumps(more.json()["reveal"]))
+    again = subprocess.run(check.args, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    timeline = server.client(server.user(Role.supervisor)[1]).get("/audit/verify").json()
+    assert timeline["ok"], timeline
 
 
 def reg(i: int) -> dict:

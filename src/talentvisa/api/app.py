@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from talentvisa import __version__, web
 from talentvisa.api.deps import Runtime
 from talentvisa.audit.router import router as audit_router
+from talentvisa.auth.admin import router as users_router
 from talentvisa.auth.router import router as auth_router
 from talentvisa.cases.router import router as cases_router
 from talentvisa.cases.service import CaseContext
@@ -144,7 +145,7 @@ def create_app(
         """Liveness, and the no-database ceiling in the service benchmark."""
         return {"status": "ok", "version": __version__}
 
-    for r in (auth_router, cases_router, h1b_router, audit_router):
+    for r in (auth_router, users_router, cases_router, h1b_router, audit_router):
         app.include_router(r)
     web.install(app)  # the portal's pages, after the API so that its errors stay JSON
     return app

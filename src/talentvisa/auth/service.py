@@ -149,3 +149,36 @@ def revoke(session: Session, token_id: int) -> None:
     token = session.get(ApiToken, token_id)
     if token is not None:
         token.revoked = True
+
+
+def users(session: Session, role: Role | None = None) -> list[User]:
+    q = select(User).order_by(User.id)
+    return list(session.scalars(q.where(User.role == role.value) if role else q))
+
+
+def change_user(
+    session: Session, admin: User, user_id: int, *, role: Role | None, active: bool | None
+) -> tuple[User, dict[str, object]]:
+    """Change an account's role or deactivate it; returns the user and what changed.
+
+    Deactivating, or changing the role, revokes every token the account holds, so that no
+    session keeps the old rights.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise LookupError(f"user {user_id} not found")
+    if user.id == admin.id and (active is False or (role and role.value != user.role)):
+        raise ValueError("user_id: an admin cannot demote or deactivate their own account")
+    changed: dict[str, object] = {}
+    if role is not None and role.value != user.role:
+        changed["role"] = [user.role, role.value]
+        user.role = role.value
+    if active is not None and active != user.active:
+        changed["active"] = [user.active, active]
+        user.active = active
+    if changed:
+        for token in session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+        ):
+            token.revoked = True
+    return user, changed

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from talentvisa.api.deps import RT, AnyUser, require
 from talentvisa.auth.models import Role, User
 from talentvisa.h1b import service
-from talentvisa.h1b.service import PetitionIn, RegistrationIn, SeasonIn
+from talentvisa.h1b.service import PetitionIn, RegistrationIn, RoundIn, SeasonIn
 
 router = APIRouter(tags=["h1b"])
 Admin = Annotated[User, Depends(require(Role.admin))]
@@ -86,6 +86,13 @@ def draw(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
     """Run the selection through the cap-selection library and publish the reveal."""
     with rt.writing() as session:
         return service.public_view(service.draw(session, admin, season))
+
+
+@router.post("/seasons/{season}/rounds")
+def further_round(season: str, body: RoundIn, rt: RT, admin: Admin) -> dict[str, Any]:
+    """Select more after the draw (e.g. too few petitions filed): same seed, next stream."""
+    with rt.writing() as session:
+        return service.public_view(service.further_round(session, admin, season, body))
 
 
 @router.get("/seasons/{season}/selected.csv", response_class=PlainTextResponse)

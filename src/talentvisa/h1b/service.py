@@ -231,41 +231,92 @@ def registrations_of(session: Session, season: CapSeason) -> list[Registration]:
     )
 
 
-def draw(session: Session, admin: User, name: str) -> CapSeason:
-    _require(admin, Role.admin)
-    season = _season(session, name, lock=True)
-    if season.state != "closed":
-        raise Conflict(f"season {season.season} is {season.state}; close the window first")
+class RoundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cap: Literal["regular", "advanced"] = Field(
+        description="regular: from every unselected unit; advanced: unselected US advanced degrees"
+    )
+    target: int = Field(ge=1, description="Units to select in this further round.")
+
+
+def _rounds(season: CapSeason) -> list[lottery.RoundSpec]:
+    """The rounds drawn so far: the initial two, then any further rounds, as published."""
+    if season.reveal is None:
+        return [
+            lottery.RoundSpec("regular", season.regular_target),
+            lottery.RoundSpec("advanced", season.advanced_target),
+        ]
+    return [lottery.RoundSpec(r["cap"], int(r["target"])) for r in season.reveal["rounds"]]
+
+
+def _select(
+    session: Session, season: CapSeason, rounds: list[lottery.RoundSpec]
+) -> lottery.SelectionRun:
+    """Run every round from the season's seed and store statuses, reveal and selection.
+
+    Each round draws from its own stream of the committed seed, so re-running the earlier
+    rounds reproduces them exactly: a further round only adds selections.
+    """
     regs = registrations_of(session, season)
     if not regs:
         raise Conflict(f"season {season.season} has no registrations to draw from")
-    year = parse_season(season.season)
     run = lottery.draw(
-        _frame(regs),
-        year,
-        bytes.fromhex(season.seed_hex),
-        [
-            lottery.RoundSpec("regular", season.regular_target),
-            lottery.RoundSpec("advanced", season.advanced_target),
-        ],
+        _frame(regs), parse_season(season.season), bytes.fromhex(season.seed_hex), rounds
     )
     statuses = run.status_of()
     for r in regs:
-        r.status = statuses[r.id]
+        # A petition already filed keeps its status; selection never takes one back.
+        if r.status != "petition_filed":
+            r.status = statuses[r.id]
     season.reveal = run.reveal()
     season.selected_csv = run.selected_csv().decode("utf-8")
-    _transition(session, admin, name, "closed", "drawn")
+    return run
+
+
+def _record_run(session: Session, admin: User, season: CapSeason, action: str) -> None:
+    assert season.reveal is not None
     audit.append(
         session,
         actor_id=admin.id,
         entity_type="season",
         entity_id=season.season,
-        action="selection_run",
+        action=action,
         data={
             k: season.reveal[k]
             for k in ("seed", "registrations_sha256", "selected_sha256", "rounds", "variant")
         },
     )
+
+
+def draw(session: Session, admin: User, name: str) -> CapSeason:
+    _require(admin, Role.admin)
+    season = _season(session, name, lock=True)
+    if season.state != "closed":
+        raise Conflict(f"season {season.season} is {season.state}; close the window first")
+    _select(session, season, _rounds(season))
+    _transition(session, admin, name, "closed", "drawn")
+    _record_run(session, admin, season, "selection_run")
+    return season
+
+
+def further_round(session: Session, admin: User, name: str, body: RoundIn) -> CapSeason:
+    """Select more units after the draw, e.g. when too few selected petitions were filed.
+
+    The published order of selection is fixed by the committed seed; the round's target is
+    recorded in the reveal and the audit trail, and the whole run re-verifies as before.
+    """
+    _require(admin, Role.admin)
+    season = _season(session, name, lock=True)
+    if season.state != "drawn":
+        raise Conflict(
+            f"season {season.season} is {season.state}; a further round follows the draw"
+        )
+    before = {r.id for r in registrations_of(session, season) if r.status == "selected"}
+    _select(session, season, [*_rounds(season), lottery.RoundSpec(body.cap, body.target)])
+    _record_run(session, admin, season, "selection_round")
+    lost = before - {r.id for r in registrations_of(session, season) if r.status == "selected"}
+    if lost:  # the rounds are nested by construction; this guards the invariant
+        raise RuntimeError(f"a further round unselected {len(lost)} registrations")
     return season
 
 
