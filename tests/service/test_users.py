@@ -61,3 +61,11 @@ def test_admin_creates_changes_and_deactivates_accounts(server: Server) -> None:
 
     chain = admin.get("/audit/verify").json()
     assert chain["ok"], chain
+
+
+def test_logout_ends_a_token_at_once_even_when_just_used(server: Server) -> None:
+    _, token = server.user(Role.applicant)
+    client = server.client(token)
+    assert client.get("/auth/me").status_code == 200  # now cached by the server
+    assert client.post("/auth/logout").status_code == 204
+    assert client.get("/auth/me").status_code == 401

@@ -5,7 +5,8 @@ A request's database work is one transaction, opened and committed inside the en
 than in a dependency, keeps the transaction inside a single worker-thread call: on SQLite the
 one writer lock is then held only while the endpoint runs, not across the event-loop hops
 between dependencies, the endpoint and the teardown, which under load cost most of the time.
-Authentication reads on its own read-only connection and never takes the writer lock.
+Authentication reads on its own read-only connection and never takes the writer lock; its
+answers are cached for a few seconds (auth/cache.py).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from talentvisa.auth import service as auth
+from talentvisa.auth.cache import TokenCache
 from talentvisa.auth.models import ApiToken, Role, User
 from talentvisa.cases.service import CaseContext
 from talentvisa.db.engine import read_only, session_factory, transaction
@@ -45,10 +48,25 @@ class Runtime:
     secure_cookies: bool = True
     factory: sessionmaker[Session] = field(init=False)
     reader: sessionmaker[Session] = field(init=False)
+    tokens: TokenCache = field(default_factory=TokenCache)
 
     def __post_init__(self) -> None:
         self.factory = session_factory(self.engine)
         self.reader = session_factory(self.read_engine)
+
+    async def authenticate(self, raw: str, kind: str) -> tuple[User, ApiToken] | None:
+        """The token's user and token if valid, from the cache or one read-only query."""
+        key = f"{kind}:{auth.sha256(raw)}"
+        found = self.tokens.get(key)
+        if found is None:
+            found = await run_in_threadpool(self._resolve, raw, kind)
+            if found is not None:
+                self.tokens.put(key, found)
+        return found
+
+    def _resolve(self, raw: str, kind: str) -> tuple[User, ApiToken] | None:
+        with self.read_engine.connect() as conn:
+            return auth.resolve_token(conn, raw, kind)
 
     def writing(self) -> AbstractContextManager[Session]:
         """The request's unit of work: everything commits together, or nothing does."""
@@ -95,22 +113,18 @@ class Caller:
     via_cookie: bool
 
 
-def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
+async def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
     rt = runtime(request)
     if authorization:
         scheme, _, raw = authorization.partition(" ")
         if scheme.lower() != "bearer":
             raise Unauthenticated("Authorization: use the Bearer scheme")
-        with rt.read_engine.connect() as conn:
-            found = auth.resolve_token(conn, raw.strip(), "bearer")
+        found = await rt.authenticate(raw.strip(), "bearer")
         if found is None:
             raise Unauthenticated("Authorization: the bearer token is invalid or expired")
         return Caller(*found, via_cookie=False)
     cookie = request.cookies.get(SESSION_COOKIE)
-    found = None
-    if cookie:
-        with rt.read_engine.connect() as conn:
-            found = auth.resolve_token(conn, cookie, "session")
+    found = await rt.authenticate(cookie, "session") if cookie else None
     if found is None:
         raise Unauthenticated("log in first (session cookie or bearer token)")
     user, token = found

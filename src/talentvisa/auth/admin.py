@@ -89,6 +89,7 @@ def change_account(user_id: int, body: AccountChange, rt: RT, admin: Admin) -> A
             field, _, message = str(exc).partition(": ")
             raise Invalid(message, field) from None
         if changed:
+            rt.tokens.forget_user(user.id)
             audit.append(
                 session,
                 actor_id=admin.id,

@@ -129,6 +129,7 @@ def login(body: Credentials, request: Request, response: Response, rt: RT) -> Se
 def logout(c: CurrentCaller, rt: RT, response: Response) -> None:
     with rt.writing() as session:
         auth.revoke(session, c.token.id)
+    rt.tokens.forget_token(c.token.id)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

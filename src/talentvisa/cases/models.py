@@ -23,7 +23,8 @@ class Application(Base):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     prescreen_outcome: Mapped[str | None] = mapped_column(String(20))
-    prescreen: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The stored Assessment is large and few views need it: load it only when read.
+    prescreen: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     program_hash: Mapped[str | None] = mapped_column(String(64))
     prescreen_on: Mapped[dt.date | None] = mapped_column(Date)
     decision: Mapped[str | None] = mapped_column(String(20))

@@ -10,6 +10,7 @@ from talentvisa.api.deps import RT, AnyUser, require
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role, User
 from talentvisa.cases import service
+from talentvisa.cases.models import Application
 from talentvisa.cases.schemas import (
     ApplicationCreate,
     ApplicationOut,
@@ -30,16 +31,16 @@ Staff = Annotated[User, Depends(require(Role.officer, Role.supervisor))]
 IdemKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=200)]
 
 
-def _out(session: Session, app_id: str, user: User) -> ApplicationOut:
+def _out(session: Session, app: Application, user: User, *, new: bool = False) -> ApplicationOut:
     session.flush()  # so the returned version is the one just written
-    return service.to_out(session, service.visible(session, user, app_id), user)
+    return service.to_out(session, app, user, new=new)
 
 
 @router.post("/applications", status_code=201, response_model=ApplicationOut)
 def create(body: ApplicationCreate, rt: RT, user: Applicant) -> ApplicationOut:
     with rt.writing() as session:
         app = service.create(session, user, body)
-        return _out(session, app.id, user)
+        return _out(session, app, user, new=True)
 
 
 @router.get("/applications", response_model=list[ApplicationOut])
@@ -80,7 +81,7 @@ def queue(
 @router.get("/applications/{app_id}", response_model=ApplicationOut)
 def get(app_id: str, rt: RT, user: AnyUser) -> ApplicationOut:
     with rt.reading() as session:
-        return _out(session, app_id, user)
+        return _out(session, service.visible(session, user, app_id), user)
 
 
 @router.get("/applications/{app_id}/prescreen")
@@ -94,8 +95,8 @@ def prescreen(app_id: str, rt: RT, user: AnyUser) -> JSONResponse:
 @router.put("/applications/{app_id}/profile", response_model=ApplicationOut)
 def update(app_id: str, body: ApplicationUpdate, rt: RT, user: Applicant) -> ApplicationOut:
     with rt.writing() as session:
-        service.update_profile(session, user, app_id, body)
-        return _out(session, app_id, user)
+        app = service.update_profile(session, user, app_id, body)
+        return _out(session, app, user)
 
 
 @router.post("/applications/{app_id}/documents", status_code=201, response_model=DocumentOut)
@@ -135,8 +136,8 @@ def submit(
                 status_code=previous.status_code,
                 headers={"Idempotent-Replayed": "true"},
             )
-        service.submit(session, rt.cases, user, app_id, body.version)
-        out = _out(session, app_id, user).model_dump(mode="json")
+        app = service.submit(session, rt.cases, user, app_id, body.version)
+        out = _out(session, app, user).model_dump(mode="json")
         service.remember(session, user, key, fingerprint, 200, out)
     return JSONResponse(out)
 
@@ -145,43 +146,43 @@ def submit(
 def assign(app_id: str, body: AssignIn, rt: RT, user: Staff) -> ApplicationOut:
     """Take a case, or (supervisors) reassign it."""
     with rt.writing() as session:
-        service.assign(session, user, app_id, body)
-        return _out(session, app_id, user)
+        app = service.assign(session, user, app_id, body)
+        return _out(session, app, user)
 
 
 @router.post("/applications/{app_id}/request-evidence", response_model=ApplicationOut)
 def request_evidence(app_id: str, body: EvidenceRequestIn, rt: RT, user: Staff) -> ApplicationOut:
     with rt.writing() as session:
-        service.request_evidence(session, rt.cases, user, app_id, body)
-        return _out(session, app_id, user)
+        app = service.request_evidence(session, rt.cases, user, app_id, body)
+        return _out(session, app, user)
 
 
 @router.post("/applications/{app_id}/respond", response_model=ApplicationOut)
 def respond(app_id: str, body: EvidenceResponseIn, rt: RT, user: Applicant) -> ApplicationOut:
     with rt.writing() as session:
-        service.respond(session, user, app_id, body)
-        return _out(session, app_id, user)
+        app = service.respond(session, user, app_id, body)
+        return _out(session, app, user)
 
 
 @router.post("/applications/{app_id}/decision", response_model=ApplicationOut)
 def decide(app_id: str, body: DecisionIn, rt: RT, user: Staff) -> ApplicationOut:
     with rt.writing() as session:
-        service.decide(session, rt.cases, user, app_id, body)
-        return _out(session, app_id, user)
+        app = service.decide(session, rt.cases, user, app_id, body)
+        return _out(session, app, user)
 
 
 @router.post("/applications/{app_id}/issue", response_model=ApplicationOut)
 def issue(app_id: str, body: IssueIn, rt: RT, user: Staff) -> ApplicationOut:
     with rt.writing() as session:
-        service.issue(session, rt.cases, user, app_id, body)
-        return _out(session, app_id, user)
+        app = service.issue(session, rt.cases, user, app_id, body)
+        return _out(session, app, user)
 
 
 @router.post("/applications/{app_id}/withdraw", response_model=ApplicationOut)
 def withdraw(app_id: str, body: VersionIn, rt: RT, user: Applicant) -> ApplicationOut:
     with rt.writing() as session:
-        service.withdraw(session, user, app_id, body.version)
-        return _out(session, app_id, user)
+        app = service.withdraw(session, user, app_id, body.version)
+        return _out(session, app, user)
 
 
 @router.get("/applications/{app_id}/timeline", response_model=list[EventOut])

@@ -80,9 +80,10 @@ _IDEMPOTENCY = select(IdempotencyRecord).where(
 )
 
 
-def to_out(session: Session, app: Application, user: User) -> ApplicationOut:
-    docs = session.scalars(_DOCUMENTS, {"app_id": app.id})
-    rfes = session.scalars(_EVIDENCE, {"app_id": app.id})
+def to_out(session: Session, app: Application, user: User, *, new: bool = False) -> ApplicationOut:
+    """The application as its viewer sees it; `new`: just created, so no documents yet."""
+    docs = () if new else session.scalars(_DOCUMENTS, {"app_id": app.id})
+    rfes = () if new else session.scalars(_EVIDENCE, {"app_id": app.id})
     out = ApplicationOut.model_validate(app, from_attributes=True)
     out.documents = [DocumentOut.model_validate(d, from_attributes=True) for d in docs]
     out.evidence_requests = [EvidenceOut.model_validate(r, from_attributes=True) for r in rfes]

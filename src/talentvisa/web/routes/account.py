@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import Form
 from fastapi.responses import HTMLResponse, Response
 
-from talentvisa.api.deps import DB, SESSION_COOKIE
+from talentvisa.api.deps import DB, SESSION_COOKIE, runtime
 from talentvisa.audit import service as audit
 from talentvisa.auth import service as auth
-from talentvisa.auth.models import ApiToken, Role, User
+from talentvisa.auth.models import Role, User
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg
 from talentvisa.web.page import Page, PageDep, Posted, redirect, render
@@ -131,10 +131,8 @@ def login(
 @router.post("/logout")
 def logout(page: Posted, session: DB) -> Response:
     if page.token is not None:
-        # The page's token may be a detached copy: revoke the stored one.
-        token = session.get(ApiToken, page.token.id)
-        if token is not None:
-            token.revoked = True
+        auth.revoke(session, page.token.id)
+        runtime(page.request).tokens.forget_token(page.token.id)
     response = redirect(page, "/")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
