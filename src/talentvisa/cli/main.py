@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,10 +13,10 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from talentvisa.cli import render
 from talentvisa.cli import service as service_cli
+from talentvisa.cli import simulation as simulation_cli
 from talentvisa.cli.lottery import app as lottery_app
 from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.compiled import CompiledProgram
@@ -34,6 +34,7 @@ from talentvisa.rules.loader import (
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import ParameterOutOfRange, Settings
 from talentvisa.rules.profile import Profile
+from talentvisa.simulation.reform import ReformError
 
 app = typer.Typer(
     help="Skilled-talent visa programs as executable, cited policy.",
@@ -53,7 +54,14 @@ app.command("serve")(service_cli.serve)
 out = Console(width=None if sys.stdout.isatty() else 180)
 err = Console(stderr=True, soft_wrap=True)
 
-USER_ERRORS = (ProgramFileError, ProfileError, PopulationError, ParameterOutOfRange)
+USER_ERRORS = (
+    ProgramFileError,
+    ProfileError,
+    PopulationError,
+    ParameterOutOfRange,
+    ReformError,
+    simulation_cli.BackendChoiceError,
+)
 
 
 class UserError(Exception):
@@ -62,9 +70,12 @@ class UserError(Exception):
 
 @contextmanager
 def user_errors() -> Iterator[None]:
+    from talentvisa.simulation.cluster import ClusterError
+    from talentvisa.simulation.job import JobError
+
     try:
         yield
-    except (UserError, *USER_ERRORS) as exc:
+    except (UserError, ClusterError, JobError, *USER_ERRORS) as exc:
         message = str(exc)
         err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
         raise typer.Exit(2) from None
@@ -91,6 +102,28 @@ SettingsOption = Annotated[
         "Fills only what the law leaves unspecified.",
     ),
 ]
+DaskOption = Annotated[
+    bool,
+    typer.Option(
+        "--dask",
+        help="Run on Dask: a LocalCluster of --workers processes, or the cluster at --scheduler.",
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="Worker processes of the LocalCluster (default 2)."),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Address of a running Dask scheduler, e.g. tcp://host:8786. Its workers need "
+        "talentvisa and must see a Parquet population at the same path.",
+    ),
+]
+ChunkOption = Annotated[
+    int, typer.Option("--chunk", min=1, help="Rows per partition when run in process.")
+]
 ProgramsDirOption = Annotated[
     Path | None,
     typer.Option("--programs", help="Program directory (default: the shipped catalog)."),
@@ -105,6 +138,21 @@ def catalog_and_settings(
         load_settings(settings_path, catalog) if settings_path else settings_from_env(catalog)
     )
     return catalog, settings
+
+
+def date_option(value: str | None) -> dt.date:
+    """--on as a one-line user error (for commands run inside user_errors())."""
+    try:
+        return parse_date(value)
+    except typer.BadParameter:
+        raise UserError(f"--on: {value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def out_option(output: Path | None) -> None:
+    from talentvisa.simulation.output import FORMATS
+
+    if output is not None and output.suffix.lower() not in FORMATS:
+        raise UserError(f"--out: unsupported format {output.suffix!r} (use {', '.join(FORMATS)})")
 
 
 def pick(catalog: dict[str, CompiledProgram], program_id: str) -> CompiledProgram:
@@ -248,56 +296,104 @@ def assess_batch(
     output: Annotated[Path, typer.Option("--out", help="Output .parquet, .csv or .jsonl")],
     on: OnOption = None,
     program: Annotated[list[str] | None, typer.Option("--program", help="Repeatable.")] = None,
-    chunk: Annotated[int, typer.Option(min=1, help="Rows per chunk.")] = 200_000,
+    chunk: ChunkOption = 200_000,
+    settings_path: SettingsOption = None,
+    programs_dir: ProgramsDirOption = None,
+    use_dask: DaskOption = False,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Assess a population file (Parquet/CSV of facts, or JSONL of profiles) in one pass."""
+    # Polars and the simulation backends are imported here so the other commands start fast.
+    from talentvisa.simulation.partition import OUTCOMES
+    from talentvisa.simulation.population import Population
+    from talentvisa.simulation.run import assess_job, execute
+
+    with user_errors():
+        day = date_option(on)
+        out_option(output)
+        backend = simulation_cli.backend_for(use_dask, workers, scheduler, chunk)
+        catalog, settings = catalog_and_settings(programs_dir, settings_path)
+        chosen = [pick(catalog, p) for p in program] if program else list(catalog.values())
+        population = Population.open(input_path)
+        job, columns = assess_job(chosen, day, settings, population)
+        with simulation_cli.progress_bar(err, "assessing", population.rows) as done:
+            got = execute(population, backend, job, columns, output, done=done)
+        err.print(f"wrote {got.people} rows to {output}")
+        order = {o: i for i, o in enumerate(OUTCOMES)}
+        for cp in chosen:
+            rows = got.counts.filter(program=cp.id).rows(named=True)
+            counts = {
+                r["outcome"]: r["count"] for r in sorted(rows, key=lambda r: order[r["outcome"]])
+            }
+            err.print(f"  {cp.id}: {counts}")
+
+
+@app.command()
+def simulate(
+    input_path: Annotated[Path, typer.Argument(metavar="POPULATION")],
+    reform_path: Annotated[
+        Path,
+        typer.Option(
+            "--reform", help="Reform YAML: hypothetical, dated parameter values (not law)."
+        ),
+    ],
+    on: OnOption = None,
+    program: Annotated[
+        list[str] | None, typer.Option("--program", help="Repeatable (default: all).")
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Also count per value of this population column."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--out", help="Per-person results: .parquet, .csv or .jsonl."),
+    ] = None,
+    summary_json: Annotated[
+        Path | None, typer.Option("--summary-json", help="Write the summary as JSON.")
+    ] = None,
+    use_dask: DaskOption = False,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    chunk: ChunkOption = 200_000,
     settings_path: SettingsOption = None,
     programs_dir: ProgramsDirOption = None,
 ) -> None:
-    """Assess a population file (Parquet/CSV of facts, or JSONL of profiles) in one pass."""
-    # Polars is imported here so the other commands start fast.
-    import polars as pl
+    """What if: assess a population under the law and under a hypothetical reform."""
+    import time
 
-    from talentvisa.rules.batch import assess_population, read_population
+    from talentvisa.simulation.population import Population
+    from talentvisa.simulation.reform import load_reform
+    from talentvisa.simulation.run import SimulationRun
 
-    day = parse_date(on)
-    writers: dict[str, Callable[[pl.DataFrame, Path], None]] = {
-        ".parquet": lambda df, p: df.write_parquet(p),
-        ".csv": lambda df, p: df.write_csv(p),
-        ".jsonl": lambda df, p: df.write_ndjson(p),
-    }
     with user_errors():
-        if output.suffix.lower() not in writers:
-            raise UserError(
-                f"--out: unsupported format {output.suffix!r} (use {', '.join(writers)})"
-            )
+        day = date_option(on)
+        out_option(output)
+        backend = simulation_cli.backend_for(use_dask, workers, scheduler, chunk)
         catalog, settings = catalog_and_settings(programs_dir, settings_path)
+        reform = load_reform(reform_path, catalog)
         chosen = [pick(catalog, p) for p in program] if program else list(catalog.values())
-        population = read_population(input_path)
-        keep = [c for c in ("id", "person_id") if c in population.columns]
-        parts = []
-        columns = [
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        ]
-        with Progress(*columns, console=err) as progress:
-            task = progress.add_task("assessing", total=population.height)
-            for offset in range(0, max(population.height, 1), chunk):
-                part = population.slice(offset, chunk)
-                parts.append(assess_population(chosen, part, day, settings, keep=keep))
-                progress.advance(task, part.height)
-        result = pl.concat(parts) if parts else pl.DataFrame()
-        tmp = output.with_name(output.name + ".part")
-        writers[output.suffix.lower()](result, tmp)
-        tmp.replace(output)  # never leave a half-written output behind
-        counts = {
-            c.split(":")[0]: dict(result[c].value_counts().iter_rows())
-            for c in result.columns
-            if c.endswith(":outcome")
-        }
-        err.print(f"wrote {result.height} rows to {output}")
-        for pid, c in counts.items():
-            err.print(f"  {pid}: {c}")
+        run = SimulationRun(chosen, day, reform, settings, by=by)
+        population = Population.open(input_path)
+        run.check(population)
+        started = time.perf_counter()
+        with simulation_cli.progress_bar(
+            err, f"simulating ({backend.name})", population.rows
+        ) as done:
+            summary, header = run.execute(population, backend, output, done)
+        seconds = time.perf_counter() - started
+        if summary_json is not None:
+            doc = {**header, "summary": summary.as_json()}
+            tmp = summary_json.with_name(summary_json.name + ".part")
+            tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
+            tmp.replace(summary_json)
+        out.print(simulation_cli.summary_view(summary, header))
+        rate = summary.people / seconds if seconds > 0 else 0.0
+        err.print(f"{summary.people:,} people in {seconds:.1f}s ({rate:,.0f}/s, {backend.name})")
+        for path in (output, summary_json):
+            if path is not None:
+                err.print(f"wrote {path}")
 
 
 @app.command()

@@ -18,6 +18,7 @@ from talentvisa.rules.profile import Profile
 from talentvisa.rules.vector import DTYPES, col_name, constant_outcome, program_stages
 
 LIST_SEPARATOR = ";"
+BOOLS = {"true": True, "false": False}
 
 
 def schema() -> dict[str, pl.DataType]:
@@ -38,6 +39,14 @@ def normalize(df: pl.DataFrame) -> pl.DataFrame:
             cols.append(pl.col(name).str.split(LIST_SEPARATOR).alias(name))
         elif dtype == pl.Date and have == pl.Utf8:
             cols.append(pl.col(name).str.to_date("%Y-%m-%d", strict=True).alias(name))
+        elif dtype == pl.Boolean and have == pl.Utf8:  # CSV: true/false, any case
+            text = pl.col(name).str.to_lowercase()
+            cols.append(
+                text.replace_strict(BOOLS, default=None, return_dtype=pl.Boolean).alias(name)
+            )
+            bad = df.filter(pl.col(name).is_not_null() & ~text.is_in(list(BOOLS)))
+            if bad.height:
+                raise PopulationError(f"column {name!r}: {bad[name][0]!r} is not true or false")
         else:
             cols.append(pl.col(name).cast(dtype, strict=True).alias(name))
     try:

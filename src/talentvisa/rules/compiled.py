@@ -96,7 +96,8 @@ def compile_program(program: Program, path: str | None = None) -> CompiledProgra
             if s not in program.sources:
                 problems.append(((*loc, "source"), f"unknown source id {s!r}"))
     try:
-        order = list(TopologicalSorter(graph).static_order())
+        # sorted: the order (and so the batch path's columns) must not vary with str hashing
+        order = list(TopologicalSorter({c: sorted(d) for c, d in graph.items()}).static_order())
     except CycleError as exc:
         problems.append((("criteria",), f"criteria refer to each other in a cycle: {exc.args[1]}"))
         order = list(graph)

@@ -109,10 +109,17 @@ class _Scope:
 
 
 def settings_hash(cp: CompiledProgram, settings: Settings) -> str:
+    """The program's hash with the deployer settings (and a reform's overrides) it is run with."""
     chosen = settings.for_program(cp.id)
-    if not chosen:
+    overrides = settings.overrides_for(cp.id)
+    if not chosen and not overrides:
         return cp.hash
-    extra = {k: {"value": v.value, "note": v.note} for k, v in sorted(chosen.items())}
+    extra: dict[str, Any] = {
+        k: {"value": v.value, "note": v.note} for k, v in sorted(chosen.items())
+    }
+    if overrides:
+        reform = {k: [o.as_json() for o in os] for k, os in sorted(overrides.items())}
+        extra = {"deployer": extra, "reform": reform}
     return program_hash(cp.program, extra)
 
 

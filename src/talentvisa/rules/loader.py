@@ -84,6 +84,11 @@ def _line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int:
     return line
 
 
+def line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int:
+    """The line of the item at ``loc`` (keys and list indexes) in a composed YAML tree."""
+    return _line_of(root, loc)
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Parse a YAML file, returning the data and its node tree (for line numbers)."""
     name = str(path)

@@ -1,4 +1,8 @@
-"""Dated parameter lookup, with deployer settings filling only what the law leaves silent."""
+"""Dated parameter lookup, with deployer settings filling only what the law leaves silent.
+
+For what-if analysis only, hypothetical overrides (a reform) replace a parameter's value on
+their dates, whatever the law or a deployer says; they are reported as such, never as law.
+"""
 
 from __future__ import annotations
 
@@ -24,13 +28,41 @@ class DeployerValue:
 
 
 @dataclass(frozen=True)
+class Override:
+    """A hypothetical value of a parameter from ``start`` until ``before`` (excluded).
+
+    Overrides come from a reform (what-if analysis); they are never law.
+    """
+
+    value: Any
+    start: dt.date
+    before: dt.date | None
+    reform: str  # the reform's name, reported wherever the value is used
+
+    def covers(self, on: dt.date) -> bool:
+        return self.start <= on and (self.before is None or on < self.before)
+
+    def as_json(self) -> dict[str, Any]:
+        before = None if self.before is None else self.before.isoformat()
+        return {"value": self.value, "from": self.start.isoformat(), "before": before}
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Deployer configuration: {program id: {parameter: DeployerValue}}."""
+    """Deployer configuration: {program id: {parameter: DeployerValue}}.
+
+    ``overrides`` ({program id: {parameter: (Override, ...)}}) holds a reform's hypothetical
+    values; they are empty except in what-if analysis.
+    """
 
     values: dict[str, dict[str, DeployerValue]] = field(default_factory=dict)
+    overrides: dict[str, dict[str, tuple[Override, ...]]] = field(default_factory=dict)
 
     def for_program(self, program_id: str) -> dict[str, DeployerValue]:
         return self.values.get(program_id, {})
+
+    def overrides_for(self, program_id: str) -> dict[str, tuple[Override, ...]]:
+        return self.overrides.get(program_id, {})
 
 
 NO_SETTINGS = Settings()
@@ -40,7 +72,7 @@ NO_SETTINGS = Settings()
 class Resolved:
     name: str
     value: Any
-    origin: Literal["law", "deployer"]
+    origin: Literal["law", "deployer", "reform"]
     source: tuple[str, ...]
     note: str | None
     start: dt.date
@@ -61,6 +93,10 @@ def value_entry(program_id: str, name: str, p: Parameter, on: dt.date) -> Parame
 
 
 def resolve(program: Program, name: str, on: dt.date, settings: Settings) -> Resolved:
+    for o in settings.overrides_for(program.id).get(name, ()):
+        if o.covers(on):
+            note = f"hypothetical value of reform {o.reform!r}, not law"
+            return Resolved(name, o.value, "reform", (), note, o.start, o.before)
     p = program.parameters[name]
     entry = value_entry(program.id, name, p, on)
     deployer = settings.for_program(program.id).get(name)

@@ -1,0 +1,126 @@
+"""Terminal side of `simulate` and `assess-batch`: backends, progress and the summary tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from talentvisa.simulation.local import Backend, LocalBackend
+from talentvisa.simulation.partition import OUTCOMES
+from talentvisa.simulation.summary import Summary
+
+STYLE = {"eligible": "green", "ineligible": "red", "unknown": "yellow"}
+
+
+class BackendChoiceError(ValueError):
+    pass
+
+
+def backend_for(dask: bool, workers: int | None, scheduler: str | None, chunk: int) -> Backend:
+    """In process unless --dask (implied by --workers or --scheduler)."""
+    if workers is not None and scheduler is not None:
+        raise BackendChoiceError(
+            "--workers and --scheduler exclude each other: the cluster has its own workers"
+        )
+    if not (dask or workers is not None or scheduler is not None):
+        return LocalBackend(chunk)
+    from talentvisa.simulation.cluster import DaskBackend
+
+    return DaskBackend(workers=workers or 2, scheduler=scheduler)
+
+
+@contextmanager
+def progress_bar(console: Console, label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar in rows; the callback advances it as each partition finishes."""
+    columns = [
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda rows: progress.advance(task, rows)
+
+
+def _cell(count: int, people: int) -> str:
+    share = 100 * count / people if people else 0.0
+    return f"{count:,} ({share:.1f}%)"
+
+
+def _group_text(value: Any) -> str:
+    return "(unknown)" if value is None else str(value)
+
+
+def summary_view(summary: Summary, header: dict[str, Any]) -> RenderableType:
+    """Outcomes per program under both scenarios, the changes, and the hypothetical label."""
+    reform = header["reform"]
+    by = summary.by
+    changed_by_program: dict[tuple[Any, str], int] = {}
+    for r in summary.changes.iter_rows(named=True):
+        key = (r["group"] if by else None, r["program"])
+        changed_by_program[key] = changed_by_program.get(key, 0) + r["people"]
+
+    outcomes = Table(
+        title=f"What-if on {header['on']}: {reform['title']}",
+        caption=(
+            f"HYPOTHETICAL reform {reform['name']!r} (hash {reform['hash'][:12]}): "
+            "its values are assumptions, not law. Baseline: the law"
+            " (with deployer settings, where given)."
+        ),
+    )
+    if by:
+        outcomes.add_column(by)
+    outcomes.add_column("program")
+    outcomes.add_column("scenario")
+    for o in OUTCOMES:
+        outcomes.add_column(o, justify="right", style=STYLE[o])
+    outcomes.add_column("changed", justify="right")
+    previous: tuple[Any, str] | None = None
+    for r in summary.outcomes.iter_rows(named=True):
+        group = r["group"] if by else None
+        key = (group, r["program"])
+        first = key != previous
+        if first and previous is not None and (by is None or group != previous[0]):
+            outcomes.add_section()
+        previous = key
+        cells = [_cell(r[o], r["people"]) for o in OUTCOMES]
+        changed = f"{changed_by_program.get(key, 0):,}" if r["scenario"] == "reform" else ""
+        scenario = Text(r["scenario"], style="bold" if r["scenario"] == "reform" else "")
+        outcomes.add_row(
+            *([_group_text(group) if first else ""] if by else []),
+            r["program"] if first else "",
+            scenario,
+            *cells,
+            changed,
+        )
+
+    parts: list[RenderableType] = [outcomes]
+    if summary.changes.height:
+        changes = Table(title="Whose outcome changes (baseline → reform)")
+        if by:
+            changes.add_column(by)
+        changes.add_column("program")
+        changes.add_column("from → to")
+        changes.add_column("people", justify="right")
+        for r in summary.changes.iter_rows(named=True):
+            changes.add_row(
+                *([_group_text(r["group"])] if by else []),
+                r["program"],
+                Text.assemble((r["from"], STYLE[r["from"]]), " → ", (r["to"], STYLE[r["to"]])),
+                f"{r['people']:,}",
+            )
+        parts.append(changes)
+    parts.append(
+        Text(
+            f"{summary.people_changed:,} of {summary.people:,} people have a different outcome "
+            "in at least one program under the reform."
+        )
+    )
+    return Group(*parts)

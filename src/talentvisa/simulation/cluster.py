@@ -1,0 +1,95 @@
+"""The Dask backend: partitions of a `dask.dataframe` run on `dask.distributed` workers.
+
+With ``scheduler`` it uses an existing cluster (``tcp://host:8786``), which may span several
+machines; its workers need talentvisa installed and must be able to read the population's path
+(a shared filesystem) when it is Parquet. Without it, a LocalCluster of ``workers`` processes
+starts for the run and stops after it.
+
+What reaches a worker is the job as JSON text (see job.py) and its partition of rows, nothing
+else: the partition function is imported by name on the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import TYPE_CHECKING
+
+from talentvisa.simulation.local import Done
+from talentvisa.simulation.partition import PartitionResult, run_partition
+from talentvisa.simulation.population import Population
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+
+class ClusterError(RuntimeError):
+    """The Dask cluster cannot be reached or started."""
+
+
+class DaskBackend:
+    name = "dask"
+
+    def __init__(
+        self,
+        workers: int = 2,
+        scheduler: str | None = None,
+        processes: bool = True,
+        partitions: int | None = None,
+        timeout: str = "10s",
+    ) -> None:
+        self.workers = max(1, workers)
+        self.scheduler = scheduler
+        self.processes = processes
+        # for populations that are not Parquet (split on the client): default 4 per worker
+        self.partitions = partitions or 4 * self.workers
+        self.timeout = timeout  # to connect to --scheduler
+
+    def _client(self, stack: ExitStack) -> Client:
+        from distributed import Client, LocalCluster
+
+        if self.scheduler is not None:
+            try:
+                return stack.enter_context(Client(self.scheduler, timeout=self.timeout))
+            except (OSError, TimeoutError) as exc:
+                raise ClusterError(f"cannot reach {self.scheduler}: {exc}") from None
+        # Each worker gets its share of the cores for Polars' own threads.
+        threads = max(1, (os.cpu_count() or 1) // self.workers)
+        extra = {"env": {"POLARS_MAX_THREADS": str(threads)}} if self.processes else {}
+        cluster = stack.enter_context(
+            LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=self.processes,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+                **extra,
+            )
+        )
+        return stack.enter_context(Client(cluster))
+
+    def run(
+        self, population: Population, job: str, columns: list[str], done: Done
+    ) -> Iterator[PartitionResult]:
+        import dask
+        from distributed import as_completed
+
+        with ExitStack() as stack:
+            client = self._client(stack)
+            parts = population.to_dask(columns, self.partitions).to_delayed()
+            shipped = dask.delayed(job, pure=True)  # one key, sent once to each worker
+            tasks = [dask.delayed(run_partition, pure=True)(shipped, p) for p in parts]
+            futures = client.compute(tasks)
+            position = {f.key: i for i, f in enumerate(futures)}
+            finished: dict[int, PartitionResult] = {}
+            following = 0
+            for future in as_completed(futures):
+                result: PartitionResult = future.result()
+                done(result.height)
+                finished[position[future.key]] = result
+                future.release()
+                while following in finished:
+                    yield finished.pop(following)
+                    following += 1
