@@ -32,6 +32,7 @@ test: install lint
 bench: install
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/lottery.py
+	$(BIN)/python bench/simulation.py
 
 schema: install
 	$(BIN)/talentvisa schema --out schema/program.schema.json
