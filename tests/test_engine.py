@@ -84,7 +84,7 @@ TINY = {
     },
     "eligibility": "young",
     "benefits": {
-        k: {"value": None, "summary": {"en": "-", "zh": "-"}, "note": "n"}
+        k: {"value": None, "summary": {"en": "-", "zh": "-"}, "note": {"en": "n", "zh": "n"}}
         for k in (
             "entries",
             "validity",

@@ -436,7 +436,7 @@ SRC = {"source": ["s"]}
 
 
 def _parameter(value: Any) -> dict[str, Any]:
-    entry = {"from": "2020-01-01", "value": value, "open_ended": True, "note": "test"} | SRC
+    entry = {"from": "2020-01-01", "value": value, "open_ended": True, "note": TEXT} | SRC
     return {"description": TEXT, "values": [entry]}
 
 
@@ -461,7 +461,7 @@ def tiny_program(pid: str, **parts: Any) -> CompiledProgram:
         "criteria": {"c": {"label": TEXT, "expr": "True"} | SRC},
         "eligibility": "c",
         "benefits": {
-            k: {"value": None, "summary": TEXT, "note": "n/a"} for k in Benefits.model_fields
+            k: {"value": None, "summary": TEXT, "note": TEXT} for k in Benefits.model_fields
         },
         "intake": {"type": "none"},
     }

@@ -89,7 +89,7 @@ def program_detail(cp: CompiledProgram, on: dt.date | None) -> RenderableType:
                 ("★ " if current else "") + name + setting,
                 str(v.start),
                 until,
-                value_text(v.value) + (f"\n({v.note})" if v.note else ""),
+                value_text(v.value) + (f"\n({v.note.en})" if v.note else ""),
                 urls,
             )
     crit = Table(title="Criteria")
@@ -147,7 +147,7 @@ def program_detail(cp: CompiledProgram, on: dt.date | None) -> RenderableType:
         parts.append(
             Panel(
                 "\n".join(
-                    f"• {c.about}: chose {c.chosen}; rejected {c.rejected}. {c.why}"
+                    f"• {c.about.en}: chose {c.chosen.en}; rejected {c.rejected.en}. {c.why.en}"
                     for c in p.conflicts
                 ),
                 title="Conflicts between sources",

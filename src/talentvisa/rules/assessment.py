@@ -8,7 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from talentvisa.rules.messages import Message
 from talentvisa.rules.model import Frequency, Payer, Text
+
+#: A note from the program file. A plain string is a deployer's own note (in the deployer's
+#: language), or a note stored by a version that kept program notes in English only.
+Note = Text | str | None
 
 
 class Outcome(StrEnum):
@@ -29,6 +34,7 @@ class SourceRef(Out):
     id: str
     url: str
     title: str
+    lang: str = "en"  # of the title, which is cited as published
     read: dt.date
     reliability: str
 
@@ -39,7 +45,7 @@ class ParameterRead(Out):
     origin: str  # "law" or "deployer"
     valid_from: dt.date
     valid_before: dt.date | None
-    note: str | None
+    note: Note
     sources: list[SourceRef]
 
 
@@ -55,7 +61,7 @@ class CriterionTrace(Out):
     criteria: dict[str, Outcome]
     exception: str | None
     sources: list[SourceRef]
-    note: str | None
+    note: Note
 
 
 class FactorScore(Out):
@@ -108,7 +114,7 @@ class FeeLine(Out):
     stage: str
     optional: bool
     missing: list[str]
-    note: str | None
+    note: Note
     sources: list[SourceRef]
 
 
@@ -123,7 +129,7 @@ class BenefitLine(Out):
     key: str
     value: Any
     summary: Text
-    note: str | None
+    note: Note
     sources: list[SourceRef]
 
 
@@ -149,6 +155,9 @@ class Assessment(Out):
     outcome: Outcome
     reasons: list[str]
     notes: list[str]
+    #: The notes as message codes with parameters, for renderers in other languages
+    #: (empty in assessments stored before codes existed).
+    messages: list[Message] = []
     criteria: list[CriterionTrace]
     parameters: list[ParameterRead]
     points: list[PointsResult]

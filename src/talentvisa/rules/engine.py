@@ -28,6 +28,7 @@ from talentvisa.rules.assessment import (
 from talentvisa.rules.compiled import CompiledProgram, program_hash
 from talentvisa.rules.expr import BoolOp, Name, Node, Not
 from talentvisa.rules.facts import CONSTANTS, facts_of
+from talentvisa.rules.messages import Message, message, not_in_force
 from talentvisa.rules.model import Band, Factor, Program
 from talentvisa.rules.params import NO_SETTINGS, Resolved, Settings, resolve_all
 from talentvisa.rules.profile import Profile
@@ -66,6 +67,7 @@ def source_refs(program: Program, ids: list[str] | tuple[str, ...]) -> list[Sour
             id=i,
             url=program.sources[i].url,
             title=program.sources[i].title,
+            lang=program.sources[i].lang,
             read=program.sources[i].read,
             reliability=program.sources[i].reliability.value,
         )
@@ -153,17 +155,21 @@ def assess(
     }
     window = prog.in_force
     if not prog.in_force_on(on):
-        span = f"from {window.start}" + (f" until {window.before}" if window.before else "")
         return Assessment(
             **base,
             **empty,
+            **_noted([not_in_force(on, window.start, window.before)]),
             in_force=False,
             outcome=Outcome.ineligible,
-            notes=[f"not in force on {on} (in force {span})"],
         )
     if not prog.encoded_on(on):
-        note = f"rules before {prog.coverage_from} are not encoded in this program file"
-        return Assessment(**base, **empty, in_force=True, outcome=Outcome.unknown, notes=[note])
+        return Assessment(
+            **base,
+            **empty,
+            **_noted([message("not_encoded", coverage_from=prog.coverage_from)]),
+            in_force=True,
+            outcome=Outcome.unknown,
+        )
 
     params = resolve_all(prog, on, settings)
     scope = _Scope(facts, params, on, cp)
@@ -201,16 +207,16 @@ def assess(
         | {key for key, _ in prog.benefits}
     )
     notes = [
-        f"{n}: deployer setting {params[n].value!r} ({params[n].note})"
+        message("deployer_setting", parameter=n, value=params[n].value, note=params[n].note)
         for n in sorted(params_used)
         if params[n].origin == "deployer"
     ]
     return Assessment(
         **base,
+        **_noted(notes),
         in_force=True,
         outcome=outcome,
         reasons=reasons,
-        notes=notes,
         criteria=[traces[c] for c in prog.criteria],
         parameters=[_param_read(prog, params[n]) for n in prog.parameters if n in params_used],
         points=points,
@@ -225,6 +231,11 @@ def assess(
             if (touched | (used if q.when_used else set[str]())) & set(q.affects)
         ],
     )
+
+
+def _noted(messages: list[Message]) -> dict[str, Any]:
+    """An Assessment's notes: in English, and as message codes for other languages."""
+    return {"notes": [m.english() for m in messages], "messages": messages}
 
 
 def _criterion(cp: CompiledProgram, cid: str, scope: _Scope, used: set[str]) -> CriterionTrace:

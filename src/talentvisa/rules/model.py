@@ -57,7 +57,14 @@ class Reliability(StrEnum):
 
 class Source(Strict):
     url: str = Field(pattern=r"^https?://")
-    title: str
+    title: str = Field(
+        description="The title as cited, in its own language (a citation is not translated)."
+    )
+    lang: str = Field(
+        "en",
+        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        description="Language of the title (BCP 47, e.g. en, de, zh-Hans).",
+    )
     read: dt.date = Field(description="Date the source was read.")
     reliability: Reliability
     ref: str | None = Field(None, description="Where in our dossier the source is quoted.")
@@ -66,10 +73,10 @@ class Source(Strict):
 class Conflict(Strict):
     """Sources disagree: what was chosen, and why."""
 
-    about: str
-    chosen: str
-    rejected: str
-    why: str
+    about: Text
+    chosen: Text
+    rejected: Text
+    why: Text
     sources: SourceRefs
 
 
@@ -81,7 +88,7 @@ class ParameterValue(Strict):
         False, description="The value stays in force with no known end (only on the last value)."
     )
     source: SourceRefs
-    note: str | None = None
+    note: Text | None = None
 
     @model_validator(mode="after")
     def _null_needs_note(self) -> ParameterValue:
@@ -143,7 +150,7 @@ class Criterion(Strict):
     not_: Expression | None = Field(None, alias="not")
     exceptions: list[Exception_] = Field(default_factory=list)
     source: SourceRefs
-    note: str | None = None
+    note: Text | None = None
 
     @field_validator("expr", "not_")
     @classmethod
@@ -318,7 +325,7 @@ class Fee(Strict):
     when: Expression = "True"
     optional: bool = False
     source: SourceRefs
-    note: str | None = None
+    note: Text | None = None
 
     _v = field_validator("amount", "when")(_expr_ok)
 
@@ -329,7 +336,7 @@ class Benefit(Strict):
     value: str | int | float | bool | None
     summary: Text
     source: list[str] = Field(default_factory=list)
-    note: str | None = None
+    note: Text | None = None
 
     @model_validator(mode="after")
     def _sourced_or_explained(self) -> Benefit:
@@ -396,7 +403,7 @@ class InForce(Strict):
     )
     before: dt.date | None = None
     source: SourceRefs
-    note: str | None = None
+    note: Text | None = None
 
 
 class Category(StrEnum):

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from talentvisa.rules.model import Parameter, ParameterValue, Program
+from talentvisa.rules.model import Parameter, ParameterValue, Program, Text
 
 
 class ParameterOutOfRange(LookupError):
@@ -74,7 +74,7 @@ class Resolved:
     value: Any
     origin: Literal["law", "deployer", "reform"]
     source: tuple[str, ...]
-    note: str | None
+    note: Text | str | None  # the law's note, or the deployer's own (in their language)
     start: dt.date
     before: dt.date | None
 
