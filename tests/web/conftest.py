@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.expr import names
 from tests.service.conftest import PASSWORD, TODAY, Server, server
 
 from .browser import axe_source, browser_type_launch_args, chromium, live
@@ -25,6 +27,7 @@ __all__ = [
     "browser_type_launch_args",
     "chromium",
     "csrf",
+    "facts_read",
     "live",
     "server",
 ]
@@ -36,6 +39,16 @@ def csrf(html: str) -> str:
     found = CSRF.search(html)
     assert found, "the page has no form with a CSRF token"
     return found.group(1)
+
+
+def facts_read(cp: CompiledProgram) -> set[str]:
+    """The facts a program's rules read anywhere: criteria, exceptions, points, fees..."""
+    nodes = [*cp.criteria.values(), cp.eligibility]
+    nodes += [node for excs in cp.exceptions.values() for _, node, _ in excs]
+    nodes += [n for table in cp.factor_nodes.values() for ns in table.values() for n in ns]
+    nodes += [n for pair in cp.fee_nodes.values() for n in pair]
+    nodes += [n for _, n in cp.tier_nodes] + [n for _, n in cp.document_nodes]
+    return {name for n in nodes for name in names(n) if cp.kinds.get(name) == "fact"}
 
 
 class Visitor:

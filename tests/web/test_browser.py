@@ -89,12 +89,20 @@ def test_compare_without_an_account(browser: Browser, live: str, lang: str) -> N
     page.fill("#f-salary", "118000")
     page.fill("#f-currency", "USD")
     page.select_option("#f-wage_level", "2")
+    # The optional step: closed until opened; its answers reach the Canadian score.
+    expect(page.locator("#f-clb_en_r")).to_be_hidden()
+    page.click("#more-canada summary")
+    page.select_option("#f-ca_first", "en")
+    for ability, level in zip("rwls", (9, 8, 9, 8), strict=True):
+        page.fill(f"#f-clb_en_{ability}", str(level))
     page.click("form[action='/fit/result'] button[type=submit]")
     expect(page.locator("h1")).to_have_text("Your comparison" if lang == "en" else "比较结果")
     expect(page.locator(".program-result")).to_have_count(PROGRAMS)
     h1b = page.locator("#p-us-h1b")
     expect(h1b).to_contain_text("Cost to the employer" if lang == "en" else "雇主费用")
     expect(h1b).to_contain_text("lottery" if lang == "en" else "抽签")
+    crs = page.locator("#p-ca-express-entry .points-result")
+    expect(crs).to_contain_text("Comprehensive Ranking System" if lang == "en" else "综合排名系统")
 
     # Someone else opens the shared link and sees the same answer.
     link = page.get_attribute("#share-link", "href")
@@ -311,6 +319,10 @@ PUBLIC = {
     "programs": "/programs",
     "program": "/programs/cn-k",
     "fit-form": "/fit",
+    # every section of the optional step open (a section with an answer shows open)
+    "fit-form-more": "/fit?ca_class=yes&de_basic=yes&university=MIT&kr_category=yes"
+    "&permanent=yes&months_here=1",
+    "program-points": "/programs/ca-express-entry",
     "fit-result": f"/fit/result?{FIT_ANSWERS}",
     "fit-errors": "/fit/result?dob=not-a-date&rank=x",
     "login": "/login",

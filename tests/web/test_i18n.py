@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -14,9 +16,16 @@ from talentvisa.cases.schemas import OverrideCode
 from talentvisa.cases.workflow import TRANSITIONS, State
 from talentvisa.lottery.rules import Variant
 from talentvisa.rules.assessment import FeeStatus, Outcome
+from talentvisa.rules.facts import FACTS
+from talentvisa.rules.loader import builtin_catalog
+from talentvisa.rules.messages import MESSAGES, fact_labels
+from talentvisa.rules.messages import message as engine_message
 from talentvisa.rules.model import Benefits, Category, Frequency, Payer, Reliability
 from talentvisa.rules.profile import DegreeLevel, ExperienceKind, FieldGroup
-from talentvisa.web import labels
+from talentvisa.web import engine_text, fit, i18n, labels
+from talentvisa.web.i18n import LANGUAGES
+
+from .conftest import facts_read
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "talentvisa" / "web"
 
@@ -61,8 +70,6 @@ def test_the_catalogs_are_not_stale() -> None:
 
 
 def test_translations_keep_their_placeholders() -> None:
-    import re
-
     for m in catalog("zh_Hans"):
         if not m.id or not m.string:
             continue
@@ -93,3 +100,57 @@ def test_every_enum_value_users_see_has_a_label() -> None:
         assert {e.value for e in enum} <= set(labels.LABELS[kind]), kind
     assert set(Benefits.model_fields) <= set(labels.LABELS["benefit"])
     assert set(TRANSITIONS) <= set(labels.LABELS["action"])
+
+
+# --- what the rules say: program units, engine notes, missing facts ------------------------
+
+
+def test_every_fact_a_program_reads_has_a_bilingual_label() -> None:
+    labelled = fact_labels()
+    read = {f for cp in builtin_catalog().values() for f in facts_read(cp)}
+    assert read, "no program reads a fact?"
+    assert not read - set(labelled), f"label these in data/fact_labels.yaml: {read - set(labelled)}"
+    assert set(labelled) <= set(FACTS), f"labels of unknown facts: {set(labelled) - set(FACTS)}"
+    for name in read:
+        assert re.search(r"[\u3400-\u9fff]", labelled[name].zh), name
+
+
+def test_every_engine_message_has_a_chinese_wording() -> None:
+    zh = catalog("zh_Hans")
+    assert set(engine_text.WORDING) == set(MESSAGES), "word each engine message in engine_text"
+    for code, spec in MESSAGES.items():
+        msgid = engine_text.WORDING[code]
+        assert set(re.findall(r"%\((\w+)\)s", msgid)) == set(spec.params), code
+        entry = zh.get(msgid)
+        assert entry is not None and entry.string and not entry.fuzzy, code
+    # Each renders in both languages from the parameters the engine gives.
+    samples = {"date": dt.date(2025, 10, 1), "value": 35, "text": "max_age"}
+    for code, spec in MESSAGES.items():
+        m = engine_message(code, **{k: samples[kind] for k, kind in spec.params.items()})
+        for lang in LANGUAGES:
+            token = i18n.current.set(i18n.Lang(lang))
+            try:
+                said = engine_text.say_message(m)
+            finally:
+                i18n.current.reset(token)
+            assert "2025" in said or code == "deployer_setting", (code, said)
+            assert ("年" in said) == (lang == "zh_Hans" and "date" in spec.params.values())
+
+
+def test_every_unit_and_choice_of_the_fit_form_has_a_label() -> None:
+    units = {
+        p.unit
+        for cp in builtin_catalog().values()
+        for p in cp.program.parameters.values()
+        if p.unit
+    }
+    unlabelled = {
+        u for u in units if u not in labels.LABELS["unit"] and not re.fullmatch("[A-Z]{3}", u)
+    }
+    assert not unlabelled, f"add to labels.LABELS['unit']: {unlabelled}"
+    for kind, enum in fit.CHOICE_ENUMS.items():
+        assert {e.value for e in enum} == set(labels.LABELS[kind]), kind
+    assert set(labels.LABELS["official_language"]) == {"en", "fr"}
+    for section in fit.MORE:
+        for q in section.questions():
+            assert q.kind != "choice" or q.choices in labels.LABELS, q.name

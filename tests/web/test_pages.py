@@ -111,6 +111,80 @@ def test_bad_answers_show_errors_beside_fields_and_keep_the_rest(server: Server)
     assert j.status_code == 400 and "dob" in j.json()["errors"]
 
 
+CRS = (
+    "/fit/result?dob=1996-05-01&nationality=IN&degree=master&field=computer_science&spouse=no"
+    "&ca_class=yes&ca_first=en&clb_en_r=9&clb_en_w=8&clb_en_l=9&clb_en_s=8"
+    "&clb_fr_r=0&clb_fr_w=0&clb_fr_l=0&clb_fr_s=0&ca_education=master_or_professional"
+    "&ca_work=0&ca_foreign_work=3&ca_study=none&ca_certificate=no&ca_nomination=no"
+    "&ca_sibling=no&ca_offer=no"
+)
+
+
+def article(html: str, program_id: str) -> str:
+    found = re.search(
+        rf'<article class="program-result" id="p-{program_id}".*?</article>', html, re.S
+    )
+    assert found, f"no result for {program_id}"
+    return found.group(0)
+
+
+def test_further_answers_give_a_crs_score_and_skipping_them_names_what_is_missing(
+    server: Server,
+) -> None:
+    v = Visitor(server.url)
+    data = v.get(CRS.replace("/fit/result", "/fit/result.json")).json()
+    ca = next(a for a in data["assessments"] if a["program_id"] == "ca-express-entry")
+    crs = ca["points"][0]
+    assert crs["min"] == crs["max"] > 300, crs  # every answer the CRS needs is given
+    page = article(v.get(CRS).text, "ca-express-entry")
+    assert "Comprehensive Ranking System" in page and f"<strong>{crs['min']:.0f}</strong>" in page
+    assert "cut-off of the round" in page and "Unknown unless a deployer sets" in page
+
+    # Without the English test the score is a range, and the page says which answers it needs.
+    fewer = re.sub(r"&clb_en_\w=\d+", "", CRS)
+    page = article(v.get(fewer).text, "ca-express-entry")
+    assert " to " in page and "First official language: reading (CLB/NCLC)" in page
+
+    # A visitor who skips the optional step: unknown, the missing answers named in Chinese.
+    zh = v.get(FIT + "&lang=zh_Hans").text
+    for pid in ("ca-express-entry", "de-opportunity-card", "kr-f27", "uk-hpi"):
+        assert 'class="outcome unknown"' in article(zh, pid), pid
+    ca_zh = article(zh, "ca-express-entry")
+    assert "缺少的回答" in ca_zh and "是否属于快速通道的联邦类别（经评估）" in ca_zh
+    assert "第一官方语言：口语（CLB/NCLC）" in ca_zh and "不在有效期内" not in ca_zh
+    assert "ca_federal_program_eligible" not in zh and "ca_first_language" not in zh
+    assert "学位是否来自英国HPI" in article(zh, "uk-hpi")
+
+
+def test_the_engine_notes_and_program_notes_in_chinese(server: Server) -> None:
+    v = Visitor(server.url, accept_language="zh-CN")
+    before = article(v.get("/fit/result?dob=2000-01-01&on=2025-06-01").text, "cn-k")
+    assert "2025年6月1日 不在有效期内（自2025年10月1日起生效）。" in before
+    assert "not in force" not in before
+    cn_k = v.get("/programs/cn-k").text
+    assert "国务院第814号令，2025年8月7日签署" in cn_k  # the in-force note
+    assert "未公布上限（未知；部署方可自行设定）" in cn_k and "未采纳：" in cn_k  # a conflict
+    assert "STEM学科参照美国国土安全部" in cn_k  # a criterion's note
+    assert "Age is a stated criterion" not in cn_k and "effective 1 Oct 2025." not in cn_k
+    # Citations keep their titles, marked with their language.
+    assert 'lang="en">State Council Order No. 814' in cn_k
+    cn_r = v.get("/programs/cn-r").text
+    assert 'lang="zh-Hans">外国人来华工作分类标准（试行）' in cn_r
+    assert "倍" in cn_r  # a parameter's unit (ratio)
+
+
+def test_program_page_shows_points_groups_with_their_caps(server: Server) -> None:
+    en = Visitor(server.url).get("/programs/ca-express-entry").text
+    group = re.search(r'<li class="group"><strong>C\. Skill transferability.*?</ul>', en, re.S)
+    assert group, "the transferability group is missing"
+    assert "at most 100 points together" in group.group(0)
+    for factor in ("C. Education with first-language", "C. Foreign work", "C. Certificate"):
+        assert factor in group.group(0)
+    assert "A. Age on the assessment date" not in group.group(0)
+    zh = Visitor(server.url).get("/programs/ca-express-entry?lang=zh_Hans").text
+    assert "合计最多100分" in zh and "C. 技能可转移性（最多100分）" in zh
+
+
 # --- security ---------------------------------------------------------------------------------
 
 

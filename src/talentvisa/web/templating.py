@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from talentvisa.rules.model import Text
-from talentvisa.web import labels
+from talentvisa.web import engine_text, labels
 from talentvisa.web.i18n import active
 from talentvisa.web.messages import Msg
 
@@ -26,10 +27,12 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return active().ngettext(singular, plural, n)
 
 
-def tx(text: Text | dict[str, str] | None) -> str:
-    """Program content in the page's language."""
+def tx(text: Text | dict[str, str] | str | None) -> str:
+    """Program content in the page's language (a plain string is someone's own words)."""
     if text is None:
         return ""
+    if isinstance(text, str):
+        return text
     if isinstance(text, dict):
         return text.get("zh" if active().zh else "en") or text.get("en", "")
     return text.zh if active().zh else text.en
@@ -73,6 +76,11 @@ def percent(value: float | None) -> str:
     return format_percent(value, format="#,##0.0%", locale=active().locale)
 
 
+def listing(items: Any) -> str:
+    """Items as a list in the page's language ("a, b and c", "a、b和c")."""
+    return format_list([str(i) for i in items], locale=active().locale)
+
+
 def say(msg: Msg | str) -> str:
     if isinstance(msg, str):
         return _gettext(msg)
@@ -82,6 +90,10 @@ def say(msg: Msg | str) -> str:
 def label(value: Any, kind: str) -> str:
     """An enum value (outcome, state, role, payer...) in the page's language."""
     return _gettext(labels.of(kind, value))
+
+
+def unit(value: str | None) -> str:
+    return "" if not value else _gettext(labels.unit(value))
 
 
 def options(kind: str) -> list[tuple[str, str]]:
@@ -109,6 +121,29 @@ def documents_options(documents: list[Any]) -> list[tuple[str, str]]:
     return [(d.id, tx(d.label)) for d in documents]
 
 
+def points_layout(table: Any) -> list[tuple[str | None, str | None]]:
+    """A points table in its own order: (factor, None) for a factor outside every group,
+    (None, group) for a group, in place of its first member."""
+    group_of = {fid: gid for gid, g in table.groups.items() for fid in g.factors}
+    out: list[tuple[str | None, str | None]] = []
+    for fid in table.factors:
+        gid = group_of.get(fid)
+        if gid is None:
+            out.append((fid, None))
+        elif (None, gid) not in out:
+            out.append((None, gid))
+    return out
+
+
+def points_missing(points: Any) -> list[str]:
+    """The answers (or unpublished parameters) that leave a points total a range."""
+    out: dict[str, None] = {}
+    for f in points.factors:
+        if f.min != f.max:
+            out |= dict.fromkeys(f.missing)
+    return list(out)
+
+
 def make_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -128,6 +163,9 @@ def make_env() -> Environment:
         percent=percent,
         say=say,
         label=label,
+        unit=unit,
+        listing=listing,
+        missing=engine_text.missing,
     )
     env.globals.update(
         options=options,
@@ -136,6 +174,9 @@ def make_env() -> Environment:
         sort_options=sort_options,
         staff_options=staff_options,
         criteria_options=criteria_options,
+        engine_notes=engine_text.notes,
+        points_layout=points_layout,
+        points_missing=points_missing,
     )
     return env
 

@@ -90,6 +90,8 @@ def _fit_form(
         a=answers,
         errors=errors,
         today=_today(page.request),
+        more=fit.MORE,
+        section_open=fit.section_open,
     )
 
 
@@ -117,6 +119,7 @@ def fit_result(page: PageDep) -> HTMLResponse:
         page,
         "fit_result.html",
         results=_assessments(page.request, profile, day),
+        programs={pid: cp.program for pid, cp in runtime(page.request).cases.catalog.items()},
         on=day,
         compare=compare,
         query=urlencode(shared),
