@@ -108,6 +108,19 @@ def test_cli_on_a_running_scheduler_matches_the_local_run(
     assert pl.read_parquet(out).equals(pl.read_parquet(tmp_path / "l.parquet"))
 
 
+def test_a_backend_keeps_its_local_cluster_over_runs(people: Path) -> None:
+    run = SimulationRun([CATALOG["cn-k"]], ON, load_reform(REFORM, CATALOG))
+    pop = Population.open(people)
+    local, _ = run.execute(pop, LocalBackend())
+    with DaskBackend(workers=1, processes=False) as backend:
+        first, _ = run.execute(pop, backend)
+        client = backend._open
+        second, _ = run.execute(pop, backend)
+        assert backend._open is client
+    assert backend._open is None
+    assert first.as_json() == second.as_json() == local.as_json()
+
+
 def test_an_unreachable_scheduler_is_a_clear_error(people: Path) -> None:
     backend = DaskBackend(scheduler="tcp://127.0.0.1:9", timeout="1s")
     with pytest.raises(ClusterError, match=r"cannot reach tcp://127\.0\.0\.1:9"):

@@ -356,7 +356,7 @@ def simulate(
     use_dask: DaskOption = False,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
-    chunk: ChunkOption = 200_000,
+    chunk: ChunkOption = 1_000_000,
     settings_path: SettingsOption = None,
     programs_dir: ProgramsDirOption = None,
 ) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
@@ -30,6 +31,10 @@ class ClusterError(RuntimeError):
 
 
 class DaskBackend:
+    """Runs on Dask. Used as a context manager, it keeps its cluster and client over several
+    runs (a LocalCluster starts once); otherwise each run connects or starts its own.
+    """
+
     name = "dask"
 
     def __init__(
@@ -46,6 +51,29 @@ class DaskBackend:
         # for populations that are not Parquet (split on the client): default 4 per worker
         self.partitions = partitions or 4 * self.workers
         self.timeout = timeout  # to connect to --scheduler
+        self._open: tuple[ExitStack, Client] | None = None
+
+    def start(self) -> DaskBackend:
+        """Connect (or start the LocalCluster) now, and keep it until close()."""
+        if self._open is None:
+            stack = ExitStack()
+            try:
+                self._open = (stack, self._client(stack))
+            except BaseException:
+                stack.close()
+                raise
+        return self
+
+    def close(self) -> None:
+        if self._open is not None:
+            stack, self._open = self._open[0], None
+            stack.close()
+
+    def __enter__(self) -> DaskBackend:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _client(self, stack: ExitStack) -> Client:
         from distributed import Client, LocalCluster
@@ -58,16 +86,19 @@ class DaskBackend:
         # Each worker gets its share of the cores for Polars' own threads.
         threads = max(1, (os.cpu_count() or 1) // self.workers)
         extra = {"env": {"POLARS_MAX_THREADS": str(threads)}} if self.processes else {}
-        cluster = stack.enter_context(
-            LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=self.processes,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-                **extra,
+        with warnings.catch_warnings():
+            # The scheduler's HTTP routes move off a busy default port, with a warning.
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=self.processes,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                    **extra,
+                )
             )
-        )
         return stack.enter_context(Client(cluster))
 
     def run(
@@ -77,7 +108,7 @@ class DaskBackend:
         from distributed import as_completed
 
         with ExitStack() as stack:
-            client = self._client(stack)
+            client = self._open[1] if self._open is not None else self._client(stack)
             parts = population.to_dask(columns, self.partitions).to_delayed()
             shipped = dask.delayed(job, pure=True)  # one key, sent once to each worker
             tasks = [dask.delayed(run_partition, pure=True)(shipped, p) for p in parts]

@@ -274,6 +274,8 @@ def _shown_loc(data: Any, loc: Loc) -> Loc:
 
 def load_reform(path: Path, catalog: Mapping[str, CompiledProgram]) -> Reform:
     """Read and validate a reform file against the catalog."""
+    if not path.is_file():
+        raise ReformError([f"{path}: no such file"])
     try:
         data, root = read_yaml(path)
     except ProgramFileError as exc:
