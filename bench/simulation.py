@@ -58,8 +58,8 @@ def main() -> int:
 
     t = time.perf_counter()
     df = population(args.n, args.seed).with_row_index("id")
-    tmp = Path(tempfile.mkdtemp(prefix="tv-sim-"))
-    path = tmp / "people.parquet"
+    tmp = tempfile.TemporaryDirectory(prefix="tv-sim-")  # removed when the run ends
+    path = Path(tmp.name) / "people.parquet"
     df.write_parquet(path, row_group_size=args.row_group)
     console.print(f"generated {args.n:,} people in {time.perf_counter() - t:.1f}s (untimed)")
 
@@ -149,6 +149,7 @@ def main() -> int:
     for p in problems:
         console.print(f"[bold red]MISMATCH[/] {p}")
     console.print(f"wall time {time.perf_counter() - wall:.1f}s")
+    tmp.cleanup()
     return 1 if problems else 0
 
 
