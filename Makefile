@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/lottery.py
 	$(BIN)/python bench/simulation.py
+	$(BIN)/python bench/service.py
 
 schema: install
 	$(BIN)/talentvisa schema --out schema/program.schema.json
