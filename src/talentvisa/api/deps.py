@@ -2,21 +2,23 @@
 
 A request's database work is one transaction, opened and committed inside the endpoint with
 ``with rt.writing() as session`` (or ``rt.reading()`` for a read). Opening it there, rather
-than in a dependency, keeps the transaction inside a single worker-thread call: on SQLite the
-one writer lock is then held only while the endpoint runs, not across the event-loop hops
-between dependencies, the endpoint and the teardown, which under load cost most of the time.
+than in a dependency, keeps the transaction inside one call: on SQLite the one writer lock is
+then held only while the endpoint runs, not across the event-loop hops between dependencies,
+the endpoint and the teardown, which under load cost most of the time. Endpoints marked
+`@bounded` run that call on the event loop itself when they can (`Runtime.call`).
 Authentication reads on its own read-only connection and never takes the writer lock; its
 answers are cached for a few seconds (auth/cache.py).
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
@@ -27,9 +29,11 @@ from talentvisa.auth import service as auth
 from talentvisa.auth.cache import TokenCache
 from talentvisa.auth.models import ApiToken, Role, User
 from talentvisa.cases.service import CaseContext
-from talentvisa.db.engine import read_only, session_factory, transaction
+from talentvisa.db.engine import read_only, session_factory, transaction, writer_lock
 from talentvisa.service_errors import Forbidden, ServiceError
 
+P = ParamSpec("P")
+T = TypeVar("T")
 SESSION_COOKIE = "tv_session"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -68,6 +72,24 @@ class Runtime:
         with self.read_engine.connect() as conn:
             return auth.resolve_token(conn, raw, kind)
 
+    async def call(self, work: Callable[[], T]) -> T:
+        """Run a request's short database work.
+
+        On SQLite, writes are serialized anyway and each statement takes microseconds, so the
+        work runs right here on the event loop when the writer lock is free: handing it to a
+        worker thread only added hops, and the thread, holding the lock, then waited for the
+        interpreter lock behind the event loop, which held up every other writer. When another
+        thread holds the writer lock, the work goes to a worker thread, so that the event loop
+        never waits for it. Other databases always use a worker thread.
+        """
+        lock = writer_lock(self.engine)
+        if lock is not None and lock.acquire(blocking=False):
+            try:
+                return work()
+            finally:
+                lock.release()
+        return await run_in_threadpool(work)
+
     def writing(self) -> AbstractContextManager[Session]:
         """The request's unit of work: everything commits together, or nothing does."""
         return transaction(self.factory)
@@ -75,6 +97,23 @@ class Runtime:
     def reading(self) -> AbstractContextManager[Session]:
         """A consistent read that takes no write lock and never commits."""
         return read_only(self.reader)
+
+
+def bounded(endpoint: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Mark an endpoint whose work is short and bounded: it runs through `Runtime.call`.
+
+    The endpoint is written as a plain function with an `rt: RT` parameter; long or unbounded
+    work (password hashing, a selection run, exports) stays a plain endpoint, which FastAPI
+    runs in a worker thread.
+    """
+
+    @functools.wraps(endpoint)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        rt = kwargs["rt"]
+        assert isinstance(rt, Runtime), "a bounded endpoint takes `rt: RT`"
+        return await rt.call(functools.partial(endpoint, *args, **kwargs))
+
+    return run
 
 
 def runtime(request: Request) -> Runtime:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from talentvisa.api.deps import RT, require
+from talentvisa.api.deps import RT, bounded, require
 from talentvisa.audit import service as audit
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role, User
@@ -46,6 +46,7 @@ def _out(user: User) -> AccountOut:
 
 
 @router.get("", response_model=list[AccountOut])
+@bounded
 def list_accounts(
     rt: RT, admin: Admin, role: Annotated[Role | None, Query()] = None
 ) -> list[AccountOut]:
@@ -76,6 +77,7 @@ def create_account(body: AccountIn, rt: RT, admin: Admin) -> AccountOut:
 
 
 @router.patch("/{user_id}", response_model=AccountOut)
+@bounded
 def change_account(user_id: int, body: AccountChange, rt: RT, admin: Admin) -> AccountOut:
     """Change a role or deactivate an account; its sessions and tokens stop working at once."""
     with rt.writing() as session:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from talentvisa.api.deps import RT, SESSION_COOKIE, AnyUser, CurrentCaller, Unauthenticated
+from talentvisa.api.deps import RT, SESSION_COOKIE, AnyUser, CurrentCaller, Unauthenticated, bounded
 from talentvisa.audit import service as audit
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import ApiToken, Role, User
@@ -126,6 +126,7 @@ def login(body: Credentials, request: Request, response: Response, rt: RT) -> Se
 
 
 @router.post("/logout", status_code=204)
+@bounded
 def logout(c: CurrentCaller, rt: RT, response: Response) -> None:
     with rt.writing() as session:
         auth.revoke(session, c.token.id)

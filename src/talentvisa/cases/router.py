@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Uplo
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.orm import Session
 
-from talentvisa.api.deps import RT, AnyUser, require
+from talentvisa.api.deps import RT, AnyUser, bounded, require
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role, User
 from talentvisa.cases import service
@@ -37,6 +37,7 @@ def _out(session: Session, app: Application, user: User, *, new: bool = False) -
 
 
 @router.post("/applications", status_code=201, response_model=ApplicationOut)
+@bounded
 def create(body: ApplicationCreate, rt: RT, user: Applicant) -> ApplicationOut:
     with rt.writing() as session:
         app = service.create(session, user, body)
@@ -44,6 +45,7 @@ def create(body: ApplicationCreate, rt: RT, user: Applicant) -> ApplicationOut:
 
 
 @router.get("/applications", response_model=list[ApplicationOut])
+@bounded
 def list_mine(rt: RT, user: AnyUser) -> list[ApplicationOut]:
     """Your own applications."""
     with rt.reading() as session:
@@ -51,6 +53,7 @@ def list_mine(rt: RT, user: AnyUser) -> list[ApplicationOut]:
 
 
 @router.get("/cases", response_model=list[ApplicationOut])
+@bounded
 def queue(
     rt: RT,
     user: Staff,
@@ -79,12 +82,14 @@ def queue(
 
 
 @router.get("/applications/{app_id}", response_model=ApplicationOut)
+@bounded
 def get(app_id: str, rt: RT, user: AnyUser) -> ApplicationOut:
     with rt.reading() as session:
         return _out(session, service.visible(session, user, app_id), user)
 
 
 @router.get("/applications/{app_id}/prescreen")
+@bounded
 def prescreen(app_id: str, rt: RT, user: AnyUser) -> JSONResponse:
     """The stored pre-screen Assessment: criterion-by-criterion trace, sources, hash, date."""
     with rt.reading() as session:
@@ -93,6 +98,7 @@ def prescreen(app_id: str, rt: RT, user: AnyUser) -> JSONResponse:
 
 
 @router.put("/applications/{app_id}/profile", response_model=ApplicationOut)
+@bounded
 def update(app_id: str, body: ApplicationUpdate, rt: RT, user: Applicant) -> ApplicationOut:
     with rt.writing() as session:
         app = service.update_profile(session, user, app_id, body)
@@ -100,6 +106,7 @@ def update(app_id: str, body: ApplicationUpdate, rt: RT, user: Applicant) -> App
 
 
 @router.post("/applications/{app_id}/documents", status_code=201, response_model=DocumentOut)
+@bounded
 def upload(
     app_id: str,
     rt: RT,
@@ -116,6 +123,7 @@ def upload(
 
 
 @router.get("/applications/{app_id}/documents/{doc_id}")
+@bounded
 def download(app_id: str, doc_id: str, rt: RT, user: AnyUser) -> FileResponse:
     with rt.reading() as session:
         doc, path = service.document_path(session, rt.cases, user, app_id, doc_id)
@@ -123,6 +131,7 @@ def download(app_id: str, doc_id: str, rt: RT, user: AnyUser) -> FileResponse:
 
 
 @router.post("/applications/{app_id}/submit", response_model=ApplicationOut)
+@bounded
 def submit(
     app_id: str, body: VersionIn, request: Request, rt: RT, user: Applicant, key: IdemKey
 ) -> JSONResponse:
@@ -143,6 +152,7 @@ def submit(
 
 
 @router.post("/applications/{app_id}/assign", response_model=ApplicationOut)
+@bounded
 def assign(app_id: str, body: AssignIn, rt: RT, user: Staff) -> ApplicationOut:
     """Take a case, or (supervisors) reassign it."""
     with rt.writing() as session:
@@ -151,6 +161,7 @@ def assign(app_id: str, body: AssignIn, rt: RT, user: Staff) -> ApplicationOut:
 
 
 @router.post("/applications/{app_id}/request-evidence", response_model=ApplicationOut)
+@bounded
 def request_evidence(app_id: str, body: EvidenceRequestIn, rt: RT, user: Staff) -> ApplicationOut:
     with rt.writing() as session:
         app = service.request_evidence(session, rt.cases, user, app_id, body)
@@ -158,6 +169,7 @@ def request_evidence(app_id: str, body: EvidenceRequestIn, rt: RT, user: Staff) 
 
 
 @router.post("/applications/{app_id}/respond", response_model=ApplicationOut)
+@bounded
 def respond(app_id: str, body: EvidenceResponseIn, rt: RT, user: Applicant) -> ApplicationOut:
     with rt.writing() as session:
         app = service.respond(session, user, app_id, body)
@@ -165,6 +177,7 @@ def respond(app_id: str, body: EvidenceResponseIn, rt: RT, user: Applicant) -> A
 
 
 @router.post("/applications/{app_id}/decision", response_model=ApplicationOut)
+@bounded
 def decide(app_id: str, body: DecisionIn, rt: RT, user: Staff) -> ApplicationOut:
     with rt.writing() as session:
         app = service.decide(session, rt.cases, user, app_id, body)
@@ -172,6 +185,7 @@ def decide(app_id: str, body: DecisionIn, rt: RT, user: Staff) -> ApplicationOut
 
 
 @router.post("/applications/{app_id}/issue", response_model=ApplicationOut)
+@bounded
 def issue(app_id: str, body: IssueIn, rt: RT, user: Staff) -> ApplicationOut:
     with rt.writing() as session:
         app = service.issue(session, rt.cases, user, app_id, body)
@@ -179,6 +193,7 @@ def issue(app_id: str, body: IssueIn, rt: RT, user: Staff) -> ApplicationOut:
 
 
 @router.post("/applications/{app_id}/withdraw", response_model=ApplicationOut)
+@bounded
 def withdraw(app_id: str, body: VersionIn, rt: RT, user: Applicant) -> ApplicationOut:
     with rt.writing() as session:
         app = service.withdraw(session, user, app_id, body.version)
@@ -186,6 +201,7 @@ def withdraw(app_id: str, body: VersionIn, rt: RT, user: Applicant) -> Applicati
 
 
 @router.get("/applications/{app_id}/timeline", response_model=list[EventOut])
+@bounded
 def timeline(app_id: str, rt: RT, user: AnyUser) -> list[EventOut]:
     with rt.reading() as session:
         app = service.visible(session, user, app_id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -64,28 +65,26 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
-    # SQLite has one writer at a time. Within this process, writers queue on a Python lock,
-    # which hands over at once; SQLite's own busy handler polls with growing sleeps, which
-    # under load turned into seconds of idle waiting. BEGIN IMMEDIATE still guards against
-    # other processes.
-    writer = threading.Lock()
-
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        # Take the write lock up front: a request that reads then writes never fails half-way
-        # with SQLITE_BUSY, and optimistic-lock checks see the latest committed row.
-        writer.acquire()
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            writer.release()
-            raise
+        # Take SQLite's write lock up front: a request that reads then writes never fails
+        # half-way with SQLITE_BUSY, and optimistic-lock checks see the latest committed row.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def on_end(conn: Any) -> None:
-        if writer.locked():
-            writer.release()
+    _WRITERS[engine] = threading.RLock()
+
+
+# SQLite has one writer at a time. Within this process, units of work queue on this lock,
+# which hands over at once; SQLite's own busy handler polls with growing sleeps, which under
+# load turned into seconds of idle waiting. BEGIN IMMEDIATE still guards against other
+# processes. The lock is taken before BEGIN and released after COMMIT, and it is re-entrant,
+# so that a caller may take it first (see api.deps.Runtime.call).
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
+def writer_lock(engine: Engine) -> threading.RLock | None:
+    """The in-process writer lock of a SQLite engine; None for other databases."""
+    return _WRITERS.get(engine)
 
 
 def read_engine(engine: Engine) -> Engine:
@@ -128,16 +127,18 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     Files that a use case wrote and registered under ``session.info[ROLLBACK_FILES]`` are
     deleted when the transaction rolls back, so a failed request leaves no orphan upload.
     """
-    session = factory()
-    try:
-        with session.begin():
-            yield session
-    except BaseException:
-        for path in session.info.pop(ROLLBACK_FILES, []):
-            Path(path).unlink(missing_ok=True)
-        raise
-    finally:
-        session.close()
+    lock = writer_lock(factory.kw["bind"])
+    with lock if lock is not None else nullcontext():
+        session = factory()
+        try:
+            with session.begin():
+                yield session
+        except BaseException:
+            for path in session.info.pop(ROLLBACK_FILES, []):
+                Path(path).unlink(missing_ok=True)
+            raise
+        finally:
+            session.close()
 
 
 @contextmanager

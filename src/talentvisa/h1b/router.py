@@ -8,7 +8,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from talentvisa.api.deps import RT, AnyUser, require
+from talentvisa.api.deps import RT, AnyUser, bounded, require
 from talentvisa.auth.models import Role, User
 from talentvisa.h1b import service
 from talentvisa.h1b.service import PetitionIn, RegistrationIn, RoundIn, SeasonIn
@@ -56,6 +56,7 @@ def _reg_out(session: Session, reg: Any) -> RegistrationOut:
 
 
 @router.post("/seasons", status_code=201)
+@bounded
 def create_season(body: SeasonIn, rt: RT, admin: Admin) -> dict[str, Any]:
     """Create a cap season; its commitment (SHA-256 of a secret seed) is fixed now."""
     with rt.writing() as session:
@@ -63,6 +64,7 @@ def create_season(body: SeasonIn, rt: RT, admin: Admin) -> dict[str, Any]:
 
 
 @router.get("/seasons/{season}")
+@bounded
 def get_season(season: str, rt: RT, user: AnyUser) -> dict[str, Any]:
     """The season, its published commitment and, after the draw, the reveal."""
     with rt.reading() as session:
@@ -70,12 +72,14 @@ def get_season(season: str, rt: RT, user: AnyUser) -> dict[str, Any]:
 
 
 @router.post("/seasons/{season}/open")
+@bounded
 def open_window(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
     with rt.writing() as session:
         return service.public_view(service.open_season(session, admin, season))
 
 
 @router.post("/seasons/{season}/close")
+@bounded
 def close_window(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
     with rt.writing() as session:
         return service.public_view(service.close_season(session, admin, season))
@@ -113,6 +117,7 @@ def registrations_csv(season: str, rt: RT, user: AnyUser) -> PlainTextResponse:
 
 
 @router.post("/seasons/{season}/registrations", status_code=201, response_model=RegistrationOut)
+@bounded
 def register(season: str, body: RegistrationIn, rt: RT, employer: Employer) -> RegistrationOut:
     with rt.writing() as session:
         reg = service.register(
@@ -122,6 +127,7 @@ def register(season: str, body: RegistrationIn, rt: RT, employer: Employer) -> R
 
 
 @router.get("/registrations", response_model=list[RegistrationOut])
+@bounded
 def my_registrations(rt: RT, employer: Employer) -> list[RegistrationOut]:
     with rt.reading() as session:
         regs = session.scalars(
@@ -133,12 +139,14 @@ def my_registrations(rt: RT, employer: Employer) -> list[RegistrationOut]:
 
 
 @router.get("/registrations/{reg_id}", response_model=RegistrationOut)
+@bounded
 def get_registration(reg_id: str, rt: RT, employer: Employer) -> RegistrationOut:
     with rt.reading() as session:
         return _reg_out(session, service.employer_registration(session, employer, reg_id))
 
 
 @router.post("/registrations/{reg_id}/petition", response_model=RegistrationOut)
+@bounded
 def petition(reg_id: str, body: PetitionIn, rt: RT, employer: Employer) -> RegistrationOut:
     """File the petition for a selected registration; the rules decide the fees due."""
     with rt.writing() as session:
