@@ -307,3 +307,28 @@ def test_passport_numbers_stay_out_of_logs_and_the_audit_trail(
     with server.app.state.runtime.factory() as s:
         events = audit.timeline(s, "registration", r.json()["id"])
     assert events and all("SECRET9876" not in str(e.data) for e in events)
+
+
+def test_the_event_loop_never_waits_for_the_sqlite_writer_lock(server: Server) -> None:
+    """A short endpoint runs on the event loop only when the writer lock is free; while
+    another thread holds it, the request waits in a worker thread and others are served."""
+    from talentvisa.db.engine import writer_lock
+
+    lock = writer_lock(server.engine)
+    if lock is None:
+        pytest.skip("only SQLite has an in-process writer lock")
+    _, token = server.user(Role.applicant)
+    result: dict = {}
+
+    def create() -> None:
+        result["r"] = server.client(token).post("/applications", json={"profile": PROFILE})
+
+    with lock:  # as a long write in another thread would
+        worker = threading.Thread(target=create)
+        worker.start()
+        worker.join(timeout=1.0)
+        assert worker.is_alive(), "the write should wait for the lock"
+        assert server.client().get("/health", timeout=2).status_code == 200
+        assert server.client(token).get("/applications", timeout=2).status_code == 200
+    worker.join(timeout=10)
+    assert result["r"].status_code == 201, result["r"].text
