@@ -12,8 +12,10 @@ import sqlalchemy as sa
 
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role
+from talentvisa.db import migrate
+from talentvisa.db.engine import make_engine, session_factory, transaction
 
-from .conftest import PROFILE, Server
+from .conftest import PG_ADMIN_URL, PROFILE, Server, pg_available
 
 CLI = str(Path(sys.executable).parent / "talentvisa")
 
@@ -117,7 +119,7 @@ def test_service_cli_on_a_fresh_sqlite_database(tmp_path: Path) -> None:
     stale = run("audit", "verify", env=env)
     assert stale.returncode == 2 and "talentvisa db upgrade" in stale.stderr
     up = run("db", "upgrade", env=env)
-    assert up.returncode == 0 and "revision 0001" in up.stdout
+    assert up.returncode == 0 and f"revision {migrate.head_revision()}" in up.stdout
     made = run(
         "users",
         "create",
@@ -169,3 +171,45 @@ def test_service_cli_on_a_fresh_sqlite_database(tmp_path: Path) -> None:
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     r = run("serve", "--port", "1", env={"TALENTVISA_DATA_DIR": str(tmp_path)})
     assert r.returncode == 2 and "talentvisa db upgrade" in r.stderr
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migrations_go_down_and_up_and_the_head_follows_the_chain(
+    backend: str, tmp_path: Path
+) -> None:
+    schema = None
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    else:
+        if not pg_available():
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"PostgreSQL is required under CI=true: {PG_ADMIN_URL}")
+            pytest.skip("PostgreSQL not reachable")
+        schema = f"mig_{os.getpid()}"
+        with sa.create_engine(PG_ADMIN_URL).begin() as c:
+            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        engine = make_engine(f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}")
+    try:
+        migrate.upgrade(engine)
+        with transaction(session_factory(engine)) as s:
+            for i in range(3):
+                audit.append(s, actor_id=None, entity_type="t", entity_id=str(i), action="a")
+        with transaction(session_factory(engine)) as s:
+            head = s.get(audit.AuditHead, 1)
+            last = s.get(audit.AuditEvent, 3)
+            assert head is not None and last is not None and head.hash == last.hash
+            assert audit.verify(s).ok
+        migrate.downgrade(engine, "0001")
+        assert migrate.current(engine) == "0001"
+        migrate.upgrade(engine)
+        assert migrate.current(engine) == migrate.head_revision()
+        with transaction(session_factory(engine)) as s:
+            audit.append(s, actor_id=None, entity_type="t", entity_id="4", action="a")
+        with transaction(session_factory(engine)) as s:
+            assert audit.verify(s).ok
+    finally:
+        engine.dispose()
+        if schema:
+            with sa.create_engine(PG_ADMIN_URL).begin() as c:
+                c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')

@@ -3,7 +3,8 @@
 Each event's hash is SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8) of
 ``{seq, at, actor_id, entity_type, entity_id, action, data, prev_hash}``. The first event's
 ``prev_hash`` is 64 zeros. Appends lock the single ``audit_head`` row first, so concurrent
-transactions queue up instead of forking the chain.
+transactions queue up instead of forking the chain; a trigger keeps the head's hash equal to
+the last event's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from talentvisa.audit.models import AuditEvent, AuditHead
@@ -58,8 +59,8 @@ _TAKE_NEXT = (
     .values(seq=_HEAD.c.seq + 1)
     .returning(_HEAD.c.seq, _HEAD.c.hash)
 )
+# A trigger (migration 0002) copies each inserted event's hash onto the head.
 _INSERT = _EVENTS.insert()
-_SET_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("digest"))
 
 
 def append(
@@ -92,7 +93,6 @@ def append(
         "hash": digest,
     }
     conn.execute(_INSERT, values)
-    conn.execute(_SET_HEAD, {"digest": digest})
     return AuditEvent(**values)
 
 

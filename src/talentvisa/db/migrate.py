@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -20,12 +21,20 @@ def _config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    _run(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _run(engine, command.downgrade, revision)
+
+
+def _run(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
     cfg = _config(engine)
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("COMMIT")  # leave the BEGIN IMMEDIATE hook's transaction
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        step(cfg, revision)
         conn.commit()
 
 
@@ -41,7 +50,7 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def _head() -> str | None:
+def head_revision() -> str | None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(cfg).get_current_head()
@@ -53,7 +62,7 @@ class SchemaOutOfDate(RuntimeError):
 
 def check(engine: Engine) -> None:
     """Refuse to serve a database whose schema is not at the latest migration."""
-    have, want = current(engine), _head()
+    have, want = current(engine), head_revision()
     if have != want:
         raise SchemaOutOfDate(
             f"database schema is at {have or 'nothing'}, code expects {want}: "
