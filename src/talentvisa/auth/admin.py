@@ -59,20 +59,12 @@ def create_account(body: AccountIn, rt: RT, admin: Admin) -> AccountOut:
     """Create an account with any role, e.g. an officer or a supervisor."""
     with rt.writing() as session:
         try:
-            user = auth.create_user(
-                session, body.email, body.password, body.role, body.display_name
+            user = auth.open_account(
+                session, body.email, body.password, body.role, body.display_name, opened_by=admin.id
             )
         except ValueError as exc:
             field, _, message = str(exc).partition(": ")
             raise Conflict(message, field) from None
-        audit.append(
-            session,
-            actor_id=admin.id,
-            entity_type="user",
-            entity_id=str(user.id),
-            action="create",
-            data={"role": user.role},
-        )
         return _out(user)
 
 

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from talentvisa.api.deps import RT, SESSION_COOKIE, AnyUser, CurrentCaller, Unauthenticated, bounded
-from talentvisa.audit import service as audit
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import ApiToken, Role, User
 from talentvisa.service_errors import Conflict, ServiceError
@@ -76,20 +75,12 @@ def register(body: SignUp, rt: RT) -> UserOut:
     """Sign up as an applicant or an employer (staff accounts are made by an admin)."""
     with rt.writing() as session:
         try:
-            user = auth.create_user(
+            user = auth.open_account(
                 session, body.email, body.password, Role(body.role), body.display_name
             )
         except ValueError as exc:
             field, _, message = str(exc).partition(": ")
             raise Conflict(message, field) from None
-        audit.append(
-            session,
-            actor_id=user.id,
-            entity_type="user",
-            entity_id=str(user.id),
-            action="register",
-            data={"role": user.role},
-        )
         return UserOut.model_validate(user, from_attributes=True)
 
 

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from talentvisa.audit import service as audit
 from talentvisa.auth.models import ApiToken, LoginAttempt, Role, User
 from talentvisa.db.base import now
 
@@ -55,6 +56,29 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    return user
+
+
+def open_account(
+    session: Session,
+    email: str,
+    password: str,
+    role: Role,
+    display_name: str | None = None,
+    *,
+    opened_by: int | None = None,
+) -> User:
+    """Create an account and put it on the audit trail: signed up by the person themselves, or
+    opened by the admin `opened_by`. Raises ValueError("field: reason") as `create_user`."""
+    user = create_user(session, email, password, role, display_name)
+    audit.append(
+        session,
+        actor_id=user.id if opened_by is None else opened_by,
+        entity_type="user",
+        entity_id=str(user.id),
+        action="register" if opened_by is None else "create",
+        data={"role": user.role},
+    )
     return user
 
 

@@ -9,7 +9,6 @@ from fastapi import Form
 from fastapi.responses import HTMLResponse, Response
 
 from talentvisa.api.deps import DB, SESSION_COOKIE, runtime
-from talentvisa.audit import service as audit
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role, User
 from talentvisa.web.i18n import N_
@@ -70,7 +69,7 @@ def signup(
         errors["role"] = Msg(N_("Choose applicant or employer."))
     if not errors:
         try:
-            user = auth.create_user(session, email, password, Role(role), display_name.strip())
+            user = auth.open_account(session, email, password, Role(role), display_name.strip())
         except ValueError as exc:
             field = str(exc).partition(":")[0]
             errors[field if field in ("email", "password") else "email"] = Msg(
@@ -80,14 +79,6 @@ def signup(
                 {"n": auth.MIN_PASSWORD},
             )
         else:
-            audit.append(
-                session,
-                actor_id=user.id,
-                entity_type="user",
-                entity_id=str(user.id),
-                action="register",
-                data={"role": user.role},
-            )
             _start_session(page, session, user)
             return redirect(page, HOME[user.role])
     return render(page, "signup.html", status=400, errors=errors, form=form)
