@@ -309,14 +309,14 @@ def test_passport_numbers_stay_out_of_logs_and_the_audit_trail(
     assert events and all("SECRET9876" not in str(e.data) for e in events)
 
 
+@pytest.mark.parametrize("server", ["sqlite"], indirect=True)  # PostgreSQL has no such lock
 def test_the_event_loop_never_waits_for_the_sqlite_writer_lock(server: Server) -> None:
     """A short endpoint runs on the event loop only when the writer lock is free; while
     another thread holds it, the request waits in a worker thread and others are served."""
     from talentvisa.db.engine import writer_lock
 
     lock = writer_lock(server.engine)
-    if lock is None:
-        pytest.skip("only SQLite has an in-process writer lock")
+    assert lock is not None
     _, token = server.user(Role.applicant)
     result: dict = {}
 
