@@ -237,8 +237,16 @@ def main() -> int:
     rows = df.head(args.scalar_n).to_dicts()
     console.print(f"generated {args.n:,} people in {time.perf_counter() - t:.1f}s (untimed)")
 
+    scalar_by = dict.fromkeys(catalog, 0.0)  # seconds of scalar assess() per program
+    scalar_out: list[list[str]] = []
     t = time.perf_counter()
-    scalar_out = [[assess(cp, r, on).outcome.value for cp in programs] for r in rows]
+    for r in rows:
+        row = []
+        for cp in programs:
+            t0 = time.perf_counter()
+            row.append(assess(cp, r, on).outcome.value)
+            scalar_by[cp.id] += time.perf_counter() - t0
+        scalar_out.append(row)
     scalar_s = time.perf_counter() - t
     batch_s, batch = best_of(reps, lambda: assess_population(programs, df, on))
     problems: list[str] = []
@@ -261,6 +269,16 @@ def main() -> int:
             problems.append(f"cn-k ({label}): kernel {dict(got)} != batch {dict(want)}")
         k_rows.append((label, bk_s, kk_s, want))
 
+    # Each program alone, so a program whose batch path lags shows up instead of hiding in the sum.
+    per_program = [
+        (
+            cp.id,
+            scalar_by[cp.id] / args.scalar_n,
+            best_of(reps, partial(assess_population, [cp], df, on))[0] / args.n,
+        )
+        for cp in programs
+    ]
+
     n_s = args.scalar_n * len(programs)
     scalar_rate, batch_rate = n_s / scalar_s, args.n * len(programs) / batch_s
     table = Table(title=f"talentvisa rules bench: N={args.n:,}, {len(programs)} programs")
@@ -282,6 +300,15 @@ def main() -> int:
         table.add_row(f"batch cn-k ({label}), best of {reps}", rate(args.n / bk_s))
         table.add_row(f"NumPy kernel cn-k ({label}), best of {reps * 2}", rate(args.n / kk_s))
     console.print(table)
+    each = Table(title="each program alone: batch / scalar speedup per assessment")
+    for col in ("program", "scalar per person", "batch per person", "speedup", "share of batch"):
+        each.add_column(col, justify="left" if col == "program" else "right")
+    whole = sum(b for _, _, b in per_program)
+    for pid, sc, b in per_program:
+        each.add_row(
+            pid, f"{sc * 1e6:,.0f} µs", f"{b * 1e9:,.0f} ns", f"{sc / b:,.0f}x", f"{b / whole:.0%}"
+        )
+    console.print(each)
     for label, _, _, counts in k_rows:
         console.print(f"cn-k outcomes ({label}): {dict(sorted(counts.items()))}")
     console.print(
