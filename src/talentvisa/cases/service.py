@@ -32,7 +32,7 @@ from talentvisa.cases.schemas import (
     IssueIn,
 )
 from talentvisa.cases.workflow import TRANSITIONS, Guard, State
-from talentvisa.db.base import ROLLBACK_FILES, now
+from talentvisa.db.base import ROLLBACK_FILES, new_id, now
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.engine import assess
 from talentvisa.rules.params import Settings
@@ -213,14 +213,15 @@ def _check_version(app: Application, version: int) -> None:
 def create(session: Session, user: User, body: ApplicationCreate) -> Application:
     if user.role != Role.applicant.value:
         raise Forbidden("only applicants create applications")
+    # Ids and times are chosen here rather than at flush, so one flush writes everything.
     app = Application(
+        id=new_id(),
         applicant_id=user.id,
         program_id=body.program_id,
         state=State.draft.value,
         profile=body.profile.model_dump(mode="json", exclude_none=True),
     )
     session.add(app)
-    session.flush()
     _record(session, user.id, app.id, "create", {"program_id": app.program_id})
     return app
 
@@ -274,6 +275,8 @@ def upload(
     # If the transaction fails, the adapter deletes the file: nothing half-stored remains.
     session.info.setdefault(ROLLBACK_FILES, []).append(ctx.documents_dir / stored)
     doc = Document(
+        id=new_id(),
+        uploaded_at=now(),
         application_id=app.id,
         kind=kind,
         original_name=filename[:255] or "upload",
@@ -284,8 +287,7 @@ def upload(
         uploaded_by=user.id,
     )
     session.add(doc)
-    session.flush()
-    app.updated_at = now()
+    app.updated_at = doc.uploaded_at
     _record(
         session, user.id, app.id, "upload", {"document": doc.id, "kind": kind, "sha256": doc.sha256}
     )
