@@ -9,6 +9,7 @@ import yaml
 
 from talentvisa.rules import Profile, assess, builtin_catalog
 from talentvisa.rules.compiled import compile_program
+from talentvisa.rules.engine import settings_hash
 from talentvisa.rules.facts import facts_of
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import DeployerValue, ParameterOutOfRange, Settings
@@ -41,6 +42,21 @@ def test_the_hash_is_of_the_content_and_settings() -> None:
     settings = Settings({"cn-k": {"max_age": DeployerValue(35, "policy")}})
     a = assess(cp, Profile(), dt.date(2026, 1, 1), settings)
     assert a.program_hash != cp.hash
+
+
+def test_the_remembered_settings_hash_is_the_hash_of_those_settings() -> None:
+    """settings_hash is memoized per program: it must still follow the settings' content."""
+    cp = CATALOG["cn-k"]
+    fresh = compile_program(cp.program)  # an empty memo
+    on = dt.date(2026, 1, 1)
+    s35 = Settings({"cn-k": {"max_age": DeployerValue(35, "policy")}})
+    s36 = Settings({"cn-k": {"max_age": DeployerValue(36, "policy")}})
+    note = Settings({"cn-k": {"max_age": DeployerValue(35, "another note")}})
+    hashes = [assess(cp, Profile(), on, s).program_hash for s in (s35, s36, note, s35)]
+    assert len(set(hashes[:3])) == 3 and hashes[3] == hashes[0]
+    equal = Settings({"cn-k": {"max_age": DeployerValue(35, "policy")}})  # another object
+    assert settings_hash(fresh, equal) == hashes[0]
+    assert assess(fresh, Profile(), on, s36).program_hash == hashes[1]
 
 
 def test_a_deployer_setting_fills_silence_but_never_overrides_the_law() -> None:

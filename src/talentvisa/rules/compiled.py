@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
-from typing import Literal
+from typing import Any, Literal, TypeVar, cast
 
+from talentvisa.rules.assessment import SourceRef
 from talentvisa.rules.expr import Node, names, parse
 from talentvisa.rules.facts import CONSTANTS, FACTS
 from talentvisa.rules.model import Program
@@ -22,6 +24,9 @@ class ProgramError(ValueError):
     def __init__(self, problems: list[tuple[Loc, str]]) -> None:
         super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
         self.problems = problems
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,34 @@ class CompiledProgram:
     fee_nodes: dict[str, tuple[Node, Node]] = field(default_factory=dict)
     tier_nodes: list[tuple[str, Node]] = field(default_factory=list)
     document_nodes: list[tuple[str, Node]] = field(default_factory=list)
+    # SourceRefs are immutable and cited by many criteria: built once per source, not per
+    # assessment, where building them was a fifth of assess()'s time.
+    _refs: dict[str, SourceRef] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """A value that depends on the program alone, built on first use."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return cast(T, self._memo[key])
+
+    def source_refs(self, ids: list[str] | tuple[str, ...]) -> list[SourceRef]:
+        refs = self._refs
+        out = []
+        for i in ids:
+            ref = refs.get(i)
+            if ref is None:
+                s = self.program.sources[i]
+                ref = refs[i] = SourceRef(
+                    id=i,
+                    url=s.url,
+                    title=s.title,
+                    lang=s.lang,
+                    read=s.read,
+                    reliability=s.reliability.value,
+                )
+            out.append(ref)
+        return out
 
     @property
     def id(self) -> str:

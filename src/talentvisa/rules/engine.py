@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,13 +24,12 @@ from talentvisa.rules.assessment import (
     PayerTotal,
     PointsResult,
     QuestionLine,
-    SourceRef,
 )
 from talentvisa.rules.compiled import CompiledProgram, program_hash
 from talentvisa.rules.expr import BoolOp, Name, Node, Not
 from talentvisa.rules.facts import CONSTANTS, facts_of
 from talentvisa.rules.messages import Message, message, not_in_force
-from talentvisa.rules.model import Band, Factor, Program
+from talentvisa.rules.model import Band, Factor
 from talentvisa.rules.params import NO_SETTINGS, Resolved, Settings, resolve_all
 from talentvisa.rules.profile import Profile
 from talentvisa.rules.scalar import Interval, evaluate, kleene_if
@@ -59,20 +59,6 @@ def rule_points(f: Factor, conditions: list[bool | None]) -> tuple[float, float]
 
 def clip(value: float, cap: float) -> float:
     return max(0.0, min(float(value), cap))
-
-
-def source_refs(program: Program, ids: list[str] | tuple[str, ...]) -> list[SourceRef]:
-    return [
-        SourceRef(
-            id=i,
-            url=program.sources[i].url,
-            title=program.sources[i].title,
-            lang=program.sources[i].lang,
-            read=program.sources[i].read,
-            reliability=program.sources[i].reliability.value,
-        )
-        for i in ids
-    ]
 
 
 @dataclass
@@ -122,7 +108,10 @@ def settings_hash(cp: CompiledProgram, settings: Settings) -> str:
     if overrides:
         reform = {k: [o.as_json() for o in os] for k, os in sorted(overrides.items())}
         extra = {"deployer": extra, "reform": reform}
-    return program_hash(cp.program, extra)
+    # Hashing the whole program again costs more than assessing it; the settings are small,
+    # so their canonical text keys the result.
+    key = "hash:" + json.dumps(extra, sort_keys=True)
+    return cp.memo(key, functools.partial(program_hash, cp.program, extra))
 
 
 def assess(
@@ -139,7 +128,7 @@ def assess(
         "program_version": prog.version,
         "program_hash": settings_hash(cp, settings),
         "on": on,
-        "benefits": _benefits(prog),
+        "benefits": list(cp.memo("benefits", functools.partial(_benefits, cp))),
     }
     empty: dict[str, Any] = {
         "criteria": [],
@@ -218,7 +207,7 @@ def assess(
         outcome=outcome,
         reasons=reasons,
         criteria=[traces[c] for c in prog.criteria],
-        parameters=[_param_read(prog, params[n]) for n in prog.parameters if n in params_used],
+        parameters=[_param_read(cp, params[n]) for n in prog.parameters if n in params_used],
         points=points,
         tiers=tiers,
         selection=selection,
@@ -264,7 +253,7 @@ def _criterion(cp: CompiledProgram, cid: str, scope: _Scope, used: set[str]) -> 
         points={n: (v.lo, v.hi) for n, v in reads.items() if kinds[n] == "points"},
         criteria={n: Outcome.of(v) for n, v in reads.items() if kinds[n] == "criterion"},
         exception=applied,
-        sources=source_refs(cp.program, c.source),
+        sources=cp.source_refs(c.source),
         note=c.note,
     )
 
@@ -337,7 +326,7 @@ def _fee(cp: CompiledProgram, fid: str, scope: _Scope, used: set[str]) -> FeeLin
         optional=f.optional,
         missing=missing,
         note=f.note,
-        sources=source_refs(cp.program, f.source),
+        sources=cp.source_refs(f.source),
     )
 
 
@@ -358,20 +347,20 @@ def _totals(fees: list[FeeLine]) -> list[PayerTotal]:
     ]
 
 
-def _benefits(prog: Program) -> list[BenefitLine]:
+def _benefits(cp: CompiledProgram) -> list[BenefitLine]:
     return [
         BenefitLine(
             key=key,
             value=b.value,
             summary=b.summary,
             note=b.note,
-            sources=source_refs(prog, b.source),
+            sources=cp.source_refs(b.source),
         )
-        for key, b in prog.benefits
+        for key, b in cp.program.benefits
     ]
 
 
-def _param_read(prog: Program, r: Resolved) -> ParameterRead:
+def _param_read(cp: CompiledProgram, r: Resolved) -> ParameterRead:
     return ParameterRead(
         name=r.name,
         value=r.value,
@@ -379,7 +368,7 @@ def _param_read(prog: Program, r: Resolved) -> ParameterRead:
         valid_from=r.start,
         valid_before=r.before,
         note=r.note,
-        sources=source_refs(prog, r.source),
+        sources=cp.source_refs(r.source),
     )
 
 
