@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role
-from talentvisa.db.engine import transaction
+from talentvisa.db.engine import transaction, writer_lock
 from talentvisa.rules.loader import builtin_catalog
 
 from ..service.conftest import PDF
@@ -225,6 +227,31 @@ def test_user_content_is_escaped(server: Server) -> None:
     page = v.get("/my").text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_concurrent_pages_neither_fail_nor_leave_the_writer_lock_held(server: Server) -> None:
+    """FastAPI opens a page's transaction in one worker thread and may close it in another.
+
+    A thread-owned writer lock refused that release: the page failed with a 500 and the lock
+    stayed held, so every later write hung.
+    """
+    officer = Visitor(server.url)
+    officer.login(account(server, Role.officer))
+
+    def load(_: int) -> int:
+        v = Visitor(server.url)
+        v.jar = dict(officer.jar)
+        v.http.timeout = httpx.Timeout(10)
+        return v.get("/officer").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(load, range(48)))
+    assert codes == [200] * 48
+    lock = writer_lock(server.engine)
+    if lock is not None:
+        assert lock.acquire(timeout=5), "the writer lock was left held"
+        lock.release()
+    assert officer.get("/officer").status_code == 200
 
 
 def test_wrong_password_and_the_api_keeps_json(server: Server) -> None:

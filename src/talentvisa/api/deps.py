@@ -29,7 +29,13 @@ from talentvisa.auth import service as auth
 from talentvisa.auth.cache import TokenCache
 from talentvisa.auth.models import ApiToken, Role, User
 from talentvisa.cases.service import CaseContext
-from talentvisa.db.engine import read_only, session_factory, transaction, writer_lock
+from talentvisa.db.engine import (
+    holding_writer_lock,
+    read_only,
+    session_factory,
+    transaction,
+    writer_lock,
+)
 from talentvisa.service_errors import Forbidden, ServiceError
 
 P = ParamSpec("P")
@@ -84,9 +90,11 @@ class Runtime:
         """
         lock = writer_lock(self.engine)
         if lock is not None and lock.acquire(blocking=False):
+            held = holding_writer_lock.set(True)
             try:
                 return work()
             finally:
+                holding_writer_lock.reset(held)
                 lock.release()
         return await run_in_threadpool(work)
 

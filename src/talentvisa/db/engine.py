@@ -7,6 +7,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -71,18 +72,23 @@ def _sqlite_pragmas(engine: Engine) -> None:
         # half-way with SQLITE_BUSY, and optimistic-lock checks see the latest committed row.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    _WRITERS[engine] = threading.RLock()
+    _WRITERS[engine] = threading.Lock()
 
 
 # SQLite has one writer at a time. Within this process, units of work queue on this lock,
 # which hands over at once; SQLite's own busy handler polls with growing sleeps, which under
 # load turned into seconds of idle waiting. BEGIN IMMEDIATE still guards against other
-# processes. The lock is taken before BEGIN and released after COMMIT, and it is re-entrant,
-# so that a caller may take it first (see api.deps.Runtime.call).
-_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+# processes. The lock is taken before BEGIN and released after COMMIT.
+#
+# It is a plain Lock, not an RLock: a transaction may begin in one worker thread and end in
+# another (FastAPI runs a generator dependency's set-up and teardown as two thread-pool calls),
+# and an RLock refuses a release from another thread, which left it held for good. A caller
+# that takes the lock first says so in `holding_writer_lock` (see api.deps.Runtime.call).
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+holding_writer_lock: ContextVar[bool] = ContextVar("holding_writer_lock", default=False)
 
 
-def writer_lock(engine: Engine) -> threading.RLock | None:
+def writer_lock(engine: Engine) -> threading.Lock | None:
     """The in-process writer lock of a SQLite engine; None for other databases."""
     return _WRITERS.get(engine)
 
@@ -128,7 +134,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     deleted when the transaction rolls back, so a failed request leaves no orphan upload.
     """
     lock = writer_lock(factory.kw["bind"])
-    with lock if lock is not None else nullcontext():
+    with nullcontext() if lock is None or holding_writer_lock.get() else lock:
         session = factory()
         try:
             with session.begin():
