@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from talentvisa.rules.profile import Profile
 
@@ -65,6 +65,14 @@ class IssueIn(Body):
     valid_until: dt.date | None = Field(None, description="Needed when the program is silent.")
     entries: str | None = Field(None, description="Needed when the program is silent.")
     max_stay_days: int | None = Field(None, ge=1, description="Needed when the program is silent.")
+
+    @field_validator("valid_until")
+    @classmethod
+    def _ends_after_it_starts(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("valid_from")
+        if v is not None and start is not None and v <= start:
+            raise ValueError(f"must be after valid_from ({start})")
+        return v
 
 
 class VersionIn(Body):
