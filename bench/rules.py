@@ -88,6 +88,8 @@ def population(n: int, seed: int) -> pl.DataFrame:
         "funds_amount": rng.lognormal(9.3, 0.8, n).round(),
         "months_in_current_country": rng.choice([0.0, 6.0, 12.0, 36.0], n),
         "master_plus_best_rank": rng.integers(1, 2001, n),
+        "foreign_master_plus_best_rank": rng.integers(1, 2001, n),
+        "teaching_experience_years": rng.choice([0.0, 0.0, 0.0, 1.0, 3.0], n),
         "fortune500_years": rng.choice([0.0, 0.0, 2.0, 3.0, 6.0], n),
         "postdoc_research_years": rng.choice([0.0, 0.0, 3.0, 5.0, 7.0], n),
         "postdoc_top_institute_years": rng.choice([0.0, 1.0, 3.0], n),

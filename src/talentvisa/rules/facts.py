@@ -96,6 +96,7 @@ FACTS: dict[str, FactSpec] = {
     ),
     "cn_innovation_entrepreneur": FactSpec("bool", "Recognised innovation/entrepreneur talent."),
     "cn_outstanding_young_talent": FactSpec("bool", "Recognised outstanding young talent."),
+    "cn_excellent_graduate": FactSpec("bool", "An excellent graduate of a university in China."),
     "has_patents": FactSpec("bool", "Holds patents or similar IP."),
     "cn_local_bonus_points": FactSpec("float", "Local encouragement points awarded."),
     "cn_vocational_level": FactSpec("str", "senior_technician, technician, senior_worker, none."),
@@ -106,6 +107,20 @@ FACTS: dict[str, FactSpec] = {
     "master_plus_best_rank": FactSpec(
         "int", "Best institution rank of a master's or doctorate (unknown if any is unranked)."
     ),
+    "cn_master_plus_graduate": FactSpec(
+        "bool", "Holds a master's or doctorate from a university in China."
+    ),
+    "foreign_master_plus_graduate": FactSpec(
+        "bool", "Holds a master's or doctorate from a university outside China."
+    ),
+    "foreign_master_plus_best_rank": FactSpec(
+        "int", "Best rank of such a degree from outside China (unknown if any is unranked)."
+    ),
+    "teaching_experience_years": FactSpec("float", "Years of teaching experience."),
+    "language_teaching_credential": FactSpec(
+        "bool", "Education or language degree, home teaching licence or TEFL-type certificate."
+    ),
+    "job_offer_language_teacher": FactSpec("bool", "The offer is to teach your native language."),
     "fortune500_years": FactSpec("float", "Years worked at Fortune Global 500 companies."),
     "postdoc_research_years": FactSpec("float", "Years of research after the doctorate."),
     "postdoc_top_institute_years": FactSpec(
@@ -273,6 +288,12 @@ def _education(p: Profile) -> dict[str, Any]:
         if not dates or any(x is None for x in dates)
         else max(x for x in dates if x is not None),
         "master_plus_best_rank": _master_plus_best_rank(degrees),
+        "cn_master_plus_graduate": _any(_master_in(d, china=True) for d in degrees),
+        "foreign_master_plus_graduate": _any(_master_in(d, china=False) for d in degrees),
+        "foreign_master_plus_best_rank": _best_rank(
+            [d.institution_rank for d in degrees if _master_in(d, china=False) is True],
+            unsure=any(_master_in(d, china=False) is None for d in degrees),
+        ),
         "kr_kstar_stem_graduate": _any(_kstar(d) for d in degrees),
     }
     for version in ("top50", "top100"):
@@ -309,6 +330,12 @@ def _master_plus_best_rank(degrees: list[Degree]) -> int | None:
         [d.institution_rank for d, q in master if q is True],
         unsure=any(q is None for _, q in master),
     )
+
+
+def _master_in(d: Degree, *, china: bool) -> bool | None:
+    """A master's or doctorate from a university in China (or, china=False, outside it)."""
+    where = None if d.institution_country is None else (d.institution_country == "CN") == china
+    return _and(_at_least(d, MASTER), where)
 
 
 def _kstar(d: Degree) -> bool | None:
@@ -351,6 +378,9 @@ def _experience(p: Profile) -> dict[str, Any]:
         "fortune500_experience": _any(e.fortune_global_500 for e in exp),
         "fortune500_years": _years_where(exp, lambda e: e.fortune_global_500),
         "postdoc_research_years": _years_where(exp, _postdoc),
+        "teaching_experience_years": _years_where(
+            exp, lambda e: None if e.kind is None else e.kind.value == "teaching"
+        ),
         "postdoc_top_institute_years": _years_where(
             exp, lambda e: _and(_postdoc(e), e.top_research_institute)
         ),
@@ -403,6 +433,7 @@ def _job(p: Profile) -> dict[str, Any]:
         "job_offer_it_specialist": j.it_specialist,
         "job_offer_anzsco_skill_level": j.anzsco_skill_level,
         "job_offer_trades_technician_role": j.trades_technician_role,
+        "job_offer_language_teacher": j.language_teacher,
         "job_offer_noc_teer": None if j.noc_code is None else int(j.noc_code[1]),
         "job_offer_noc_major_group_00": None if j.noc_code is None else j.noc_code[:2] == "00",
     }
@@ -501,6 +532,7 @@ def _recognitions(p: Profile) -> dict[str, Any]:
         "intl_recognised_achievement": r.intl_recognised_achievement,
         "cn_innovation_entrepreneur": r.cn_innovation_entrepreneur,
         "cn_outstanding_young_talent": r.cn_outstanding_young_talent,
+        "cn_excellent_graduate": r.cn_excellent_graduate,
         "has_patents": r.patents,
         "cn_local_bonus_points": r.cn_local_bonus_points,
         "cn_vocational_level": r.cn_vocational_level.value if r.cn_vocational_level else None,
@@ -555,6 +587,7 @@ def facts_of(p: Profile) -> dict[str, Any]:
         "passport_type": p.passport_type,
         "former_chinese_national": p.former_chinese_national,
         "bachelor_equivalent_by_evaluation": p.bachelor_equivalent_by_evaluation,
+        "language_teaching_credential": p.language_teaching_credential,
         "cn_consecutive_years": p.cn_consecutive_years_working,
         "has_spouse": p.family.spouse if p.family else None,
         "children_count": p.family.children if p.family else None,

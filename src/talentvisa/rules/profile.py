@@ -169,6 +169,9 @@ class JobOffer(Model):
     trades_technician_role: bool | None = Field(
         None, description="A role on NZ's specified trades and technician list."
     )
+    language_teacher: bool | None = Field(
+        None, description="The post is teaching your native language (China, work permit B)."
+    )
     noc_code: str | None = Field(
         None,
         pattern=r"^\d{5}$",
@@ -361,6 +364,9 @@ class Recognitions(Model):
     intl_recognised_achievement: bool | None = None
     cn_innovation_entrepreneur: bool | None = None
     cn_outstanding_young_talent: bool | None = None
+    cn_excellent_graduate: bool | None = Field(
+        None, description='An "excellent graduate" of a university in China (as assessed).'
+    )
     patents: bool | None = None
     cn_local_bonus_points: float | None = Field(None, ge=0)
     cn_vocational_level: CnVocationalLevel | None = None
@@ -379,6 +385,11 @@ class Profile(Model):
     degrees: list[Degree] | None = None
     bachelor_equivalent_by_evaluation: bool | None = None
     experience: list[Experience] | None = None
+    language_teaching_credential: bool | None = Field(
+        None,
+        description="A degree in education or languages, a teaching licence from home, or a "
+        "TEFL-type certificate.",
+    )
     cn_consecutive_years_working: float | None = Field(None, ge=0)
     has_job_offer: bool | None = None
     job_offer: JobOffer | None = None
