@@ -165,6 +165,24 @@ def test_an_illegal_move_is_a_409_and_writes_nothing(server: Server) -> None:
     assert stale.status_code == 409
 
 
+def test_an_empty_draft_cannot_be_submitted_and_stays_a_draft(server: Server) -> None:
+    _, alice = server.user(Role.applicant)
+    c = server.client(alice)
+    app = c.post("/applications", json={"profile": {"name": "A. Nonymous"}}).json()
+    key = {"Idempotency-Key": f"empty-{app['id']}"}
+    r = c.post(f"/applications/{app['id']}/submit", json={"version": app["version"]}, headers=key)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["field"] == "profile.date_of_birth"
+    assert "date_of_birth, nationalities" in error["message"]
+    again = c.get(f"/applications/{app['id']}").json()
+    assert again["state"] == "draft" and again["version"] == app["version"]
+    born = {"name": "A. Nonymous", "date_of_birth": "1999-05-01"}
+    v = c.put(f"/applications/{app['id']}/profile", json={"profile": born, "version": 1}).json()
+    r = c.post(f"/applications/{app['id']}/submit", json={"version": v["version"]}, headers=key)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "profile.nationalities"
+
+
 def test_a_crash_during_submit_leaves_the_whole_draft_and_nothing_else(
     server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:

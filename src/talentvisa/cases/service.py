@@ -42,6 +42,7 @@ from talentvisa.service_errors import Conflict, Forbidden, Invalid, NotFound, To
 MAX_UPLOAD = 10 * 1024 * 1024
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 STAFF = {Role.officer.value, Role.supervisor.value}
+REQUIRED_TO_SUBMIT = ("date_of_birth", "nationalities")
 
 
 @dataclass
@@ -337,6 +338,15 @@ def submit(
     if cp is None:
         raise Invalid(f"program_id: {app.program_id} is not in the catalog", "program_id")
     profile = Profile.model_validate(app.profile)
+    # Who is applying must be known before an officer sees the case; everything else may stay
+    # unknown and is then asked for through a request for evidence.
+    missing = [f for f in REQUIRED_TO_SUBMIT if not getattr(profile, f)]
+    if missing:
+        raise Invalid(
+            f"profile.{missing[0]}: required before submitting "
+            f"(still missing: {', '.join(missing)})",
+            f"profile.{missing[0]}",
+        )
     on = ctx.today()
     assessment = assess(cp, profile, on, ctx.settings)
     _move(session, app, user, "submit", version, {"prescreen": assessment.outcome.value})
