@@ -35,9 +35,7 @@ BY_FIELD = {
     "valid_until": N_("The program does not publish this value, so you must set it."),
     "entries": N_("The program does not publish this value, so you must set it."),
     "max_stay_days": N_("The program does not publish this value, so you must set it."),
-    "profile.date_of_birth": N_(
-        "Enter your date of birth (step 1, About you) before you submit."
-    ),
+    "profile.date_of_birth": N_("Enter your date of birth (step 1, About you) before you submit."),
     "profile.nationalities": N_("Enter your nationality (step 1, About you) before you submit."),
     "Idempotency-Key": N_("This form was already sent. Open the application to see its state."),
 }
