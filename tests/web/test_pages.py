@@ -254,6 +254,29 @@ def test_concurrent_pages_neither_fail_nor_leave_the_writer_lock_held(server: Se
     assert officer.get("/officer").status_code == 200
 
 
+def test_an_empty_draft_is_not_submitted_and_the_language_link_opens_the_form_page(
+    server: Server,
+) -> None:
+    applicant = Visitor(server.url)
+    applicant.login(account(server, Role.applicant))
+    app_id = applicant.submit("/my/new", "/my/new", {}).url.path.split("/")[2]
+    review = applicant.get(f"/my/{app_id}/review").text
+    fields = dict(re.findall(r'name="(version|idem_key)" value="([^"]+)"', review))
+    referer = {"Referer": f"{server.url}/my/{app_id}/review"}
+    r = applicant.request(
+        "POST",
+        f"/my/{app_id}/submit",
+        data={"csrf_token": csrf(review), **fields},
+        headers=referer,
+    )
+    assert r.status_code == 422
+    assert "Enter your date of birth (step 1, About you) before you submit." in r.text
+    # The form's action accepts only POST: the switch must lead back to the review page.
+    assert f'href="/my/{app_id}/review?lang=zh_Hans"' in r.text
+    assert applicant.get(f"/my/{app_id}").status_code == 200
+    assert "draft" in applicant.get(f"/my/{app_id}").text.lower()
+
+
 def test_wrong_password_and_the_api_keeps_json(server: Server) -> None:
     v = Visitor(server.url)
     email = account(server, Role.applicant)

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -75,9 +75,19 @@ class Page:
         return self.user
 
     def lang_url(self, code: str) -> str:
-        params = dict(self.request.query_params)
+        """This page in another language; after a form post, the page the form was on.
+
+        A form's action only accepts POST, so linking to it would open an error page.
+        """
+        path, params = self.request.url.path, dict(self.request.query_params)
+        if self.request.method != "GET":
+            back = urlsplit(self.request.headers.get("referer", ""))
+            same_site = back.netloc in ("", self.request.url.netloc)
+            local = back.path.startswith("/") and back.path[1:2] not in ("/", "\\")
+            path = back.path if local and same_site else "/"
+            params = dict(parse_qsl(back.query)) if path != "/" else {}
         params["lang"] = code
-        return f"{self.request.url.path}?{urlencode(params)}"
+        return f"{path}?{urlencode(params)}"
 
 
 def _page(request: Request, session: DB) -> Page:
