@@ -18,6 +18,8 @@ from talentvisa.rules.loader import builtin_catalog
 from ..service.conftest import PDF
 from .conftest import PASSWORD, Server, Visitor, csrf
 
+CK = builtin_catalog()["cn-k"]
+
 FIT = (
     "/fit/result?dob=2000-03-14&nationality=IN&degree=master&field=computer_science"
     "&degree_country=IN&rank=211&experience=2&offer_country=US&salary=118000&currency=USD"
@@ -445,6 +447,9 @@ def test_applicant_to_officer_to_visa(server: Server) -> None:
     mine = applicant.get(f"/my/{app_id}").text
     assert 'id="visa-number">K2026' in mine and "Mar 19, 2031" in mine
     assert "set by the officer" in mine
+    # The applicant is told what the decision rests on, in the program's words and the officer's.
+    assert "Criteria the decision rests on" in mine and "Degree verified." in mine
+    assert CK.program.criteria["graduate_route"].label.en in mine
 
 
 def test_employer_registers_and_sees_the_draw(server: Server) -> None:

@@ -182,6 +182,7 @@ def _status_page(
         errors=errors or {},
         form=form or {},
         documents=_program_documents(page),
+        criteria=runtime(page.request).cases.catalog[app.program_id].program.criteria,
         done=page.request.query_params.get("done", ""),
     )
 
