@@ -21,9 +21,12 @@ def _param(pid: str, name: str, on: dt.date) -> object:
 
 
 def test_kr_gni_in_the_program_is_the_reference_figure() -> None:
-    ref = load("gni_and_wages")["kr_gni_per_capita"]["versions"][-1]
-    assert _param("kr-top-tier", "gni_per_capita", dt.date(2026, 1, 1)) == ref["value"]
-    assert ref["value"] * 3 == 149_865_000 and ref["value"] * 4 == 199_820_000
+    published, unpublished = load("gni_and_wages")["kr_gni_per_capita"]["versions"]
+    assert _param("kr-top-tier", "gni_per_capita", dt.date(2025, 12, 31)) == published["value"]
+    assert published["value"] * 3 == 149_865_000 and published["value"] * 4 == 199_820_000
+    # 2026's figure is not published: unknown, never the 2025 figure carried over.
+    assert unpublished["value"] is None
+    assert _param("kr-top-tier", "gni_per_capita", dt.date(2026, 1, 1)) is None
 
 
 @pytest.mark.parametrize("version", load("gni_and_wages")["nz_median_wage"]["versions"])
