@@ -94,6 +94,9 @@ def test_comparison_without_an_account_shareable_and_as_json(server: Server) -> 
     assert page.text.count('class="program-result"') == len(builtin_catalog())
     assert "Deciding reasons" in page.text and "Cost to the employer" in page.text
     assert "last published selection rate" in page.text.lower()
+    # Fees whose amount depends on unanswered questions are listed as unknown, not as "$0.00".
+    h1b = article(page.text, "us-h1b")
+    assert "unknown: " in h1b and "$0.00 + " not in h1b
     assert 'href="/fit/result?dob=2000-03-14' in page.text  # the shareable link
     zh = Visitor(server.url).get(FIT + "&lang=zh_Hans").text
     assert "比较结果" in zh and "决定性原因" in zh and "雇主费用" in zh
