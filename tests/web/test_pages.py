@@ -500,14 +500,21 @@ def test_supervisor_reassigns_and_the_applicant_withdraws(server: Server) -> Non
     applicant.login(account(server, Role.applicant))
     r = applicant.submit("/my/new", "/my/new", {})
     app_id = r.url.path.split("/")[2]
+    you = {"name": "Ana Test", "dob": "1998-02-01", "nationality": "br", "passport": "ordinary"}
+    r = applicant.request(
+        "POST",
+        f"/my/{app_id}/you",
+        data={"csrf_token": csrf(r.text), "version": version(r.text), "go": "next", **you},
+    )
     review = applicant.get(f"/my/{app_id}/review")
     key = re.search(r'name="idem_key" value="([^"]+)"', review.text)
     assert key
-    applicant.request(
+    submitted = applicant.request(
         "POST",
         f"/my/{app_id}/submit",
         data={"csrf_token": csrf(review.text), "version": version(review.text), "idem_key": key[1]},
     )
+    assert submitted.url.path == f"/my/{app_id}", submitted.text[:300]
     first = Visitor(server.url)
     first.login(account(server, Role.officer, "Officer One"))
     first.submit(
