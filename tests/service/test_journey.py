@@ -110,30 +110,21 @@ def test_k_visa_journey(server: Server) -> None:
         json={"version": case["version"], "valid_from": "2026-04-01"},
     )
     assert missing.status_code == 422 and missing.json()["error"]["field"] == "valid_until"
+    terms = {
+        "version": case["version"],
+        "valid_from": "2026-04-01",
+        "valid_until": "2031-03-31",
+        "entries": "multiple",
+        "max_stay_days": 180,
+    }
     backwards = officer.post(
-        f"/applications/{app['id']}/issue",
-        json={
-            "version": case["version"],
-            "valid_from": "2026-04-01",
-            "valid_until": "2026-03-31",
-            "entries": "multiple",
-            "max_stay_days": 180,
-        },
+        f"/applications/{app['id']}/issue", json={**terms, "valid_until": "2026-03-31"}
     )
     assert backwards.status_code == 422, backwards.text
     assert backwards.json()["error"]["field"] == "valid_until"
     assert "after valid_from" in backwards.json()["error"]["message"]
     assert officer.get(f"/applications/{app['id']}").json()["state"] == "approved"
-    case = officer.post(
-        f"/applications/{app['id']}/issue",
-        json={
-            "version": case["version"],
-            "valid_from": "2026-04-01",
-            "valid_until": "2031-03-31",
-            "entries": "multiple",
-            "max_stay_days": 180,
-        },
-    ).json()
+    case = officer.post(f"/applications/{app['id']}/issue", json=terms).json()
     assert case["state"] == "issued" and case["visa_number"].startswith("K2026")
     assert case["issued"]["entries"] == {"value": "multiple", "origin": "officer (program silent)"}
 

@@ -267,6 +267,7 @@ def _education(p: Profile) -> dict[str, Any]:
     if degrees is None:
         return {}
     stem_bachelor = [(d, _and(_degree_stem(d), _at_least(d, BACHELOR))) for d in degrees]
+    foreign = [(d, _master_in(d, china=False)) for d in degrees]
     dates = [d.graduation_date for d in degrees]
     out: dict[str, Any] = {
         "highest_degree_level": _max_level(degrees, lambda d: True),
@@ -289,10 +290,10 @@ def _education(p: Profile) -> dict[str, Any]:
         else max(x for x in dates if x is not None),
         "master_plus_best_rank": _master_plus_best_rank(degrees),
         "cn_master_plus_graduate": _any(_master_in(d, china=True) for d in degrees),
-        "foreign_master_plus_graduate": _any(_master_in(d, china=False) for d in degrees),
+        "foreign_master_plus_graduate": _any(q for _, q in foreign),
         "foreign_master_plus_best_rank": _best_rank(
-            [d.institution_rank for d in degrees if _master_in(d, china=False) is True],
-            unsure=any(_master_in(d, china=False) is None for d in degrees),
+            [d.institution_rank for d, q in foreign if q is True],
+            unsure=any(q is None for _, q in foreign),
         ),
         "kr_kstar_stem_graduate": _any(_kstar(d) for d in degrees),
     }
