@@ -1,0 +1,73 @@
+"""Bounded input types: text that is valid Unicode and of a documented length, finite numbers.
+
+Every place input enters (API bodies, portal forms, CLI files, profiles) uses these so that a
+value the database or the rules cannot hold is refused at the door with a 422 naming the field,
+instead of being stored and breaking every later rendering (a lone UTF-16 surrogate committed
+once made the officer queue fail for everyone).
+
+The limits are the documented maxima of the README's "Input limits" table.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+#: Documented maxima. Names and short labels, free text, lists.
+NAME_MAX = 200
+SHORT_MAX = 100
+TEXT_MAX = 5_000
+LIST_MAX = 20
+#: Signed 64-bit: what PostgreSQL's BIGINT and SQLite's INTEGER hold.
+INT64_MAX = 2**63 - 1
+#: Money and other amounts: far above any fee, salary or fund threshold in any currency, and
+#: exactly representable as a float.
+AMOUNT_MAX = 1e15
+
+# Control characters other than tab, newline and carriage return; NUL is among them and
+# PostgreSQL's text type cannot store it.
+_CONTROL = {chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)} | {"\x7f"}
+
+
+def valid_text(value: str) -> str:
+    """Refuse what cannot be stored or shown: lone surrogates, NUL and other control chars."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"text is not valid Unicode (a lone surrogate at position {exc.start})"
+        ) from None
+    for i, ch in enumerate(value):
+        if ch in _CONTROL:
+            raise ValueError(f"text contains the control character U+{ord(ch):04X} at {i}")
+    return value
+
+
+def single_line(value: str) -> str:
+    valid_text(value)
+    if any(unicodedata.category(ch) in ("Zl", "Zp") or ch in "\r\n" for ch in value):
+        raise ValueError("text must be a single line")
+    return value
+
+
+def finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("number must be finite")
+    return value
+
+
+#: One line of text of at most NAME_MAX characters (names, institutions, employers).
+Name = Annotated[str, AfterValidator(single_line), Field(max_length=NAME_MAX)]
+#: A short single-line label (codes the law does not enumerate, ranking systems).
+Short = Annotated[str, AfterValidator(single_line), Field(max_length=SHORT_MAX)]
+#: Free text of at most TEXT_MAX characters (notes, reasons, descriptions).
+FreeText = Annotated[str, AfterValidator(valid_text), Field(max_length=TEXT_MAX)]
+#: A non-negative integer the database can hold.
+Count = Annotated[int, Field(ge=0, le=INT64_MAX)]
+#: Any 64-bit integer (ids, targets, positions).
+Int64 = Annotated[int, Field(ge=-INT64_MAX - 1, le=INT64_MAX)]
+#: A finite amount of money or quantity, never infinity or NaN.
+Amount = Annotated[float, AfterValidator(finite), Field(ge=-AMOUNT_MAX, le=AMOUNT_MAX)]
