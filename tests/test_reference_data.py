@@ -21,12 +21,17 @@ def _param(pid: str, name: str, on: dt.date) -> object:
 
 
 def test_kr_gni_in_the_program_is_the_reference_figure() -> None:
-    published, unpublished = load("gni_and_wages")["kr_gni_per_capita"]["versions"]
-    assert _param("kr-top-tier", "gni_per_capita", dt.date(2025, 12, 31)) == published["value"]
-    assert published["value"] * 3 == 149_865_000 and published["value"] * 4 == 199_820_000
-    # 2026's figure is not published: unknown, never the 2025 figure carried over.
+    y2025, y2026, unpublished = load("gni_and_wages")["kr_gni_per_capita"]["versions"]
+    assert y2025["value"] * 3 == 149_865_000 and y2025["value"] * 4 == 199_820_000
+    assert y2026["value"] * 3 == 157_248_000 and y2026["value"] * 4 == 209_664_000
+    # GNI periods run 1 April to 31 March, not by calendar year.
+    assert (y2026["from"], unpublished["from"]) == (dt.date(2026, 4, 1), dt.date(2027, 4, 1))
+    assert _param("kr-top-tier", "gni_per_capita", dt.date(2026, 3, 31)) == y2025["value"]
+    assert _param("kr-top-tier", "gni_per_capita", dt.date(2026, 4, 1)) == y2026["value"]
+    assert _param("kr-top-tier", "gni_per_capita", dt.date(2027, 3, 31)) == y2026["value"]
+    # The next period's figure is not published: unknown, never the last figure carried over.
     assert unpublished["value"] is None
-    assert _param("kr-top-tier", "gni_per_capita", dt.date(2026, 1, 1)) is None
+    assert _param("kr-top-tier", "gni_per_capita", dt.date(2027, 4, 1)) is None
 
 
 @pytest.mark.parametrize("version", load("gni_and_wages")["nz_median_wage"]["versions"])
