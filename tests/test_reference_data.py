@@ -106,3 +106,46 @@ def test_normalise_ignores_case_accents_and_punctuation() -> None:
         "ecole polytechnique federale de lausanne"
     )
     assert normalise("Paris Sciences et Lettres – PSL") == "paris sciences et lettres psl"
+
+
+def _ee_rounds_2026(category: str) -> list[dict]:
+    return [r for r in load("ca_ee_rounds")["rounds"] if r["category"] == category]
+
+
+@pytest.mark.parametrize(
+    ("category", "rounds", "invitations", "lowest", "highest"),
+    [
+        # The 2026 category rounds through round 444 (16 Sep 2026), UPDATES-2026-12.md.
+        ("french", 10, 50_500, 382, 420),
+        ("healthcare", 3, 11_500, 467, 475),
+        ("physicians", 3, 891, 169, 223),
+        ("senior_managers", 3, 1_000, 389, 429),
+        ("trades", 1, 3_000, 477, 477),
+        ("transport", 1, 300, 470, 470),
+        ("military", 1, 4, 368, 368),
+    ],
+)
+def test_express_entry_2026_category_rounds_add_up(
+    category: str, rounds: int, invitations: int, lowest: int, highest: int
+) -> None:
+    got = _ee_rounds_2026(category)
+    assert len(got) == rounds
+    assert sum(r["invitations"] for r in got) == invitations
+    cutoffs = [r["crs_cutoff"] for r in got]
+    assert (min(cutoffs), max(cutoffs)) == (lowest, highest)
+
+
+def test_express_entry_round_history_is_dated_and_complete_to_round_444() -> None:
+    data = load("ca_ee_rounds")
+    rounds = data["rounds"]
+    assert [r["round"] for r in rounds] == list(range(389, 445))
+    assert all(data["covers_from"] <= r["date"] < data["covers_before"] for r in rounds)
+    assert rounds[-1]["date"] == dt.date(2026, 9, 16)
+    assert [r["date"] for r in rounds] == sorted(r["date"] for r in rounds)
+    cec = [r["crs_cutoff"] for r in _ee_rounds_2026("cec")]
+    pnp = [r["crs_cutoff"] for r in _ee_rounds_2026("pnp")]
+    assert (min(cec), max(cec)) == (507, 523) and (min(pnp), max(pnp)) == (697, 805)
+    # No STEM, education or researchers round through 16 Sep 2026.
+    assert not {"stem", "education", "researchers"} & {r["category"] for r in rounds}
+    # The round history is not a value of the law: the program's cut-off stays unknown.
+    assert _param("ca-express-entry", "draw_cutoff", dt.date(2026, 9, 17)) is None
