@@ -4,6 +4,7 @@ three-valued (a name missing from a list that is not transcribed is unknown, nev
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -149,3 +150,18 @@ def test_express_entry_round_history_is_dated_and_complete_to_round_444() -> Non
     assert not {"stem", "education", "researchers"} & {r["category"] for r in rounds}
     # The round history is not a value of the law: the program's cut-off stays unknown.
     assert _param("ca-express-entry", "draw_cutoff", dt.date(2026, 9, 17)) is None
+
+
+def test_hpi_expanded_lists_are_dated_versions_without_invented_names() -> None:
+    top100 = load("uk_hpi_universities")["versions"]["top100"]
+    years = top100["award_years"]
+    assert top100["published"] == dt.date(2025, 11, 4)
+    # One list per award year (1 November - 31 October), contiguous, from 2020/21 to 2025/26.
+    assert years[0]["award_from"] == dt.date(2020, 11, 1)
+    assert years[-1]["award_before"] == dt.date(2026, 11, 1)
+    for earlier, later in itertools.pairwise(years):
+        assert earlier["award_before"] == later["award_from"]
+    # No copy of the expanded lists could be opened: every year is unknown, not empty.
+    assert all(y["institutions"] is None for y in years)
+    assert hpi_listed("University of Mumbai", dt.date(2025, 6, 1), "top100") is None
+    assert hpi_listed("Harvard University", dt.date(2026, 6, 1), "top100") is None
