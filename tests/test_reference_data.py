@@ -94,6 +94,8 @@ def test_hpi_list_lookup_is_three_valued() -> None:
 def test_kstar_list_is_known_to_be_incomplete() -> None:
     assert kstar_designated("KAIST", "KR") is True
     assert kstar_designated("Korea Advanced Institute of Science and Technology", None) is True
+    assert kstar_designated("Jeonbuk National University", "KR") is True
+    assert kstar_designated("JBNU", None) is True
     assert kstar_designated("Seoul National University", "KR") is None
     assert kstar_designated("Stanford University", "US") is False
 
