@@ -4,6 +4,7 @@ three-valued (a name missing from a list that is not transcribed is unknown, nev
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -21,12 +22,17 @@ def _param(pid: str, name: str, on: dt.date) -> object:
 
 
 def test_kr_gni_in_the_program_is_the_reference_figure() -> None:
-    published, unpublished = load("gni_and_wages")["kr_gni_per_capita"]["versions"]
-    assert _param("kr-top-tier", "gni_per_capita", dt.date(2025, 12, 31)) == published["value"]
-    assert published["value"] * 3 == 149_865_000 and published["value"] * 4 == 199_820_000
-    # 2026's figure is not published: unknown, never the 2025 figure carried over.
+    y2025, y2026, unpublished = load("gni_and_wages")["kr_gni_per_capita"]["versions"]
+    assert y2025["value"] * 3 == 149_865_000 and y2025["value"] * 4 == 199_820_000
+    assert y2026["value"] * 3 == 157_248_000 and y2026["value"] * 4 == 209_664_000
+    # GNI periods run 1 April to 31 March, not by calendar year.
+    assert (y2026["from"], unpublished["from"]) == (dt.date(2026, 4, 1), dt.date(2027, 4, 1))
+    assert _param("kr-top-tier", "gni_per_capita", dt.date(2026, 3, 31)) == y2025["value"]
+    assert _param("kr-top-tier", "gni_per_capita", dt.date(2026, 4, 1)) == y2026["value"]
+    assert _param("kr-top-tier", "gni_per_capita", dt.date(2027, 3, 31)) == y2026["value"]
+    # The next period's figure is not published: unknown, never the last figure carried over.
     assert unpublished["value"] is None
-    assert _param("kr-top-tier", "gni_per_capita", dt.date(2026, 1, 1)) is None
+    assert _param("kr-top-tier", "gni_per_capita", dt.date(2027, 4, 1)) is None
 
 
 @pytest.mark.parametrize("version", load("gni_and_wages")["nz_median_wage"]["versions"])
@@ -88,6 +94,8 @@ def test_hpi_list_lookup_is_three_valued() -> None:
 def test_kstar_list_is_known_to_be_incomplete() -> None:
     assert kstar_designated("KAIST", "KR") is True
     assert kstar_designated("Korea Advanced Institute of Science and Technology", None) is True
+    assert kstar_designated("Jeonbuk National University", "KR") is True
+    assert kstar_designated("JBNU", None) is True
     assert kstar_designated("Seoul National University", "KR") is None
     assert kstar_designated("Stanford University", "US") is False
 
@@ -101,3 +109,61 @@ def test_normalise_ignores_case_accents_and_punctuation() -> None:
         "ecole polytechnique federale de lausanne"
     )
     assert normalise("Paris Sciences et Lettres – PSL") == "paris sciences et lettres psl"
+
+
+def _ee_rounds_2026(category: str) -> list[dict]:
+    return [r for r in load("ca_ee_rounds")["rounds"] if r["category"] == category]
+
+
+@pytest.mark.parametrize(
+    ("category", "rounds", "invitations", "lowest", "highest"),
+    [
+        # The 2026 category rounds through round 444 (16 Sep 2026), UPDATES-2026-12.md.
+        ("french", 10, 50_500, 382, 420),
+        ("healthcare", 3, 11_500, 467, 475),
+        ("physicians", 3, 891, 169, 223),
+        ("senior_managers", 3, 1_000, 389, 429),
+        ("trades", 1, 3_000, 477, 477),
+        ("transport", 1, 300, 470, 470),
+        ("military", 1, 4, 368, 368),
+    ],
+)
+def test_express_entry_2026_category_rounds_add_up(
+    category: str, rounds: int, invitations: int, lowest: int, highest: int
+) -> None:
+    got = _ee_rounds_2026(category)
+    assert len(got) == rounds
+    assert sum(r["invitations"] for r in got) == invitations
+    cutoffs = [r["crs_cutoff"] for r in got]
+    assert (min(cutoffs), max(cutoffs)) == (lowest, highest)
+
+
+def test_express_entry_round_history_is_dated_and_complete_to_round_444() -> None:
+    data = load("ca_ee_rounds")
+    rounds = data["rounds"]
+    assert [r["round"] for r in rounds] == list(range(389, 445))
+    assert all(data["covers_from"] <= r["date"] < data["covers_before"] for r in rounds)
+    assert rounds[-1]["date"] == dt.date(2026, 9, 16)
+    assert [r["date"] for r in rounds] == sorted(r["date"] for r in rounds)
+    cec = [r["crs_cutoff"] for r in _ee_rounds_2026("cec")]
+    pnp = [r["crs_cutoff"] for r in _ee_rounds_2026("pnp")]
+    assert (min(cec), max(cec)) == (507, 523) and (min(pnp), max(pnp)) == (697, 805)
+    # No STEM, education or researchers round through 16 Sep 2026.
+    assert not {"stem", "education", "researchers"} & {r["category"] for r in rounds}
+    # The round history is not a value of the law: the program's cut-off stays unknown.
+    assert _param("ca-express-entry", "draw_cutoff", dt.date(2026, 9, 17)) is None
+
+
+def test_hpi_expanded_lists_are_dated_versions_without_invented_names() -> None:
+    top100 = load("uk_hpi_universities")["versions"]["top100"]
+    years = top100["award_years"]
+    assert top100["published"] == dt.date(2025, 11, 4)
+    # One list per award year (1 November - 31 October), contiguous, from 2020/21 to 2025/26.
+    assert years[0]["award_from"] == dt.date(2020, 11, 1)
+    assert years[-1]["award_before"] == dt.date(2026, 11, 1)
+    for earlier, later in itertools.pairwise(years):
+        assert earlier["award_before"] == later["award_from"]
+    # No copy of the expanded lists could be opened: every year is unknown, not empty.
+    assert all(y["institutions"] is None for y in years)
+    assert hpi_listed("University of Mumbai", dt.date(2025, 6, 1), "top100") is None
+    assert hpi_listed("Harvard University", dt.date(2026, 6, 1), "top100") is None
