@@ -57,9 +57,15 @@ class CaseContext:
 
 
 def visible(session: Session, user: User, app_id: str) -> Application:
-    """The application if this user may see it; otherwise 404, never 403, to hide its existence."""
+    """The application if this user may see it; otherwise 404, never 403, to hide its existence.
+
+    Staff see a case once it was submitted: a draft (or a draft withdrawn unsubmitted) is the
+    applicant's own, as the queue shows.
+    """
     app = session.get(Application, app_id)
-    if app is None or not (user.role in STAFF or app.applicant_id == user.id):
+    if app is None or not (
+        app.applicant_id == user.id or (user.role in STAFF and app.submitted_at is not None)
+    ):
         raise NotFound(f"application {app_id} not found")
     return app
 
@@ -114,7 +120,7 @@ def queue(
 ) -> list[Application]:
     if user.role not in STAFF:
         raise Forbidden("only officers and supervisors see the queue")
-    q: Select[Any] = select(Application).where(Application.state != State.draft)
+    q: Select[Any] = select(Application).where(Application.submitted_at.is_not(None))
     if state:
         q = q.where(Application.state == state)
     if program_id:
