@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talentvisa import __version__, web
-from talentvisa.api import errors
+from talentvisa.api import errors, openapi
 from talentvisa.api.deps import Runtime
 from talentvisa.audit.router import router as audit_router
 from talentvisa.auth.admin import router as users_router
@@ -159,4 +159,5 @@ def create_app(
     for r in (auth_router, users_router, cases_router, h1b_router, audit_router):
         app.include_router(r)
     web.install(app)  # the portal's pages, after the API so that its errors stay JSON
+    openapi.document_errors(app)
     return app

@@ -62,6 +62,11 @@ def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers["Allow"] = ", ".join(allow)
         message = f"{method} is not allowed on {path}; use {' or '.join(allow)}"
         code = "method_not_allowed"
+    elif status == 400:
+        # FastAPI's answer to a body it cannot decode (not UTF-8, a broken form): the same
+        # 422 as a body that decodes to invalid JSON, which is what every operation documents.
+        status, code = 422, "invalid"
+        message = f"the body could not be read ({exc.detail})"
     elif status == 404:
         message, code = f"no such endpoint: {method} {path}", "not_found"
     else:
