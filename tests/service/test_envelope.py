@@ -94,3 +94,36 @@ def test_staff_get_a_404_for_an_unsubmitted_draft(server: Server) -> None:
         headers={"Idempotency-Key": f"submit-{draft['id']}"},
     ).raise_for_status()
     assert server.client(officer).get(f"/applications/{draft['id']}").status_code == 200
+
+
+def test_an_undecodable_body_is_a_422_envelope(server: Server) -> None:
+    with server.client() as c:
+        r = c.post(
+            "/auth/token", content=b"\xff\xfe{", headers={"Content-Type": "application/json"}
+        )
+        assert r.status_code == 422, r.text
+        assert_envelope(r.json(), "invalid")
+
+
+def test_openapi_documents_each_operations_errors_with_the_envelope(server: Server) -> None:
+    spec = server.client().get("/openapi.json").json()
+    paths = spec["paths"]
+    envelope = {"$ref": "#/components/schemas/ErrorOut"}
+    for operations in paths.values():
+        for op in operations.values():
+            for code, response in op["responses"].items():
+                if code.startswith(("4", "5")):
+                    assert response["content"]["application/json"]["schema"] == envelope
+    codes = {(m, p): set(op["responses"]) for p, ops in paths.items() for m, op in ops.items()}
+    assert codes[("get", "/health")] == {"200"}
+    assert codes[("get", "/cases")] == {"200", "401", "403", "422"}
+    assert codes[("post", "/applications/{app_id}/documents")] == {
+        *("201", "401", "403", "404", "409", "413", "415", "422")
+    }
+    assert {"401", "422", "429"} <= codes[("post", "/auth/token")]
+    error = spec["components"]["schemas"]["ErrorOut"]
+    assert error["required"] == ["error"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    # What a 422 actually sends matches what the schema promises.
+    r = server.client().post("/auth/token", json={"email": "x"})
+    assert r.status_code == 422 and set(r.json()) == {"error", "errors"}
