@@ -80,7 +80,7 @@ def test_fsck_reports_both_kinds_and_removes_only_aged_orphan_files(server: Serv
     assert text.returncode == 1  # the row without a file still needs a person
     assert f"{old} (" in text.stdout and "removed" in text.stdout
     assert f"document {lost.doc_id}" in text.stderr and "missing" in text.stderr
-    assert "3 files without a row (2 removed), 1 rows without a file" in text.stdout
+    assert "3 document files without a row (2 removed), 1 rows without a file" in text.stdout
     assert not old.exists() and not part.exists()
     assert young.exists()
 

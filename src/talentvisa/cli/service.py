@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import getpass
-import json
 import sys
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-app_db = typer.Typer(help="Database schema.", no_args_is_help=True)
+from talentvisa.cli import fsck as cli_fsck
+
+app_db = typer.Typer(help="Database schema and consistency.", no_args_is_help=True)
 app_users = typer.Typer(help="Accounts.", no_args_is_help=True)
 app_audit = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app_demo = typer.Typer(help="Demo data.", no_args_is_help=True)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-    from talentvisa.cases.leftovers import Leftovers
-
-GraceOption = Annotated[
-    int,
-    typer.Option(
-        "--grace",
-        min=0,
-        envvar="TALENTVISA_FSCK_GRACE",
-        help="Seconds a document file without a row must be old before it is removed "
-        "(longer than any transaction; default one hour).",
-    ),
-]
 
 
 def _engine():  # type: ignore[no-untyped-def]
@@ -67,84 +49,7 @@ def db_upgrade() -> None:
     out.print(f"database at revision {migrate.current(_engine())} ({_redact(database_url())})")
 
 
-def _leftovers(engine: Engine, documents: Path, grace: int, remove: bool) -> Leftovers:
-    from talentvisa.cases import leftovers
-    from talentvisa.db.engine import read_engine, read_only, session_factory
-
-    reader = read_engine(engine)
-    with read_only(session_factory(reader)) as s:
-        found = leftovers.scan(s, documents, grace=dt.timedelta(seconds=grace))
-    if reader is not engine:
-        reader.dispose()
-    return leftovers.remove_aged(found, documents) if remove else found
-
-
-def _leftovers_json(found: Leftovers) -> dict[str, object]:
-    aged = {f.name for f in found.aged()}
-    return {
-        "checked_at": found.checked_at.isoformat(),
-        "grace_seconds": int(found.grace.total_seconds()),
-        "files_without_row": [
-            {
-                "name": f.name,
-                "size": f.size,
-                "modified": f.modified.isoformat(),
-                "older_than_grace": f.name in aged,
-                "removed": f.name in found.removed,
-            }
-            for f in found.files_without_row
-        ],
-        "rows_without_file": [dataclasses.asdict(m) for m in found.rows_without_file],
-        "clean": found.clean,
-    }
-
-
-def _leftover_lines(found: Leftovers, documents: Path) -> list[str]:
-    aged = {f.name for f in found.aged()}
-    lines = []
-    for f in found.files_without_row:
-        if f.name in found.removed:
-            fate = "removed"
-        elif f.name in aged:
-            fate = "older than the grace period: --remove deletes it"
-        else:
-            fate = "recent, may be an upload in progress: kept"
-        lines.append(
-            f"file without a row: {documents / f.name} ({f.size:,} bytes, modified "
-            f"{f.modified:%Y-%m-%d %H:%M:%S} UTC; {fate})"
-        )
-    for m in found.rows_without_file:
-        lines.append(
-            f"row without a file: document {m.document_id} of application {m.application_id}: "
-            f"{documents / m.stored_name} is missing (restore it from a backup)"
-        )
-    return lines
-
-
-@app_db.command("fsck")
-def db_fsck(
-    remove: Annotated[
-        bool, typer.Option("--remove", help="Delete files without a row older than --grace.")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    grace: GraceOption = 3600,
-) -> None:
-    """Find document files without a row and rows without a file (exit 1 if any need action)."""
-    from talentvisa.db.engine import data_dir
-
-    documents = data_dir() / "documents"
-    found = _leftovers(_migrated(), documents, grace, remove)
-    if as_json:
-        print(json.dumps(_leftovers_json(found), indent=2))
-    else:
-        for line in _leftover_lines(found, documents):
-            (out if line.startswith("file") else err).print(line, highlight=False)
-        out.print(
-            f"{len(found.files_without_row)} files without a row ({len(found.removed)} removed), "
-            f"{len(found.rows_without_file)} rows without a file"
-        )
-    if not found.clean:
-        raise typer.Exit(1)
+app_db.command("fsck")(cli_fsck.db_fsck)
 
 
 def _redact(url: str) -> str:
@@ -214,27 +119,14 @@ def demo_load() -> None:
     out.print("demo data loaded" if created else "demo data already present")
 
 
-class Sweep(StrEnum):
-    off = "off"
-    report = "report"
-    remove = "remove"
-
-
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     insecure_cookies: Annotated[
         bool, typer.Option(help="Allow session cookies over plain HTTP (local demo only).")
     ] = False,
-    fsck: Annotated[
-        Sweep,
-        typer.Option(
-            envvar="TALENTVISA_FSCK",
-            help="At start-up, look for crash leftovers among documents (see `db fsck`): "
-            "report them, also remove files older than --grace, or skip the check.",
-        ),
-    ] = Sweep.report,
-    grace: GraceOption = 3600,
+    fsck: cli_fsck.SweepOption = cli_fsck.Sweep.report,
+    grace: cli_fsck.GraceOption = cli_fsck.DEFAULT_GRACE_SECONDS,
 ) -> None:
     """Serve the API (and docs at /docs) with uvicorn."""
     import uvicorn
@@ -249,15 +141,8 @@ def serve(
     except SchemaOutOfDate as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    if fsck != Sweep.off:
-        documents = app.state.runtime.cases.documents_dir
-        found = _leftovers(app.state.runtime.engine, documents, grace, fsck == Sweep.remove)
-        for line in _leftover_lines(found, documents):
-            err.print(f"fsck: {line}", highlight=False)
-        out.print(
-            f"fsck: {len(found.files_without_row)} document files without a row "
-            f"({len(found.removed)} removed), {len(found.rows_without_file)} rows without a file"
-        )
+    rt = app.state.runtime
+    cli_fsck.sweep(rt.engine, rt.cases.documents_dir, fsck, grace)
     out.print(f"talentvisa serving at http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     out.print(f"database: {_redact(database_url())}")
     out.print(
