@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
 
 from talentvisa.auth.models import Role
 
@@ -15,6 +20,8 @@ from .conftest import PDF, PNG, PROFILE, Server, free_port
 from .test_audit_and_cli import CLI, run
 
 TWO_HOURS = 2 * 3600
+# Large enough that a kill often lands between writing the file and committing its row.
+PDF_BIG = ("big.pdf", PDF + b"%" * 2_000_000)
 
 
 def env_of(server: Server) -> dict[str, str]:
@@ -117,3 +124,71 @@ def test_serve_sweeps_leftovers_at_start_up(server: Server) -> None:
     assert "talentvisa serving" in lines[1]
     assert f"fsck: file without a row: {old}" in stderr and "removed" in stderr
     assert not old.exists()
+
+
+def test_after_kill_9_mid_upload_every_file_is_accounted_for(server: Server) -> None:
+    """A real crash: a server killed while uploads stream in leaves nothing fsck misses."""
+    _, token = server.user(Role.applicant)
+    app = server.client(token).post("/applications", json={"profile": PROFILE}).json()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [CLI, "serve", "--port", str(port), "--fsck", "off"],
+        env={**os.environ, **env_of(server)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    accepted: list[str] = []
+    stop = threading.Event()
+
+    def keep_uploading() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=url, headers=headers, timeout=10) as c:
+            while not stop.is_set():
+                try:
+                    r = c.post(f"/applications/{app['id']}/documents", files={"file": PDF_BIG})
+                except httpx.HTTPError:
+                    return
+                if r.status_code == 201:
+                    accepted.append(r.json()["id"])
+
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        uploaders = [threading.Thread(target=keep_uploading) for _ in range(4)]
+        for t in uploaders:
+            t.start()
+        while len(accepted) < 5 and time.time() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)  # mid-stream: some uploads are half-way
+        proc.wait(timeout=30)
+    finally:
+        stop.set()
+        if proc.poll() is None:
+            proc.kill()
+    for t in uploaders:
+        t.join(timeout=30)
+    assert len(accepted) >= 5
+
+    documents = server.data_dir / "documents"
+    on_disk = {p.name for p in documents.iterdir()}
+    found = json.loads(run("db", "fsck", "--json", "--grace", "0", env=env_of(server)).stdout)
+    orphans = {f["name"] for f in found["files_without_row"]}
+    with server.engine.connect() as c:
+        rows = dict(c.execute(sa.text("select id, stored_name from documents")).all())
+    # Every file is a row's or reported; every upload that was answered 201 kept its file.
+    assert on_disk <= set(rows.values()) | orphans
+    assert orphans.isdisjoint(rows.values())
+    assert all(rows[doc] in on_disk for doc in accepted)
+    missing = {m["document_id"] for m in found["rows_without_file"]}
+    assert missing.isdisjoint(accepted)
+
+    run("db", "fsck", "--remove", "--grace", "0", env=env_of(server))
+    after = json.loads(run("db", "fsck", "--json", "--grace", "0", env=env_of(server)).stdout)
+    assert after["files_without_row"] == []
+    assert {p.name for p in documents.iterdir()} == on_disk - orphans
