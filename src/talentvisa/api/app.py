@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talentvisa import __version__, web
+from talentvisa.api import errors, openapi
 from talentvisa.api.deps import Runtime
 from talentvisa.audit.router import router as audit_router
 from talentvisa.auth.admin import router as users_router
@@ -75,6 +77,15 @@ class SecurityHeaders:
             await response(scope, receive, send_with_headers)
 
 
+def _field_error(e: Any) -> dict[str, str | None]:
+    if e["type"] == "json_invalid":
+        # Its location is a character offset into the body, not a field.
+        reason = e.get("ctx", {}).get("error", "")
+        return {"field": None, "message": f"the body is not valid JSON ({reason})"}
+    field = ".".join(str(p) for p in e["loc"] if p != "body")
+    return {"field": field or None, "message": e["msg"]}
+
+
 def create_app(
     engine: Engine,
     data_dir: Path,
@@ -123,21 +134,21 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
-            for e in exc.errors()
-        ]
+        errors = [_field_error(e) for e in exc.errors()]
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         body = {
             "error": {
                 "code": "invalid",
-                "message": f"{first['field']}: {first['message']}",
+                "message": f"{first['field']}: {first['message']}"
+                if first["field"]
+                else first["message"],
                 "field": first["field"],
             },
             "errors": errors,
         }
         return JSONResponse(body, status_code=422)
 
+    errors.install(app)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/health", tags=["meta"])
@@ -148,4 +159,5 @@ def create_app(
     for r in (auth_router, users_router, cases_router, h1b_router, audit_router):
         app.include_router(r)
     web.install(app)  # the portal's pages, after the API so that its errors stay JSON
+    openapi.document_errors(app)
     return app

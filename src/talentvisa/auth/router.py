@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -84,7 +84,13 @@ def register(body: SignUp, rt: RT) -> UserOut:
         return UserOut.model_validate(user, from_attributes=True)
 
 
-@router.post("/token", response_model=TokenOut)
+LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "The email or password is wrong"},
+    429: {"description": "Too many failed log-ins from this address or for this account"},
+}
+
+
+@router.post("/token", response_model=TokenOut, responses=LOGIN_ERRORS)
 def token(body: Credentials, request: Request, rt: RT) -> TokenOut:
     """Exchange a password for a bearer token (API clients)."""
     user, raw, tok = _login(rt, request, body, "bearer")
@@ -95,7 +101,7 @@ def token(body: Credentials, request: Request, rt: RT) -> TokenOut:
     )
 
 
-@router.post("/login", response_model=SessionOut)
+@router.post("/login", response_model=SessionOut, responses=LOGIN_ERRORS)
 def login(body: Credentials, request: Request, response: Response, rt: RT) -> SessionOut:
     """Start a browser session: an HttpOnly cookie plus a CSRF token for form posts."""
     user, raw, tok = _login(rt, request, body, "session")

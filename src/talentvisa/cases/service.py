@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from talentvisa.rules.params import Settings
 from talentvisa.rules.profile import Profile
 from talentvisa.service_errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
 
+log = logging.getLogger("talentvisa")
 MAX_UPLOAD = 10 * 1024 * 1024
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 STAFF = {Role.officer.value, Role.supervisor.value}
@@ -57,9 +59,15 @@ class CaseContext:
 
 
 def visible(session: Session, user: User, app_id: str) -> Application:
-    """The application if this user may see it; otherwise 404, never 403, to hide its existence."""
+    """The application if this user may see it; otherwise 404, never 403, to hide its existence.
+
+    Staff see a case once it was submitted: a draft (or a draft withdrawn unsubmitted) is the
+    applicant's own, as the queue shows.
+    """
     app = session.get(Application, app_id)
-    if app is None or not (user.role in STAFF or app.applicant_id == user.id):
+    if app is None or not (
+        app.applicant_id == user.id or (user.role in STAFF and app.submitted_at is not None)
+    ):
         raise NotFound(f"application {app_id} not found")
     return app
 
@@ -114,7 +122,7 @@ def queue(
 ) -> list[Application]:
     if user.role not in STAFF:
         raise Forbidden("only officers and supervisors see the queue")
-    q: Select[Any] = select(Application).where(Application.state != State.draft)
+    q: Select[Any] = select(Application).where(Application.submitted_at.is_not(None))
     if state:
         q = q.where(Application.state == state)
     if program_id:
@@ -302,7 +310,12 @@ def document_path(
     doc = session.get(Document, doc_id)
     if doc is None or doc.application_id != app.id:
         raise NotFound(f"document {doc_id} not found")
-    return doc, ctx.documents_dir / doc.stored_name
+    path = ctx.documents_dir / doc.stored_name
+    if not path.is_file():
+        # Lost from disk (see cases/leftovers.py and `db fsck`): say so rather than fail.
+        log.error("document %s of application %s: %s is missing", doc.id, app.id, path)
+        raise NotFound(f"document {doc_id}: its file is missing on the server; upload it again")
+    return doc, path
 
 
 def request_hash(payload: dict[str, Any]) -> str:

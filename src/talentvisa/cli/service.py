@@ -1,4 +1,4 @@
-"""`talentvisa serve`, `db upgrade`, `users create`, `audit verify`, `demo load`."""
+"""`talentvisa serve`, `db upgrade`, `db fsck`, `users create`, `audit verify`, `demo load`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-app_db = typer.Typer(help="Database schema.", no_args_is_help=True)
+from talentvisa.cli import fsck as cli_fsck
+
+app_db = typer.Typer(help="Database schema and consistency.", no_args_is_help=True)
 app_users = typer.Typer(help="Accounts.", no_args_is_help=True)
 app_audit = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app_demo = typer.Typer(help="Demo data.", no_args_is_help=True)
@@ -45,6 +47,9 @@ def db_upgrade() -> None:
 
     migrate.upgrade(_engine())
     out.print(f"database at revision {migrate.current(_engine())} ({_redact(database_url())})")
+
+
+app_db.command("fsck")(cli_fsck.db_fsck)
 
 
 def _redact(url: str) -> str:
@@ -120,6 +125,8 @@ def serve(
     insecure_cookies: Annotated[
         bool, typer.Option(help="Allow session cookies over plain HTTP (local demo only).")
     ] = False,
+    fsck: cli_fsck.SweepOption = cli_fsck.Sweep.report,
+    grace: cli_fsck.GraceOption = cli_fsck.DEFAULT_GRACE_SECONDS,
 ) -> None:
     """Serve the API (and docs at /docs) with uvicorn."""
     import uvicorn
@@ -134,6 +141,8 @@ def serve(
     except SchemaOutOfDate as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    rt = app.state.runtime
+    cli_fsck.sweep(rt.engine, rt.cases.documents_dir, fsck, grace)
     out.print(f"talentvisa serving at http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     out.print(f"database: {_redact(database_url())}")
     out.print(

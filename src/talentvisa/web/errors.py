@@ -10,7 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from talentvisa.api.errors import allowed_methods
 from talentvisa.service_errors import ServiceError
 from talentvisa.web.i18n import LANG_COOKIE, N_, Lang, pick
 from talentvisa.web.messages import BY_CODE, GENERIC, Msg, of_error
@@ -68,7 +70,34 @@ def install_error_pages(app: FastAPI) -> None:
         ),
     )
     web_or(WebError, lambda r, e: error_page(r, e.status, e.message))
+    install_http_error_page(app)
     web_or(LoginRequired, lambda r, e: login_redirect(r))
+
+
+def wants_page(request: Request) -> bool:
+    """A portal route, or no route at all and a browser asking for HTML (a mistyped address)."""
+    if is_web(request):
+        return True
+    accept = request.headers.get("accept", "")
+    return request.scope.get("route") is None and "text/html" in accept
+
+
+def install_http_error_page(app: FastAPI) -> None:
+    """Unknown addresses and wrong methods: a page for a browser, the API's JSON otherwise."""
+    original: Any = app.exception_handlers[StarletteHTTPException]
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if not wants_page(request):
+            api: Response = await original(request, exc)
+            return api
+        message = BY_CODE["not_found"] if exc.status_code in (404, 405) else GENERIC
+        page = error_page(request, exc.status_code, Msg(message))
+        if exc.status_code == 405:
+            page.headers["Allow"] = ", ".join(allowed_methods(app, request.url.path))
+        return page
+
+    app.add_exception_handler(StarletteHTTPException, handle)
 
 
 def failure_page(request: Request) -> Response:
