@@ -75,6 +75,12 @@ _FIELDS: dict[str, type] = {
 }
 
 
+def _line_of(text: str, name: str) -> int:
+    """The line that holds key `name`, for the error message; 1 if it is absent."""
+    needle = json.dumps(name)
+    return next((n for n, line in enumerate(text.splitlines(), 1) if needle in line), 1)
+
+
 def parse(text: str) -> Checkpoint:
     try:
         doc: Any = json.loads(text)
@@ -85,11 +91,13 @@ def parse(text: str) -> Checkpoint:
     for name, kind in _FIELDS.items():
         value = doc.get(name)
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise CheckpointError(f"missing or not a {kind.__name__}", field=name)
+            raise CheckpointError(f"missing or not a {kind.__name__}", name, _line_of(text, name))
     if doc["format"] != FORMAT:
-        raise CheckpointError(f"unknown format; expected {FORMAT!r}", field="format")
+        raise CheckpointError(
+            f"unknown format; expected {FORMAT!r}", "format", _line_of(text, "format")
+        )
     if doc["seq"] < 0:
-        raise CheckpointError("must not be negative", field="seq")
+        raise CheckpointError("must not be negative", "seq", _line_of(text, "seq"))
     return Checkpoint(**{name: doc[name] for name in _FIELDS})
 
 
