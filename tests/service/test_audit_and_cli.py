@@ -507,6 +507,7 @@ def test_migrations_go_down_and_up_and_the_head_follows_the_chain(
             c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         engine = make_engine(f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}")
+    keys.bind(engine, tmp_path)
     try:
         migrate.upgrade(engine)
         with transaction(session_factory(engine)) as s:
@@ -525,6 +526,84 @@ def test_migrations_go_down_and_up_and_the_head_follows_the_chain(
             audit.append(s, actor_id=None, entity_type="t", entity_id="4", action="a")
         with transaction(session_factory(engine)) as s:
             assert audit.verify(s).ok
+    finally:
+        engine.dispose()
+        if schema:
+            with sa.create_engine(PG_ADMIN_URL).begin() as c:
+                c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_events_hashed_before_keying_still_verify_and_are_anchored(
+    backend: str, tmp_path: Path
+) -> None:
+    """A database from before revision 0003 keeps its plain SHA-256 events; the first keyed
+    event after them anchors them, so rewriting them afterwards is caught."""
+    schema = None
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    else:
+        if not pg_available():
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"PostgreSQL is required under CI=true: {PG_ADMIN_URL}")
+            pytest.skip("PostgreSQL not reachable")
+        schema = f"old_{os.getpid()}"
+        with sa.create_engine(PG_ADMIN_URL).begin() as c:
+            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        engine = make_engine(f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}")
+    keys.bind(engine, tmp_path)
+    try:
+        migrate.upgrade(engine, "0002")
+        old_events = sa.Table(  # the table as revision 0002 left it, with no key_id
+            "audit_events",
+            sa.MetaData(),
+            *(sa.Column(n, AuditEvent.__table__.c[n].type) for n in EVENT_COLUMNS if n != "key_id"),
+        )
+        prev = GENESIS
+        with engine.begin() as c:
+            for seq in (1, 2, 3):
+                row = {
+                    "seq": seq,
+                    "at": now(),
+                    "actor_id": None,
+                    "entity_type": "t",
+                    "entity_id": str(seq),
+                    "action": "a",
+                    "data": {"n": seq},
+                    "prev_hash": prev,
+                }
+                row["hash"] = prev = plain_hash(canonical(**row))
+                c.execute(old_events.insert(), row)
+            c.execute(sa.text("update audit_head set seq = 3 where id = 1"))
+        migrate.upgrade(engine)
+        with transaction(session_factory(engine)) as s:
+            r = audit.verify(s)
+            assert r.ok and r.events == 3 and r.unkeyed == 3
+            audit.append(s, actor_id=None, entity_type="t", entity_id="4", action="a")
+        with transaction(session_factory(engine)) as s:
+            r = audit.verify(s)
+            assert r.ok and r.events == 4 and r.unkeyed == 3
+            fourth = s.get(AuditEvent, 4)
+            assert fourth is not None and fourth.key_id == keys.load_audit_key(tmp_path).key_id
+        with engine.begin() as c:
+            c.execute(sa.text("update audit_events set data = '{}' where seq = 2"))
+        with transaction(session_factory(engine)) as s:
+            r = audit.verify(s)
+        assert not r.ok and r.first_bad == 2 and "event 2 (a t 2) was edited" in r.problems[0]
+        with Session(engine) as s, s.begin():  # the attacker recomputes the plain hashes
+            prev = s.get_one(AuditEvent, 1).hash
+            for seq in (2, 3):
+                e = s.get_one(AuditEvent, seq)
+                e.prev_hash, e.hash = prev, attackers_hash(e, seq, prev)
+                prev = e.hash
+        with transaction(session_factory(engine)) as s:
+            r = audit.verify(s)
+        assert not r.ok and r.first_bad == 4
+        assert r.problems == [
+            "event 4: prev_hash does not match the hash of event 3: events 1..3, hashed "
+            "before keying, were rewritten"
+        ]
     finally:
         engine.dispose()
         if schema:

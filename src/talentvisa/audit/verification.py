@@ -197,10 +197,15 @@ def verify_events(
         else:
             shift = 0
         if not linked and not gap and not inserted and not bad and not prev_bad:
+            why = (
+                f": events 1..{e.seq - 1}, hashed before keying, were rewritten"
+                if e.seq == keyed_from
+                else ""
+            )
             found.add(
                 e.seq,
                 "other",
-                f"event {e.seq}: prev_hash does not match the hash of event {expected - 1}",
+                f"event {e.seq}: prev_hash does not match the hash of event {expected - 1}{why}",
             )
         prev, before_prev_hash, prev_bad, prev_forged = e, prev_hash, bad, forged
     last_seq = prev.seq if prev is not None else 0
