@@ -398,7 +398,10 @@ def test_the_checkpoint_cli(server: Server, restore: None, tmp_path: Path) -> No
     ("content", "where"),
     [
         ("{not json", "cp.json:1:"),
-        ('{\n  "format": "talentvisa-audit-checkpoint/1",\n  "seq": "3"\n}', "cp.json:3: seq:"),
+        (
+            '{\n  "format": "talentvisa-audit-checkpoint/1",\n  "seq": "3"\n}',
+            "cp.json:3: seq: missing or not an integer",
+        ),
         ("[1, 2]", "cp.json:1:"),
     ],
 )

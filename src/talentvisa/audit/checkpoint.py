@@ -91,7 +91,8 @@ def parse(text: str) -> Checkpoint:
     for name, kind in _FIELDS.items():
         value = doc.get(name)
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise CheckpointError(f"missing or not a {kind.__name__}", name, _line_of(text, name))
+            what = "an integer" if kind is int else "a string"
+            raise CheckpointError(f"missing or not {what}", name, _line_of(text, name))
     if doc["format"] != FORMAT:
         raise CheckpointError(
             f"unknown format; expected {FORMAT!r}", "format", _line_of(text, "format")
