@@ -422,6 +422,10 @@ def test_a_bad_audit_key_is_one_line(tmp_path: Path) -> None:
     r = run("audit", "verify", env={**env, keys.ENV_KEY: "abcd"}, unset=DB_URL)
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
     assert "TALENTVISA_AUDIT_KEY: the audit key must have at least 32 bytes" in r.stderr
+    serve = run("serve", "--port", "1", env={**env, keys.ENV_KEY: "not hex"}, unset=DB_URL)
+    assert serve.returncode == 2 and serve.stderr.splitlines() == [
+        "error: $TALENTVISA_AUDIT_KEY: the audit key must be hexadecimal"
+    ]
 
 
 def test_a_trail_checked_with_another_key_says_so(tmp_path: Path) -> None:

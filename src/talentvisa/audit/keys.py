@@ -7,8 +7,8 @@
 - The **signing key** (Ed25519) signs checkpoints, which are published away from the
   database: ``<data_dir>/audit-signing.key``, created with mode 0600 on first use.
 
-Each database engine is bound to the data directory whose keys it uses (`bind`); a session on
-an unbound engine uses ``$TALENTVISA_DATA_DIR``, as the command line does.
+Each entry point binds its database engines to the data directory whose key they use (`bind`):
+``create_app`` for the server and the portal, ``cli.service`` for the command line.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import os
 import tempfile
-import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,8 +132,6 @@ def fingerprint(key: Ed25519PublicKey) -> str:
 
 
 _BOUND: weakref.WeakKeyDictionary[Engine, AuditKey] = weakref.WeakKeyDictionary()
-_BY_DIR: dict[Path, AuditKey] = {}
-_LOCK = threading.Lock()
 
 
 def bind(engine: Engine, data_dir: Path) -> AuditKey:
@@ -146,14 +143,11 @@ def bind(engine: Engine, data_dir: Path) -> AuditKey:
 
 
 def for_session(session: Session) -> AuditKey:
-    engine = session.get_bind().engine
-    key = _BOUND.get(engine)
-    if key is not None:
-        return key
-    from talentvisa.db.engine import data_dir  # the command line's data directory
-
-    where = data_dir().resolve()
-    with _LOCK:
-        if where not in _BY_DIR:
-            _BY_DIR[where] = load_audit_key(where)
-        return _BY_DIR[where]
+    key = _BOUND.get(session.get_bind().engine)
+    if key is None:
+        # A programming error, not a user's: every entry point binds its engines at start-up.
+        raise AuditKeyError(
+            "no audit key is bound to this database engine: call "
+            "talentvisa.audit.keys.bind(engine, data_dir) where the engine is made"
+        )
+    return key

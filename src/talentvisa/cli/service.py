@@ -20,9 +20,17 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    from talentvisa.db.engine import make_engine
+    """The database engine, bound to the data directory's audit key (keys.py)."""
+    from talentvisa.audit import keys
+    from talentvisa.db.engine import data_dir, make_engine
 
-    return make_engine()
+    engine = make_engine()
+    try:
+        keys.bind(engine, data_dir())
+    except keys.AuditKeyError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    return engine
 
 
 def _migrated():  # type: ignore[no-untyped-def]
@@ -86,18 +94,9 @@ def users_create(
 
 
 def _audit_session():  # type: ignore[no-untyped-def]
-    """A transaction on the migrated database, its engine bound to the data directory's
-    audit key (one error line and exit 2 if the key is unusable)."""
-    from talentvisa.audit import keys
-    from talentvisa.db.engine import data_dir, session_factory, transaction
+    from talentvisa.db.engine import session_factory, transaction
 
-    engine = _migrated()
-    try:
-        keys.bind(engine, data_dir())
-    except keys.AuditKeyError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    return transaction(session_factory(engine))
+    return transaction(session_factory(_migrated()))
 
 
 def _signing_key():  # type: ignore[no-untyped-def]
