@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from talentvisa import __version__, web
 from talentvisa.api import errors, openapi
 from talentvisa.api.deps import Runtime
+from talentvisa.audit import keys as audit_keys
 from talentvisa.audit.router import router as audit_router
 from talentvisa.auth.admin import router as users_router
 from talentvisa.auth.router import router as auth_router
@@ -109,6 +110,8 @@ def create_app(
         data_dir=data_dir,
         secure_cookies=secure_cookies,
     )
+    for bound in (engine, app.state.runtime.read_engine):
+        audit_keys.bind(bound, data_dir)  # the audit key lives beside the data, not in it
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError) -> JSONResponse:

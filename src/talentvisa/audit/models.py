@@ -21,6 +21,9 @@ class AuditEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The audit key's id for keyed events; None for events hashed with plain SHA-256 before
+    # keying (migration 0003).
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuditHead(Base):
@@ -31,3 +34,7 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    # Events from this seq on must be keyed; older ones may carry plain SHA-256.
+    keyed_from: Mapped[int] = mapped_column(Integer, server_default="1")
+    # HMAC of `keyed_from` under the audit key, so the boundary cannot be moved unnoticed.
+    seal: Mapped[str | None] = mapped_column(String(64))

@@ -16,6 +16,7 @@ class ChainOut(BaseModel):
     ok: bool
     events: int
     problems: list[str]
+    first_bad: int | None = None
 
 
 @router.get("/audit/verify", response_model=ChainOut)
@@ -24,4 +25,4 @@ def verify(
 ) -> ChainOut:
     with rt.reading() as session:
         r = service.verify(session)
-    return ChainOut(ok=r.ok, events=r.events, problems=r.problems)
+    return ChainOut(ok=r.ok, events=r.events, problems=r.problems, first_bad=r.first_bad)

@@ -1,4 +1,5 @@
-"""`talentvisa serve`, `db upgrade`, `db fsck`, `users create`, `audit verify`, `demo load`."""
+"""`talentvisa serve`, `db upgrade`, `db fsck`, `users create`,
+`audit verify|checkpoint|public-key`, `demo load`."""
 
 from __future__ import annotations
 
@@ -21,9 +22,17 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    from talentvisa.db.engine import make_engine
+    """The database engine, bound to the data directory's audit key (keys.py)."""
+    from talentvisa.audit import keys
+    from talentvisa.db.engine import data_dir, make_engine
 
-    return make_engine()
+    engine = make_engine()
+    try:
+        keys.bind(engine, data_dir())
+    except keys.AuditKeyError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    return engine
 
 
 def _migrated():  # type: ignore[no-untyped-def]
@@ -89,20 +98,131 @@ def users_create(
     out.print(f"created {chosen.value} {email} (id {uid})")
 
 
-@app_audit.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain; name any edited, deleted or reordered event (exit 1)."""
-    from talentvisa.audit import service as audit
+def _audit_session():  # type: ignore[no-untyped-def]
     from talentvisa.db.engine import session_factory, transaction
 
-    with transaction(session_factory(_migrated())) as s:
+    return transaction(session_factory(_migrated()))
+
+
+def _signing_key():  # type: ignore[no-untyped-def]
+    from talentvisa.audit import keys
+    from talentvisa.db.engine import data_dir
+
+    try:
+        return keys.load_signing_key(data_dir())
+    except keys.AuditKeyError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _read_checkpoint(path: Path):  # type: ignore[no-untyped-def]
+    from talentvisa.audit import checkpoint
+
+    try:
+        return checkpoint.parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]error:[/red] {path}: cannot read: {exc}", highlight=False)
+    except checkpoint.CheckpointError as exc:
+        where = f"{path}:{exc.line or 1}" + (f": {exc.field}" if exc.field else "")
+        err.print(f"[red]error:[/red] {where}: {exc}", highlight=False)
+    raise typer.Exit(2)
+
+
+@app_audit.command("verify")
+def audit_verify(
+    checkpoint_file: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", help="Also check the trail against this signed checkpoint."),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(help="The checkpoint signer's public key (default: the data directory's)."),
+    ] = None,
+) -> None:
+    """Check the keyed hash chain; name the first edited, inserted, deleted or reordered event
+    (exit 1). With --checkpoint, also that the trail still holds the checkpoint's event."""
+    from talentvisa.audit import checkpoint as checkpoints
+    from talentvisa.audit import keys
+    from talentvisa.audit import service as audit
+
+    cp = _read_checkpoint(checkpoint_file) if checkpoint_file else None
+    if cp is not None and public_key is not None:
+        try:
+            public = keys.load_public_key(public_key)
+        except keys.AuditKeyError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+    elif cp is not None:
+        public = _signing_key().public_key()
+    with _audit_session() as s:
         report = audit.verify(s)
-    if report.ok:
-        out.print(f"[green]audit chain intact[/green]: {report.events} events")
+        against = checkpoints.check(cp, public, s) if cp is not None else None
+    problems = report.problems + ([f"checkpoint {checkpoint_file}: {against}"] if against else [])
+    if not problems:
+        unkeyed = f" ({report.unkeyed} written before keying)" if report.unkeyed else ""
+        at = f"; matches checkpoint at event {cp.seq}" if cp is not None else ""
+        out.print(f"[green]audit chain intact[/green]: {report.events} events{unkeyed}{at}")
         return
-    for p in report.problems:
+    if report.first_bad is not None:
+        err.print(f"[red]broken:[/red] first bad event: {report.first_bad}", highlight=False)
+    for p in problems:
         err.print(f"[red]broken:[/red] {p}", highlight=False)
     raise typer.Exit(1)
+
+
+@app_audit.command("checkpoint")
+def audit_checkpoint(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write it here (default: standard output).")
+    ] = None,
+) -> None:
+    """Sign the chain's current seq and hash (Ed25519) for publication; refuse a broken chain."""
+    from talentvisa.audit import checkpoint as checkpoints
+    from talentvisa.audit import service as audit
+    from talentvisa.db.base import now
+
+    signer = _signing_key()
+    with _audit_session() as s:
+        report = audit.verify(s)
+    if not report.ok:
+        err.print(
+            f"[red]error:[/red] the audit chain is broken ({report.problems[0]}); "
+            "run `talentvisa audit verify`, no checkpoint was written",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    text = checkpoints.sign(report, signer, now()).to_json()
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out_file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        err.print(f"[red]error:[/red] {out_file}: cannot write: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    out.print(f"checkpoint at event {report.last_seq} written to {out_file}", highlight=False)
+
+
+@app_audit.command("public-key")
+def audit_public_key(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write it here (default: standard output).")
+    ] = None,
+) -> None:
+    """Export the checkpoint signing key's public half (PEM), for whoever checks checkpoints."""
+    from talentvisa.audit import keys
+
+    public = _signing_key().public_key()
+    pem = keys.public_pem(public)
+    if out_file is None:
+        sys.stdout.write(pem)
+        return
+    try:
+        out_file.write_text(pem, encoding="ascii")
+    except OSError as exc:
+        err.print(f"[red]error:[/red] {out_file}: cannot write: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    out.print(f"public key {keys.fingerprint(public)} written to {out_file}", highlight=False)
 
 
 @app_demo.command("load")
@@ -133,12 +253,13 @@ def serve(
 
     from talentvisa import demo
     from talentvisa.api.app import create_app
+    from talentvisa.audit.keys import AuditKeyError
     from talentvisa.db.engine import data_dir, database_url
     from talentvisa.db.migrate import SchemaOutOfDate
 
     try:
         app = create_app(_engine(), data_dir(), secure_cookies=not insecure_cookies)
-    except SchemaOutOfDate as exc:
+    except (SchemaOutOfDate, AuditKeyError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     rt = app.state.runtime
