@@ -497,23 +497,28 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     assert r.returncode == 2 and "talentvisa db upgrade" in r.stderr
 
 
+def _scratch_engine(
+    backend: str, tmp_path: Path, name: str, prefix: str
+) -> tuple[sa.Engine, str | None]:
+    """An empty, unmigrated database: a SQLite file, or a fresh PostgreSQL schema."""
+    if backend == "sqlite":
+        return make_engine(f"sqlite:///{tmp_path / f'{name}.sqlite3'}"), None
+    if not pg_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true: {PG_ADMIN_URL}")
+        pytest.skip("PostgreSQL not reachable")
+    schema = f"{prefix}_{os.getpid()}"
+    with sa.create_engine(PG_ADMIN_URL).begin() as c:
+        c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    return make_engine(f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"), schema
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_migrations_go_down_and_up_and_the_head_follows_the_chain(
     backend: str, tmp_path: Path
 ) -> None:
-    schema = None
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
-    else:
-        if not pg_available():
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"PostgreSQL is required under CI=true: {PG_ADMIN_URL}")
-            pytest.skip("PostgreSQL not reachable")
-        schema = f"mig_{os.getpid()}"
-        with sa.create_engine(PG_ADMIN_URL).begin() as c:
-            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        engine = make_engine(f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}")
+    engine, schema = _scratch_engine(backend, tmp_path, "m", "mig")
     keys.bind(engine, tmp_path)
     try:
         migrate.upgrade(engine)
@@ -546,19 +551,7 @@ def test_events_hashed_before_keying_still_verify_and_are_anchored(
 ) -> None:
     """A database from before revision 0003 keeps its plain SHA-256 events; the first keyed
     event after them anchors them, so rewriting them afterwards is caught."""
-    schema = None
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-    else:
-        if not pg_available():
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"PostgreSQL is required under CI=true: {PG_ADMIN_URL}")
-            pytest.skip("PostgreSQL not reachable")
-        schema = f"old_{os.getpid()}"
-        with sa.create_engine(PG_ADMIN_URL).begin() as c:
-            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        engine = make_engine(f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}")
+    engine, schema = _scratch_engine(backend, tmp_path, "old", "old")
     keys.bind(engine, tmp_path)
     try:
         migrate.upgrade(engine, "0002")

@@ -192,15 +192,21 @@ def audit_checkpoint(
         )
         raise typer.Exit(1)
     text = checkpoints.sign(report, signer, now()).to_json()
+    if _emit(text, out_file):
+        out.print(f"checkpoint at event {report.last_seq} written to {out_file}", highlight=False)
+
+
+def _emit(text: str, out_file: Path | None) -> bool:
+    """Write text to the file (True) or to standard output (False); exit 2 if it cannot."""
     if out_file is None:
         sys.stdout.write(text)
-        return
+        return False
     try:
         out_file.write_text(text, encoding="utf-8")
     except OSError as exc:
         err.print(f"[red]error:[/red] {out_file}: cannot write: {exc}", highlight=False)
         raise typer.Exit(2) from None
-    out.print(f"checkpoint at event {report.last_seq} written to {out_file}", highlight=False)
+    return True
 
 
 @app_audit.command("public-key")
@@ -213,16 +219,8 @@ def audit_public_key(
     from talentvisa.audit import keys
 
     public = _signing_key().public_key()
-    pem = keys.public_pem(public)
-    if out_file is None:
-        sys.stdout.write(pem)
-        return
-    try:
-        out_file.write_text(pem, encoding="ascii")
-    except OSError as exc:
-        err.print(f"[red]error:[/red] {out_file}: cannot write: {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    out.print(f"public key {keys.fingerprint(public)} written to {out_file}", highlight=False)
+    if _emit(keys.public_pem(public), out_file):
+        out.print(f"public key {keys.fingerprint(public)} written to {out_file}", highlight=False)
 
 
 @app_demo.command("load")
