@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talentvisa import __version__, web
-from talentvisa.api import errors, openapi
+from talentvisa.api import errors, inputs, openapi
 from talentvisa.api.deps import Runtime
 from talentvisa.audit import keys as audit_keys
 from talentvisa.audit.router import router as audit_router
@@ -25,6 +25,7 @@ from talentvisa.auth.router import router as auth_router
 from talentvisa.cases.router import router as cases_router
 from talentvisa.cases.service import CaseContext
 from talentvisa.db import migrate
+from talentvisa.db.engine import commits as engine_commits
 from talentvisa.db.engine import read_engine
 from talentvisa.h1b.router import router as h1b_router
 from talentvisa.rules.loader import builtin_catalog, settings_from_env
@@ -54,6 +55,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         started = False
+        committed = engine_commits.set([])
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
@@ -67,15 +69,22 @@ class SecurityHeaders:
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception:
-            # The request's transaction was rolled back; say so without leaking internals.
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
-            msg = "internal error; nothing was saved, you may retry"
+            # Responses are rendered inside their transaction, so an error normally rolls it
+            # back; if a transaction of this request did commit, say so rather than invite a
+            # retry that would do it twice. Nothing internal is leaked either way.
+            if engine_commits.get():
+                msg = "internal error after your change was saved; reload before retrying"
+            else:
+                msg = "internal error; nothing was saved, you may retry"
             response = JSONResponse(
                 {"error": {"code": "internal", "message": msg, "field": None}}, status_code=500
             )
             await response(scope, receive, send_with_headers)
+        finally:
+            engine_commits.reset(committed)
 
 
 def _field_error(e: Any) -> dict[str, str | None]:
@@ -99,6 +108,7 @@ def create_app(
         migrate.check(engine)
     catalog = builtin_catalog()
     app = FastAPI(
+        dependencies=[Depends(inputs.check_request)],
         title="talentvisa",
         version=__version__,
         description="Case management for skilled-talent visa programs run as code.",
@@ -152,6 +162,7 @@ def create_app(
         return JSONResponse(body, status_code=422)
 
     errors.install(app)
+    app.add_middleware(inputs.BodyLimit)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/health", tags=["meta"])

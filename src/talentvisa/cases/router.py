@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.orm import Session
 
 from talentvisa.api.deps import RT, AnyUser, bounded, require
+from talentvisa.api.rendering import rendered
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role, User
 from talentvisa.cases import service
@@ -24,6 +25,7 @@ from talentvisa.cases.schemas import (
     IssueIn,
     VersionIn,
 )
+from talentvisa.rules.bounds import INT64_MAX
 
 router = APIRouter(tags=["applications"])
 Applicant = Annotated[User, Depends(require(Role.applicant))]
@@ -31,25 +33,27 @@ Staff = Annotated[User, Depends(require(Role.officer, Role.supervisor))]
 IdemKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=200)]
 
 
-def _out(session: Session, app: Application, user: User, *, new: bool = False) -> ApplicationOut:
+def _out(
+    session: Session, app: Application, user: User, *, new: bool = False, status: int = 200
+) -> Response:
     session.flush()  # so the returned version is the one just written
-    return service.to_out(session, app, user, new=new)
+    return rendered(service.to_out(session, app, user, new=new), status)
 
 
 @router.post("/applications", status_code=201, response_model=ApplicationOut)
 @bounded
-def create(body: ApplicationCreate, rt: RT, user: Applicant) -> ApplicationOut:
+def create(body: ApplicationCreate, rt: RT, user: Applicant) -> Response:
     with rt.writing() as session:
         app = service.create(session, user, body)
-        return _out(session, app, user, new=True)
+        return _out(session, app, user, new=True, status=201)
 
 
 @router.get("/applications", response_model=list[ApplicationOut])
 @bounded
-def list_mine(rt: RT, user: AnyUser) -> list[ApplicationOut]:
+def list_mine(rt: RT, user: AnyUser) -> Response:
     """Your own applications."""
     with rt.reading() as session:
-        return [service.to_out(session, a, user) for a in service.mine(session, user)]
+        return rendered([service.to_out(session, a, user) for a in service.mine(session, user)])
 
 
 @router.get("/cases", response_model=list[ApplicationOut])
@@ -63,8 +67,8 @@ def queue(
     prescreen: Literal["eligible", "ineligible", "unknown"] | None = None,
     sort: Literal["submitted_at", "-submitted_at", "updated_at", "-updated_at"] = "submitted_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[ApplicationOut]:
+    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
+) -> Response:
     """The officer queue, with filters."""
     with rt.reading() as session:
         apps = service.queue(
@@ -78,12 +82,12 @@ def queue(
             limit=limit,
             offset=offset,
         )
-        return [service.to_out(session, a, user) for a in apps]
+        return rendered([service.to_out(session, a, user) for a in apps])
 
 
 @router.get("/applications/{app_id}", response_model=ApplicationOut)
 @bounded
-def get(app_id: str, rt: RT, user: AnyUser) -> ApplicationOut:
+def get(app_id: str, rt: RT, user: AnyUser) -> Response:
     with rt.reading() as session:
         return _out(session, service.visible(session, user, app_id), user)
 
@@ -99,7 +103,7 @@ def prescreen(app_id: str, rt: RT, user: AnyUser) -> JSONResponse:
 
 @router.put("/applications/{app_id}/profile", response_model=ApplicationOut)
 @bounded
-def update(app_id: str, body: ApplicationUpdate, rt: RT, user: Applicant) -> ApplicationOut:
+def update(app_id: str, body: ApplicationUpdate, rt: RT, user: Applicant) -> Response:
     with rt.writing() as session:
         app = service.update_profile(session, user, app_id, body)
         return _out(session, app, user)
@@ -113,13 +117,13 @@ def upload(
     user: Applicant,
     file: Annotated[UploadFile, File(description="PDF, PNG or JPEG, at most 10 MB")],
     kind: Annotated[str, Form(min_length=1, max_length=60)] = "supporting_document",
-) -> DocumentOut:
+) -> Response:
     content = file.file.read(service.MAX_UPLOAD + 1)
     with rt.writing() as session:
         doc = service.upload(
             session, rt.cases, user, app_id, kind, file.filename or "upload", content
         )
-        return DocumentOut.model_validate(doc, from_attributes=True)
+        return rendered(DocumentOut.model_validate(doc, from_attributes=True), 201)
 
 
 @router.get("/applications/{app_id}/documents/{doc_id}")
@@ -146,14 +150,15 @@ def submit(
                 headers={"Idempotent-Replayed": "true"},
             )
         app = service.submit(session, rt.cases, user, app_id, body.version)
-        out = _out(session, app, user).model_dump(mode="json")
+        session.flush()  # so the answer carries the version just written
+        out = service.to_out(session, app, user).model_dump(mode="json")
         service.remember(session, user, key, fingerprint, 200, out)
-    return JSONResponse(out)
+        return JSONResponse(out)
 
 
 @router.post("/applications/{app_id}/assign", response_model=ApplicationOut)
 @bounded
-def assign(app_id: str, body: AssignIn, rt: RT, user: Staff) -> ApplicationOut:
+def assign(app_id: str, body: AssignIn, rt: RT, user: Staff) -> Response:
     """Take a case, or (supervisors) reassign it."""
     with rt.writing() as session:
         app = service.assign(session, user, app_id, body)
@@ -162,7 +167,7 @@ def assign(app_id: str, body: AssignIn, rt: RT, user: Staff) -> ApplicationOut:
 
 @router.post("/applications/{app_id}/request-evidence", response_model=ApplicationOut)
 @bounded
-def request_evidence(app_id: str, body: EvidenceRequestIn, rt: RT, user: Staff) -> ApplicationOut:
+def request_evidence(app_id: str, body: EvidenceRequestIn, rt: RT, user: Staff) -> Response:
     with rt.writing() as session:
         app = service.request_evidence(session, rt.cases, user, app_id, body)
         return _out(session, app, user)
@@ -170,7 +175,7 @@ def request_evidence(app_id: str, body: EvidenceRequestIn, rt: RT, user: Staff) 
 
 @router.post("/applications/{app_id}/respond", response_model=ApplicationOut)
 @bounded
-def respond(app_id: str, body: EvidenceResponseIn, rt: RT, user: Applicant) -> ApplicationOut:
+def respond(app_id: str, body: EvidenceResponseIn, rt: RT, user: Applicant) -> Response:
     with rt.writing() as session:
         app = service.respond(session, user, app_id, body)
         return _out(session, app, user)
@@ -178,7 +183,7 @@ def respond(app_id: str, body: EvidenceResponseIn, rt: RT, user: Applicant) -> A
 
 @router.post("/applications/{app_id}/decision", response_model=ApplicationOut)
 @bounded
-def decide(app_id: str, body: DecisionIn, rt: RT, user: Staff) -> ApplicationOut:
+def decide(app_id: str, body: DecisionIn, rt: RT, user: Staff) -> Response:
     with rt.writing() as session:
         app = service.decide(session, rt.cases, user, app_id, body)
         return _out(session, app, user)
@@ -186,7 +191,7 @@ def decide(app_id: str, body: DecisionIn, rt: RT, user: Staff) -> ApplicationOut
 
 @router.post("/applications/{app_id}/issue", response_model=ApplicationOut)
 @bounded
-def issue(app_id: str, body: IssueIn, rt: RT, user: Staff) -> ApplicationOut:
+def issue(app_id: str, body: IssueIn, rt: RT, user: Staff) -> Response:
     with rt.writing() as session:
         app = service.issue(session, rt.cases, user, app_id, body)
         return _out(session, app, user)
@@ -194,7 +199,7 @@ def issue(app_id: str, body: IssueIn, rt: RT, user: Staff) -> ApplicationOut:
 
 @router.post("/applications/{app_id}/withdraw", response_model=ApplicationOut)
 @bounded
-def withdraw(app_id: str, body: VersionIn, rt: RT, user: Applicant) -> ApplicationOut:
+def withdraw(app_id: str, body: VersionIn, rt: RT, user: Applicant) -> Response:
     with rt.writing() as session:
         app = service.withdraw(session, user, app_id, body.version)
         return _out(session, app, user)
@@ -202,10 +207,12 @@ def withdraw(app_id: str, body: VersionIn, rt: RT, user: Applicant) -> Applicati
 
 @router.get("/applications/{app_id}/timeline", response_model=list[EventOut])
 @bounded
-def timeline(app_id: str, rt: RT, user: AnyUser) -> list[EventOut]:
+def timeline(app_id: str, rt: RT, user: AnyUser) -> Response:
     with rt.reading() as session:
         app = service.visible(session, user, app_id)
-        return [
-            EventOut.model_validate(e, from_attributes=True)
-            for e in audit.timeline(session, "application", app.id)
-        ]
+        return rendered(
+            [
+                EventOut.model_validate(e, from_attributes=True)
+                for e in audit.timeline(session, "application", app.id)
+            ]
+        )

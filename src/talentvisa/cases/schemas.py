@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
+from talentvisa.rules.bounds import LIST_MAX, Count, FreeText, Int64, Short, valid_text
 from talentvisa.rules.profile import Profile
 
 
@@ -24,18 +32,18 @@ class ApplicationCreate(Body):
 
 class ApplicationUpdate(Body):
     profile: Profile
-    version: int = Field(ge=1, description="The version you read; a stale one gets 409.")
+    version: Count = Field(ge=1, description="The version you read; a stale one gets 409.")
 
 
 class EvidenceRequestIn(Body):
-    message: str = Field(min_length=5, max_length=5000)
+    message: FreeText = Field(min_length=5)
     due: dt.date
-    version: int = Field(ge=1)
+    version: Count = Field(ge=1)
 
 
 class EvidenceResponseIn(Body):
-    response: str = Field(min_length=1, max_length=20000)
-    version: int = Field(ge=1)
+    response: Annotated[str, AfterValidator(valid_text)] = Field(min_length=1, max_length=20000)
+    version: Count = Field(ge=1)
 
 
 class OverrideCode(StrEnum):
@@ -48,23 +56,27 @@ class OverrideCode(StrEnum):
 
 class DecisionIn(Body):
     decision: Literal["approve", "refuse"]
-    reasons: list[str] = Field(min_length=1, description="Criterion ids the decision rests on.")
-    text: str = Field(min_length=1, max_length=10000)
+    reasons: list[Short] = Field(
+        min_length=1, max_length=LIST_MAX, description="Criterion ids the decision rests on."
+    )
+    text: Annotated[str, AfterValidator(valid_text)] = Field(min_length=1, max_length=10000)
     override_code: OverrideCode | None = None
-    version: int = Field(ge=1)
+    version: Count = Field(ge=1)
 
 
 class AssignIn(Body):
-    officer_id: int | None = Field(None, description="Omit to take the case yourself.")
-    version: int = Field(ge=1)
+    officer_id: Int64 | None = Field(None, description="Omit to take the case yourself.")
+    version: Count = Field(ge=1)
 
 
 class IssueIn(Body):
-    version: int = Field(ge=1)
+    version: Count = Field(ge=1)
     valid_from: dt.date
     valid_until: dt.date | None = Field(None, description="Needed when the program is silent.")
-    entries: str | None = Field(None, description="Needed when the program is silent.")
-    max_stay_days: int | None = Field(None, ge=1, description="Needed when the program is silent.")
+    entries: Short | None = Field(None, description="Needed when the program is silent.")
+    max_stay_days: Count | None = Field(
+        None, ge=1, description="Needed when the program is silent."
+    )
 
     @field_validator("valid_until")
     @classmethod
@@ -76,7 +88,7 @@ class IssueIn(Body):
 
 
 class VersionIn(Body):
-    version: int = Field(ge=1)
+    version: Count = Field(ge=1)
 
 
 class DocumentOut(BaseModel):

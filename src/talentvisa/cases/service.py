@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import filetype
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,8 @@ from talentvisa.service_errors import Conflict, Forbidden, Invalid, NotFound, To
 
 log = logging.getLogger("talentvisa")
 MAX_UPLOAD = 10 * 1024 * 1024
+#: Documents one application may hold (docs/inputs.md): well above any program's checklist.
+MAX_DOCUMENTS = 50
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 STAFF = {Role.officer.value, Role.supervisor.value}
 REQUIRED_TO_SUBMIT = ("date_of_birth", "nationalities")
@@ -264,6 +266,11 @@ def upload(
         raise Forbidden("only the applicant uploads documents")
     if app.state not in workflow.UPLOADABLE:
         raise Conflict(f"cannot upload to a case that is {app.state}")
+    held = session.scalar(
+        select(func.count()).select_from(Document).where(Document.application_id == app.id)
+    )
+    if (held or 0) >= MAX_DOCUMENTS:
+        raise Invalid(f"file: an application holds at most {MAX_DOCUMENTS} documents", "file")
     if len(content) > MAX_UPLOAD:
         raise TooLarge(
             f"file: {len(content):,} bytes is over the {MAX_UPLOAD:,}-byte limit", "file"

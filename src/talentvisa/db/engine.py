@@ -86,6 +86,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
 # that takes the lock first says so in `holding_writer_lock` (see api.deps.Runtime.call).
 _WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 holding_writer_lock: ContextVar[bool] = ContextVar("holding_writer_lock", default=False)
+#: Set by the HTTP adapter to a fresh list per request; each commit appends to it, so that an
+#: error after a commit is not reported as "nothing was saved".
+commits: ContextVar[list[bool] | None] = ContextVar("commits", default=None)
 
 
 def writer_lock(engine: Engine) -> threading.Lock | None:
@@ -139,6 +142,9 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         try:
             with session.begin():
                 yield session
+            done = commits.get()
+            if done is not None:
+                done.append(True)
         except BaseException:
             for path in session.info.pop(ROLLBACK_FILES, []):
                 Path(path).unlink(missing_ok=True)

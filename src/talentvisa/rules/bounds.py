@@ -71,3 +71,48 @@ Count = Annotated[int, Field(ge=0, le=INT64_MAX)]
 Int64 = Annotated[int, Field(ge=-INT64_MAX - 1, le=INT64_MAX)]
 #: A finite amount of money or quantity, never infinity or NaN.
 Amount = Annotated[float, AfterValidator(finite), Field(ge=-AMOUNT_MAX, le=AMOUNT_MAX)]
+
+#: The longest text any field takes (an evidence response); a safety net for every entry point.
+ANY_TEXT_MAX = 20_000
+#: The longest list any field takes; a safety net for every entry point.
+ANY_LIST_MAX = 1_000
+
+Loc = tuple[str | int, ...]
+
+
+def first_invalid(value: object, loc: Loc = ()) -> tuple[Loc, str] | None:
+    """Where a decoded JSON or YAML document holds what no field may hold, and why.
+
+    A net under the per-field types: it runs on the whole document before any model sees it,
+    so that a lone surrogate, a NUL, infinity or a 65-bit integer is refused by every entry
+    point (including ones whose models predate these types) with the place named.
+    """
+    if isinstance(value, str):
+        if len(value) > ANY_TEXT_MAX:
+            return loc, f"text is longer than {ANY_TEXT_MAX:,} characters"
+        try:
+            valid_text(value)
+        except ValueError as exc:
+            return loc, str(exc)
+    elif isinstance(value, bool):
+        return None
+    elif isinstance(value, int):
+        if not -INT64_MAX - 1 <= value <= INT64_MAX:
+            return loc, "integer does not fit in 64 bits"
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            return loc, "number must be finite"
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            key = k if isinstance(k, str | int) else str(k)
+            found = first_invalid(key, (*loc, key)) or first_invalid(v, (*loc, key))
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        if len(value) > ANY_LIST_MAX:
+            return loc, f"list has more than {ANY_LIST_MAX:,} items"
+        for i, v in enumerate(value):
+            found = first_invalid(v, (*loc, i))
+            if found:
+                return found
+    return None

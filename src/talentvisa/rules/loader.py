@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from talentvisa.rules.bounds import first_invalid
 from talentvisa.rules.compiled import CompiledProgram, ProgramError, compile_program
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import DeployerValue, Settings
@@ -103,6 +104,11 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         raise ProgramFileError([Problem(name, line, f"invalid YAML: {exc.problem}")]) from None
+    bad = first_invalid(data)
+    if bad is not None:
+        loc, why = bad
+        field = ".".join(map(str, loc)) or "(document)"
+        raise ProgramFileError([Problem(name, _line_of(root, loc), f"{field}: {why}")])
     return data, root
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from talentvisa.rules.bounds import LIST_MAX, Amount, Count, Name, Short
 from talentvisa.rules.refdata import load
 
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
@@ -71,10 +72,10 @@ class Degree(Model):
     )
     field: FieldGroup | None = None
     stem: bool | None = Field(None, description="An assessor's STEM determination; overrides.")
-    institution: str | None = None
+    institution: Name | None = None
     institution_country: Country | None = None
-    institution_rank: int | None = Field(None, ge=1, description="World ranking position.")
-    ranking_system: str | None = None
+    institution_rank: Count | None = Field(None, ge=1, description="World ranking position.")
+    ranking_system: Short | None = None
     high_level_foreign_university: bool | None = None
     taught_in_chinese: bool | None = None
     graduation_date: dt.date | None = None
@@ -89,12 +90,12 @@ class ExperienceKind(StrEnum):
 
 class Experience(Model):
     kind: ExperienceKind | None = None
-    employer: str | None = None
+    employer: Name | None = None
     country: Country | None = None
     at_university_or_research_institution: bool | None = None
     stem: bool | None = None
-    institution_rank: int | None = Field(None, ge=1)
-    years: float | None = Field(None, ge=0, le=80)
+    institution_rank: Count | None = Field(None, ge=1)
+    years: Amount | None = Field(None, ge=0, le=80)
     fortune_global_500: bool | None = None
     after_doctorate: bool | None = Field(None, description="Research done after the doctorate.")
     top_research_institute: bool | None = Field(
@@ -103,8 +104,8 @@ class Experience(Model):
 
 
 class Employer(Model):
-    name: str | None = None
-    fte: int | None = Field(None, ge=0, description="Full-time-equivalent employees (US).")
+    name: Name | None = None
+    fte: Count | None = Field(None, ge=0, description="Full-time-equivalent employees (US).")
     nonprofit: bool | None = None
     acwia_exempt: bool | None = None
     h1b_dependent: bool | None = Field(
@@ -141,24 +142,24 @@ class CnRegionType(StrEnum):
 class JobOffer(Model):
     country: Country | None = None
     employer: Employer | None = None
-    annual_salary: float | None = Field(None, ge=0)
+    annual_salary: Amount | None = Field(None, ge=0)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    occupation_code: str | None = Field(None, description="SOC code for US offers.")
+    occupation_code: Short | None = Field(None, description="SOC code for US offers.")
     wage_level: int | None = Field(None, ge=1, le=4, description="OEWS level I-IV as 1-4.")
     specialty_occupation: bool | None = None
     cn_region_type: CnRegionType | None = None
-    cn_annual_months: float | None = Field(None, ge=0, le=12)
-    local_average_wage: float | None = Field(
+    cn_annual_months: Amount | None = Field(None, ge=0, le=12)
+    local_average_wage: Amount | None = Field(
         None, ge=0, description="Prior-year local average annual wage, in the offer's currency."
     )
     petition: Petition | None = None
-    hourly_rate: float | None = Field(None, ge=0, description="Hourly rate, offer's currency.")
-    hours_per_week: float | None = Field(None, ge=0, le=168)
+    hourly_rate: Amount | None = Field(None, ge=0, description="Hourly rate, offer's currency.")
+    hours_per_week: Amount | None = Field(None, ge=0, le=168)
     permanent_or_12_months: bool | None = Field(
         None, description="Permanent, or fixed-term for at least 12 months."
     )
     accredited_employer: bool | None = Field(None, description="NZ accredited employer.")
-    sector: str | None = Field(
+    sector: Short | None = Field(
         None, description="Industry, e.g. semiconductors, bio, secondary_batteries, displays."
     )
     shortage_occupation: bool | None = Field(
@@ -181,7 +182,7 @@ class JobOffer(Model):
 
 
 class Money(Model):
-    amount: float | None = Field(None, ge=0)
+    amount: Amount | None = Field(None, ge=0)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
 
 
@@ -203,10 +204,10 @@ class Germany(Model):
         "obtained, or a German Chamber of Commerce Abroad (AHK) qualification.",
     )
     shortage_occupation_qualification: bool | None = None
-    experience_years_last_5: float | None = Field(
+    experience_years_last_5: Amount | None = Field(
         None, ge=0, le=5, description="Qualified professional experience in the last 5 years."
     )
-    experience_years_last_7: float | None = Field(
+    experience_years_last_7: Amount | None = Field(
         None, ge=0, le=7, description="Qualified professional experience in the last 7 years."
     )
     prior_stay_6_months: bool | None = Field(
@@ -225,8 +226,8 @@ class Korea(Model):
     f27_applicant_category: bool | None = Field(
         None, description="In one of the five F-2-7 applicant categories."
     )
-    lawful_stay_years: float | None = Field(None, ge=0)
-    annual_income_krw: float | None = Field(None, ge=0)
+    lawful_stay_years: Amount | None = Field(None, ge=0)
+    annual_income_krw: Amount | None = Field(None, ge=0)
 
 
 class NzQualification(StrEnum):
@@ -245,15 +246,15 @@ class NewZealand(Model):
         None, description="Best qualification as NZQF type (NZQA IQA for overseas ones)."
     )
     qualification_level: int | None = Field(None, ge=1, le=10, description="NZQF level.")
-    registration_training_years: float | None = Field(
+    registration_training_years: Amount | None = Field(
         None, ge=0, description="Training years of a listed NZ occupational registration; 0 none."
     )
-    skilled_work_years: float | None = Field(None, ge=0, description="Skilled work in NZ.")
-    relevant_work_years: float | None = Field(
+    skilled_work_years: Amount | None = Field(None, ge=0, description="Skilled work in NZ.")
+    relevant_work_years: Amount | None = Field(
         None, ge=0, description="Directly relevant work experience anywhere."
     )
-    post_qualification_years: float | None = Field(None, ge=0)
-    nz_work_lowest_hourly_rate: float | None = Field(
+    post_qualification_years: Amount | None = Field(None, ge=0)
+    nz_work_lowest_hourly_rate: Amount | None = Field(
         None, ge=0, description="Lowest hourly rate (NZD) during the NZ work experience."
     )
 
@@ -271,7 +272,9 @@ class LanguageAbilities(Model):
 
 
 class Languages(Model):
-    cefr: dict[str, CEFR] | None = Field(None, description="ISO 639-1 code -> CEFR level.")
+    cefr: dict[Short, CEFR] | None = Field(
+        None, max_length=LIST_MAX, description="ISO 639-1 code -> CEFR level."
+    )
     hsk: int | None = Field(None, ge=0, le=9, description="HSK level passed; 0 for none.")
     clb: dict[Literal["en", "fr"], LanguageAbilities] | None = Field(
         None,
@@ -282,7 +285,7 @@ class Languages(Model):
 
 class Family(Model):
     spouse: bool | None = Field(None, description="Has a spouse or common-law partner.")
-    children: int | None = Field(None, ge=0)
+    children: Count | None = Field(None, ge=0)
     spouse_accompanying: bool | None = Field(
         None, description="The spouse or partner would come along (accompany the applicant)."
     )
@@ -324,10 +327,10 @@ class Canada(Model):
         None, description="The official language declared first; the other one is second."
     )
     education: CaEducation | None = None
-    canadian_skilled_work_years: float | None = Field(
+    canadian_skilled_work_years: Amount | None = Field(
         None, ge=0, description="Skilled (NOC TEER 0-3) work in Canada, full-time years."
     )
-    foreign_skilled_work_years: float | None = Field(
+    foreign_skilled_work_years: Amount | None = Field(
         None, ge=0, description="Skilled (NOC TEER 0-3) work outside Canada, full-time years."
     )
     certificate_of_qualification: bool | None = Field(
@@ -349,7 +352,7 @@ class Canada(Model):
     spouse_language: LanguageAbilities | None = Field(
         None, description="The spouse's first official language, CLB/NCLC per ability."
     )
-    spouse_canadian_skilled_work_years: float | None = Field(None, ge=0)
+    spouse_canadian_skilled_work_years: Amount | None = Field(None, ge=0)
 
 
 class CnVocationalLevel(StrEnum):
@@ -368,36 +371,36 @@ class Recognitions(Model):
         None, description='An "excellent graduate" of a university in China (as assessed).'
     )
     patents: bool | None = None
-    cn_local_bonus_points: float | None = Field(None, ge=0)
+    cn_local_bonus_points: Amount | None = Field(None, ge=0)
     cn_vocational_level: CnVocationalLevel | None = None
 
 
 class Profile(Model):
     """What we know about one person. `None` (or absent) always means unknown."""
 
-    name: str | None = Field(None, description="Free label; not used by any rule.")
+    name: Name | None = Field(None, description="Free label; not used by any rule.")
     date_of_birth: dt.date | None = None
-    nationalities: list[Country] | None = None
+    nationalities: list[Country] | None = Field(None, max_length=LIST_MAX)
     current_country: Country | None = None
-    immigration_status: str | None = Field(None, description="e.g. F-1, H-1B, none")
+    immigration_status: Short | None = Field(None, description="e.g. F-1, H-1B, none")
     passport_type: Literal["ordinary", "diplomatic", "service", "other"] | None = None
     former_chinese_national: bool | None = None
-    degrees: list[Degree] | None = None
+    degrees: list[Degree] | None = Field(None, max_length=LIST_MAX)
     bachelor_equivalent_by_evaluation: bool | None = None
-    experience: list[Experience] | None = None
+    experience: list[Experience] | None = Field(None, max_length=LIST_MAX)
     language_teaching_credential: bool | None = Field(
         None,
         description="A degree in education or languages, a teaching licence from home, or a "
         "TEFL-type certificate.",
     )
-    cn_consecutive_years_working: float | None = Field(None, ge=0)
+    cn_consecutive_years_working: Amount | None = Field(None, ge=0)
     has_job_offer: bool | None = None
     job_offer: JobOffer | None = None
     languages: Languages | None = None
     family: Family | None = None
     recognitions: Recognitions | None = None
     funds: Money | None = Field(None, description="Liquid funds available for the stay.")
-    months_in_current_country: float | None = Field(
+    months_in_current_country: Amount | None = Field(
         None, ge=0, description="Months lived lawfully in current_country up to now."
     )
     preferred_currency: str | None = Field(

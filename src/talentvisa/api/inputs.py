@@ -1,0 +1,144 @@
+"""Input that no endpoint may take, refused before any endpoint runs (docs/inputs.md).
+
+Two guards sit under the per-field types of the request models:
+
+- `check_request`, an app-wide dependency: path and query parameters, JSON bodies and form
+  fields hold valid Unicode without control characters, integers that fit in 64 bits and
+  finite numbers, or the request gets a 422 naming the first bad field. A lone surrogate
+  once reached the database this way and then broke every page that showed the record.
+- `BodyLimit`, an ASGI middleware: a request body is counted while it streams in and refused
+  with 413 as soon as it passes its limit (at once when Content-Length announces it), so a
+  200 MB upload is never read in full.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from talentvisa.api.errors import envelope
+from talentvisa.cases.service import MAX_UPLOAD
+from talentvisa.rules.bounds import Loc, first_invalid
+from talentvisa.service_errors import Invalid
+
+#: Any request body but an upload: far above the largest valid one (a full profile is ~50 KB).
+BODY_MAX = 1024 * 1024
+#: A document upload: the file's own limit plus room for the multipart envelope and fields.
+UPLOAD_BODY_MAX = MAX_UPLOAD + 64 * 1024
+
+
+def _name(loc: Loc) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _refuse(where: str, loc: Loc, message: str) -> None:
+    field = _name(loc) if loc else where
+    raise Invalid(f"{field}: {message}", field)
+
+
+def _check_params(where: str, params: Any) -> None:
+    for key, value in params.items():
+        found = first_invalid(key, (key,)) or first_invalid(value, (key,))
+        if found is None and value.lstrip("-").isdigit():
+            # Ids, limits and offsets: a number the database cannot hold is refused here,
+            # not when the driver overflows.
+            found = first_invalid(int(value), (key,))
+        if found:
+            _refuse(where, *found)
+
+
+async def check_request(request: Request) -> None:
+    _check_params("path", request.path_params)
+    _check_params("query", request.query_params)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json" or kind.endswith("+json"):
+        try:
+            body = await request.json()  # parsed once: FastAPI reads the cached value
+        except (ValueError, UnicodeDecodeError):
+            return  # the body model's own json_invalid error names the problem
+        found = first_invalid(body)
+    elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        found = None
+        for key, value in form.multi_items():
+            if not isinstance(value, UploadFile):
+                found = first_invalid(value, (key,))
+            elif value.filename is not None:
+                found = first_invalid(value.filename, (key, "filename"))
+            if found:
+                break
+    else:
+        return
+    if found:
+        _refuse("body", *found)
+
+
+def body_limit(scope: Scope) -> int:
+    """The most bytes this request's body may have."""
+    path: str = scope.get("path", "")
+    return UPLOAD_BODY_MAX if path.endswith("/documents") else BODY_MAX
+
+
+class TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse a request body over its limit while it streams in, with the API's 413."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = body_limit(scope)
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(limit, scope, receive, send)
+            return
+        seen = 0
+        over = False
+        started = False
+
+        async def counting() -> Message:
+            nonlocal seen, over
+            if over:
+                raise TooLarge
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    over = True
+                    raise TooLarge
+            return message
+
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if over:
+                return  # the 413 is the answer, whatever the app made of the cut-off body
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting, guarded)
+        except TooLarge:
+            pass
+        except Exception:
+            if not over:
+                raise
+        if over and not started:
+            await self._refuse(limit, scope, receive, send)
+
+    @staticmethod
+    async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"the request body is over the {limit:,}-byte limit of {scope.get('path')}"
+        body = envelope("too_large", message, "body")
+        # Close the connection: the rest of the body is never read.
+        response = JSONResponse(body, status_code=413, headers={"Connection": "close"})
+        await response(scope, receive, send)
