@@ -34,3 +34,7 @@ class TooLarge(ServiceError):
 
 class Unsupported(ServiceError):
     status, code = 415, "unsupported_media_type"
+
+
+class BadInput(Invalid):
+    """Input no field may hold (bad characters, an unstorable number): the field is named."""

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from talentvisa.api.errors import envelope
 from talentvisa.cases.service import MAX_UPLOAD
 from talentvisa.rules.bounds import Loc, first_invalid
-from talentvisa.service_errors import Invalid
+from talentvisa.service_errors import BadInput
 
 #: Any request body but an upload: far above the largest valid one (a full profile is ~50 KB).
 BODY_MAX = 1024 * 1024
@@ -37,7 +37,7 @@ def _name(loc: Loc) -> str:
 
 def _refuse(where: str, loc: Loc, message: str) -> None:
     field = _name(loc) if loc else where
-    raise Invalid(f"{field}: {message}", field)
+    raise BadInput(f"{field}: {message}", field)
 
 
 def _check_params(where: str, params: Any) -> None:

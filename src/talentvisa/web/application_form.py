@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -189,6 +190,8 @@ def _parse(f: Field, raw: str) -> tuple[Any, Msg | None]:
         try:
             n = float(raw.replace(",", ""))
         except ValueError:
+            return None, Msg(N_("Enter a number."))
+        if not math.isfinite(n):  # "1e400" parses, as infinity
             return None, Msg(N_("Enter a number."))
         if n < 0:
             return None, Msg(N_("Enter a number of zero or more."))

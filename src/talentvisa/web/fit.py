@@ -11,6 +11,7 @@ who skips it sees those programs as unknown, with the missing answers named.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -527,6 +528,9 @@ def _number(value: str, errors: dict[str, Msg], name: str, lo: float, hi: float)
     try:
         n = float(value.replace(",", ""))
     except ValueError:
+        errors[name] = Msg(N_("Enter a number."))
+        return None
+    if not math.isfinite(n):  # "1e400" parses, as infinity
         errors[name] = Msg(N_("Enter a number."))
         return None
     if not lo <= n <= hi:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from talentvisa.service_errors import ServiceError
+from talentvisa.service_errors import BadInput, ServiceError
 from talentvisa.web.i18n import N_
 
 
@@ -57,6 +57,12 @@ GENERIC = N_("Something went wrong. Nothing was saved; you may try again.")
 
 def of_error(exc: ServiceError) -> tuple[str | None, Msg]:
     """The form field an error belongs to (if any) and what to tell the user."""
+    if isinstance(exc, BadInput):
+        text = N_(
+            "The answer to “%(field)s” holds characters or a number that cannot be stored. "
+            "Check it and try again."
+        )
+        return exc.field, Msg(text, {"field": exc.field})
     if exc.field in BY_FIELD and exc.code != "forbidden":
         return exc.field, Msg(BY_FIELD[exc.field])
     return None, Msg(BY_CODE.get(exc.code, GENERIC))
