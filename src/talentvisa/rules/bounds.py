@@ -5,7 +5,7 @@ value the database or the rules cannot hold is refused at the door with a 422 na
 instead of being stored and breaking every later rendering (a lone UTF-16 surrogate committed
 once made the officer queue fail for everyone).
 
-The limits are the documented maxima of the README's "Input limits" table.
+The limits are the documented maxima of docs/inputs.md.
 """
 
 from __future__ import annotations
