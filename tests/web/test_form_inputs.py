@@ -76,3 +76,12 @@ def test_an_oversized_form_post_is_refused(server: Server) -> None:
     r = v.request("POST", "/signup", data=data)
     assert r.status_code == 413
     assert r.json()["error"]["code"] == "too_large"
+
+
+def test_integers_beyond_64_bits_in_forms(server: Server) -> None:
+    admin = Visitor(server.url)
+    admin.login(account(server, Role.admin))
+    data = {"season": "FY2040", "regular_target": str(2**70), "advanced_target": "1"}
+    r = admin.submit("/admin/seasons", "/admin/seasons", data)
+    assert r.status_code == 422 and "regular_target" in r.text, r.text[:300]
+    assert "FY2040" not in admin.get("/admin/seasons").text

@@ -174,4 +174,5 @@ def create_app(
         app.include_router(r)
     web.install(app)  # the portal's pages, after the API so that its errors stay JSON
     openapi.document_errors(app)
+    inputs.document(app)
     return app

@@ -13,26 +13,31 @@ Two guards sit under the per-field types of the request models:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talentvisa.api.errors import envelope
 from talentvisa.cases.service import MAX_UPLOAD
-from talentvisa.rules.bounds import Loc, first_invalid
+from talentvisa.rules.bounds import TEXT_PATTERN, Loc, first_invalid
 from talentvisa.service_errors import BadInput
 
 #: Any request body but an upload: far above the largest valid one (a full profile is ~50 KB).
 BODY_MAX = 1024 * 1024
+#: The largest integer the OpenAPI document promises (2**53 - 1, exact in every JSON parser).
+JSON_INT_MAX = 2**53 - 1
 #: A document upload: the file's own limit plus room for the multipart envelope and fields.
 UPLOAD_BODY_MAX = MAX_UPLOAD + 64 * 1024
 
 
 def _name(loc: Loc) -> str:
-    return ".".join(str(p) for p in loc)
+    name = ".".join(str(p) for p in loc)
+    # A bad key is itself the fault: shown escaped, so the answer stays valid text.
+    return name if first_invalid(name) is None else name.encode("unicode_escape").decode()
 
 
 def _refuse(where: str, loc: Loc, message: str) -> None:
@@ -40,13 +45,18 @@ def _refuse(where: str, loc: Loc, message: str) -> None:
     raise BadInput(f"{field}: {message}", field)
 
 
+def _text_or_number(key: str, value: str, *, with_key: bool = True) -> tuple[Loc, str] | None:
+    found = (with_key and first_invalid(key, (key,))) or first_invalid(value, (key,))
+    if found is None and value.lstrip("-").isdigit() and len(value) > 18:
+        # Ids, versions, limits and offsets: a number the database cannot hold is refused
+        # here, not when the driver overflows.
+        found = first_invalid(int(value), (key,))
+    return found
+
+
 def _check_params(where: str, params: Any) -> None:
     for key, value in params.items():
-        found = first_invalid(key, (key,)) or first_invalid(value, (key,))
-        if found is None and value.lstrip("-").isdigit():
-            # Ids, limits and offsets: a number the database cannot hold is refused here,
-            # not when the driver overflows.
-            found = first_invalid(int(value), (key,))
+        found = _text_or_number(key, value)
         if found:
             _refuse(where, *found)
 
@@ -65,8 +75,9 @@ async def check_request(request: Request) -> None:
         form = await request.form()
         found = None
         for key, value in form.multi_items():
+            # Keys are not checked: a form field the endpoint does not declare is ignored.
             if not isinstance(value, UploadFile):
-                found = first_invalid(value, (key,))
+                found = _text_or_number(key, value, with_key=False)
             elif value.filename is not None:
                 found = first_invalid(value.filename, (key, "filename"))
             if found:
@@ -142,3 +153,72 @@ class BodyLimit:
         # Close the connection: the rest of the body is never read.
         response = JSONResponse(body, status_code=413, headers={"Connection": "close"})
         await response(scope, receive, send)
+
+
+def _constrain(node: Any) -> None:
+    """Publish what `check_request` refuses, on every string and integer schema."""
+    if isinstance(node, list):
+        for item in node:
+            _constrain(item)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind == "string" and not {"enum", "const", "format"} & node.keys():
+        if "pattern" not in node:
+            node["pattern"] = TEXT_PATTERN
+        elif node["pattern"] != TEXT_PATTERN and "allOf" not in node:
+            node["allOf"] = [{"pattern": TEXT_PATTERN}]
+    elif kind == "integer":
+        # Published as the integers every JSON client holds exactly; the server takes up to
+        # 64 bits, and a float-based generator or client rounds 2**63 - 1 up past it.
+        node["minimum"] = max(node.get("minimum", -JSON_INT_MAX), -JSON_INT_MAX)
+        node["maximum"] = min(node.get("maximum", JSON_INT_MAX), JSON_INT_MAX)
+    for value in node.values():
+        _constrain(value)
+
+
+def _refs(node: Any, found: set[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            found.add(ref.rsplit("/", 1)[-1])
+        for value in node.values():
+            _refs(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _refs(item, found)
+
+
+def _request_schemas(schema: dict[str, Any]) -> list[Any]:
+    """Every schema a request may carry (parameters and bodies, with the components they
+    use); response schemas are left as they are."""
+    inputs: list[Any] = []
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                inputs += [operation.get("parameters"), operation.get("requestBody")]
+    components = schema.get("components", {}).get("schemas", {})
+    names: set[str] = set()
+    _refs(inputs, names)
+    pending = set(names)
+    while pending:
+        more: set[str] = set()
+        _refs([components.get(n) for n in pending], more)
+        pending = more - names
+        names |= more
+    return inputs + [components[n] for n in sorted(names) if n in components]
+
+
+def document(app: FastAPI) -> None:
+    """The OpenAPI document states the limits every operation enforces (docs/inputs.md)."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        if not schema.get("x-input-limits"):
+            _constrain(_request_schemas(schema))
+            schema["x-input-limits"] = "docs/inputs.md"
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

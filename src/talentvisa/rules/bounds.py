@@ -27,9 +27,13 @@ INT64_MAX = 2**63 - 1
 #: exactly representable as a float.
 AMOUNT_MAX = 1e15
 
-# Control characters other than tab, newline and carriage return; NUL is among them and
-# PostgreSQL's text type cannot store it.
-_CONTROL = {chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)} | {"\x7f"}
+# Control characters other than tab, newline and carriage return (C0, DEL and C1); NUL is
+# among them and PostgreSQL's text type cannot store it.
+_CONTROL = (
+    {chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
+    | {"\x7f"}
+    | {chr(c) for c in range(0x80, 0xA0)}
+)
 
 
 def valid_text(value: str) -> str:
@@ -59,12 +63,24 @@ def finite(value: float) -> float:
     return value
 
 
+#: What `valid_text` and `single_line` accept, for the published schemas (JSON Schema regex).
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$"
+_LINE = {"pattern": LINE_PATTERN}
+_TEXT = {"pattern": TEXT_PATTERN}
+
 #: One line of text of at most NAME_MAX characters (names, institutions, employers).
-Name = Annotated[str, AfterValidator(single_line), Field(max_length=NAME_MAX)]
+Name = Annotated[
+    str, AfterValidator(single_line), Field(max_length=NAME_MAX, json_schema_extra=_LINE)
+]
 #: A short single-line label (codes the law does not enumerate, ranking systems).
-Short = Annotated[str, AfterValidator(single_line), Field(max_length=SHORT_MAX)]
+Short = Annotated[
+    str, AfterValidator(single_line), Field(max_length=SHORT_MAX, json_schema_extra=_LINE)
+]
 #: Free text of at most TEXT_MAX characters (notes, reasons, descriptions).
-FreeText = Annotated[str, AfterValidator(valid_text), Field(max_length=TEXT_MAX)]
+FreeText = Annotated[
+    str, AfterValidator(valid_text), Field(max_length=TEXT_MAX, json_schema_extra=_TEXT)
+]
 #: A non-negative integer the database can hold.
 Count = Annotated[int, Field(ge=0, le=INT64_MAX)]
 #: Any 64-bit integer (ids, targets, positions).
