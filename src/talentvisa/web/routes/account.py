@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Form
 from fastapi.responses import HTMLResponse, Response
 
-from talentvisa.api.deps import DB, SESSION_COOKIE, runtime
+from talentvisa.api.deps import DB, DEVICE_COOKIE, SESSION_COOKIE, client_address, runtime
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role, User
 from talentvisa.web.i18n import N_
@@ -37,6 +37,7 @@ def _safe_next(target: str, user: User) -> str:
 def _start_session(page: Page, session: DB, user: User) -> None:
     raw, _ = auth.issue_token(session, user, "session")
     page.cookies[SESSION_COOKIE] = (raw, int(auth.SESSION_TTL.total_seconds()))
+    page.cookies[DEVICE_COOKIE] = (auth.device_token(user), int(auth.DEVICE_TTL.total_seconds()))
 
 
 @router.get("/signup", response_class=HTMLResponse)
@@ -104,11 +105,15 @@ def login(
     if not password:
         errors["password"] = Msg(N_("Enter your password."))
     if not errors:
-        client = page.request.client.host if page.request.client else "unknown"
+        device = page.request.cookies.get(DEVICE_COOKIE)
+        client = client_address(page.request)
         try:
-            user = auth.authenticate(session, email[:254], password[:200], client)
-        except auth.RateLimited:
-            errors["_form"] = Msg(N_("Too many failed log-ins. Wait 15 minutes and try again."))
+            user = auth.authenticate(session, email[:254], password[:200], client, device)
+        except auth.RateLimited as exc:
+            errors["_form"] = Msg(
+                N_("Too many failed log-ins. Wait %(n)s seconds and try again."),
+                {"n": exc.retry_after},
+            )
         else:
             if user is None:
                 # The failed attempt is committed with this response, for the rate limit.
