@@ -8,6 +8,7 @@ is refused in the URL; /openapi.json declares the bearer and cookie schemes.
 
 from __future__ import annotations
 
+import re
 import secrets
 import statistics
 import time
@@ -242,3 +243,27 @@ def test_openapi_declares_security_schemes(server: Server) -> None:
     ]
     assert header_params == []
     assert "swagger-ui" in server.client().get("/docs").text
+
+
+def test_portal_sign_up_is_throttled_per_address(server: Server) -> None:
+    c = server.client()
+    form = c.get("/signup")
+    anon = {"Cookie": f"tv_form={form.cookies['tv_form']}"}
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert csrf is not None
+
+    def post(address: str) -> int:
+        data = {
+            "csrf_token": csrf.group(1),
+            "display_name": "Someone",
+            "email": _email(server, "portal"),
+            "password": PASSWORD,
+            "role": "applicant",
+        }
+        headers = {**anon, "X-Forwarded-For": address}
+        return c.post("/signup", data=data, headers=headers).status_code
+
+    with _proxies(server, "127.0.0.1"):
+        sweep = [post("192.0.2.40") for _ in range(auth.MAX_SIGNUPS + 1)]
+        assert sweep[: auth.MAX_SIGNUPS] == [303] * auth.MAX_SIGNUPS and sweep[-1] == 429
+        assert post("192.0.2.41") == 303

@@ -70,19 +70,29 @@ def signup(
         errors["role"] = Msg(N_("Choose applicant or employer."))
     if not errors:
         try:
-            user = auth.open_account(session, email, password, Role(role), display_name.strip())
-        except ValueError as exc:
-            field = str(exc).partition(":")[0]
-            errors[field if field in ("email", "password") else "email"] = Msg(
-                N_("This email address is already registered. Log in instead.")
-                if field == "email"
-                else N_("Choose a password of at least %(n)s characters."),
-                {"n": auth.MIN_PASSWORD},
+            user = auth.sign_up(
+                session,
+                email,
+                password,
+                Role(role),
+                display_name.strip(),
+                client_address(page.request),
+            )
+        except auth.RateLimited as exc:
+            errors["_form"] = Msg(
+                N_("Too many sign-ups from this address. Wait %(n)s seconds and try again."),
+                {"n": exc.retry_after},
             )
         else:
-            _start_session(page, session, user)
-            return redirect(page, HOME[user.role])
-    return render(page, "signup.html", status=400, errors=errors, form=form)
+            if user is None:
+                errors["email"] = Msg(
+                    N_("This email address is already registered. Log in instead.")
+                )
+            else:
+                _start_session(page, session, user)
+                return redirect(page, HOME[user.role])
+    status = 429 if "_form" in errors else 400
+    return render(page, "signup.html", status=status, errors=errors, form=form)
 
 
 @router.get("/login", response_class=HTMLResponse)
