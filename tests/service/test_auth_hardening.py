@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from talentvisa.api import proxies
 from talentvisa.api.app import create_app
 from talentvisa.auth import service as auth
-from talentvisa.auth.models import LoginAttempt, Role
+from talentvisa.auth.models import LoginAttempt, Role, User
 from talentvisa.db.base import now
 from talentvisa.db.engine import transaction
 
@@ -78,7 +78,7 @@ def test_attackers_failures_do_not_lock_the_owner_out(server: Server) -> None:
     server.user(Role.applicant, email=victim)
     server.user(Role.applicant, email=attacker)
     status, _, device = _log_in(server, victim)  # the owner's earlier log-in on their device
-    assert status == 200 and device.count(".") == 2
+    assert status == 200 and device.count(".") == 3
     own_device = _log_in(server, attacker)[2]
 
     codes = [_log_in(server, victim, "wrong-password")[0] for _ in range(7)]
@@ -88,6 +88,12 @@ def test_attackers_failures_do_not_lock_the_owner_out(server: Server) -> None:
     assert _log_in(server, victim, "wrong-password", headers=_device(own_device))[0] == 429
     forged = f"{device.rsplit('.', 1)[0]}.{'0' * 32}"
     assert _log_in(server, victim, headers=_device(forged))[0] == 429
+    with transaction(server.app.state.runtime.factory) as s:
+        owner = s.scalars(select(User).where(User.email == victim)).one()
+        uid, _, nonce, _ = device.split(".")
+        body = f"{uid}.2020-01-01.{nonce}"
+        lapsed = f"{body}.{auth._device_mac(owner, body)}"  # signed, but older than DEVICE_TTL
+    assert _log_in(server, victim, headers=_device(lapsed))[0] == 429
 
     started = time.perf_counter()
     status, headers, _ = _log_in(server, victim, headers=_device(device))

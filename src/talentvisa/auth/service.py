@@ -108,25 +108,31 @@ def _wait(session: Session, key: str, free: int) -> float:
     return max(0.0, (last + delay - now()).total_seconds())
 
 
-def _device_mac(user: User, nonce: str) -> str:
+def _device_mac(user: User, body: str) -> str:
     # Keyed with the stored password hash: no extra secret to keep, and a password change
     # retires every device the old password vouched for.
-    msg = f"{user.id}.{nonce}".encode()
-    return hmac.new(user.password_hash.encode(), msg, hashlib.sha256).hexdigest()[:32]
+    return hmac.new(user.password_hash.encode(), body.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def device_token(user: User) -> str:
-    """Proof, for a later log-in, that this client once logged in to `user` successfully."""
-    nonce = secrets.token_urlsafe(12)
-    return f"{user.id}.{nonce}.{_device_mac(user, nonce)}"
+    """Proof, for a later log-in, that this client once logged in to `user` successfully:
+    the user, the day it was issued (it lapses after DEVICE_TTL) and a nonce, signed."""
+    body = f"{user.id}.{now().date().isoformat()}.{secrets.token_urlsafe(12)}"
+    return f"{body}.{_device_mac(user, body)}"
 
 
 def _device(user: User | None, token: str | None) -> str | None:
-    """The device's nonce if `token` was issued to this client for `user`."""
-    if user is None or not token or token.count(".") != 2:
+    """The device's nonce if `token` was issued to this client for `user` and is current."""
+    if user is None or not token or token.count(".") != 3:
         return None
-    uid, nonce, mac = token.split(".")
-    if uid != str(user.id) or not hmac.compare_digest(mac, _device_mac(user, nonce)):
+    body, _, mac = token.rpartition(".")
+    uid, issued, nonce = body.split(".")
+    if uid != str(user.id) or not hmac.compare_digest(mac, _device_mac(user, body)):
+        return None
+    try:
+        if dt.date.fromisoformat(issued) < (now() - DEVICE_TTL).date():
+            return None
+    except ValueError:
         return None
     return nonce
 
