@@ -8,12 +8,16 @@ is refused in the URL; /openapi.json declares the bearer and cookie schemes.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
@@ -273,3 +277,26 @@ def test_portal_sign_up_is_throttled_per_address(server: Server) -> None:
         sweep = [post("192.0.2.40") for _ in range(auth.MAX_SIGNUPS + 1)]
         assert sweep[: auth.MAX_SIGNUPS] == [303] * auth.MAX_SIGNUPS and sweep[-1] == 429
         assert post("192.0.2.41") == 303
+
+
+def test_serve_refuses_a_bad_trusted_proxy_in_one_line(tmp_path: Path) -> None:
+    cli = str(Path(sys.executable).parent / "talentvisa")
+    env = {**os.environ, "TALENTVISA_DATA_DIR": str(tmp_path), "COLUMNS": "400"}
+    env.pop("TALENTVISA_DATABASE_URL", None)
+    subprocess.run([cli, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    for args, extra in (
+        (["--trusted-proxies", "10.0.0.1,proxy.local"], {}),
+        ([], {"TALENTVISA_TRUSTED_PROXIES": "proxy.local"}),
+    ):
+        done = subprocess.run(
+            [cli, "serve", "--port", "1", *args],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 2, done.stdout + done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert lines == [
+            "error: TALENTVISA_TRUSTED_PROXIES: 'proxy.local' is not an IP address or network"
+        ]
