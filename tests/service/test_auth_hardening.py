@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
@@ -160,7 +161,7 @@ def test_create_app_refuses_a_bad_trusted_proxy(server: Server) -> None:
         create_app(server.engine, server.data_dir, trusted_proxies="not-an-address")
 
 
-def _sign_up(server: Server, email: str, password: str, xff: str) -> tuple[int, object, float]:
+def _sign_up(server: Server, email: str, password: str, xff: str) -> tuple[int, Any, float]:
     started = time.perf_counter()
     r = server.client().post(
         "/auth/register",
@@ -193,10 +194,12 @@ def test_sign_up_does_not_reveal_registered_emails(server: Server) -> None:
 def test_sign_up_is_throttled_per_address(server: Server) -> None:
     with _proxies(server, "127.0.0.1"):
         sweep = [
-            _sign_up(server, _email(server, "sweep"), PASSWORD, "192.0.2.30")[0]
+            _sign_up(server, _email(server, "sweep"), PASSWORD, "192.0.2.30")
             for _ in range(auth.MAX_SIGNUPS + 1)
         ]
-        assert sweep[: auth.MAX_SIGNUPS] == [202] * auth.MAX_SIGNUPS and sweep[-1] == 429
+        assert [s for s, _, _ in sweep] == [202] * auth.MAX_SIGNUPS + [429]
+        refused = sweep[-1][1]["error"]
+        assert refused["code"] == "rate_limited" and "sign-ups" in refused["message"]
         assert _sign_up(server, _email(server, "elsewhere"), PASSWORD, "192.0.2.31")[0] == 202
 
 

@@ -36,8 +36,8 @@ class AuthError(Exception):
 
 
 class RateLimited(AuthError):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("too many failed logins; try again later")
+    def __init__(self, retry_after: int, what: str = "failed log-ins") -> None:
+        super().__init__(f"too many {what}; try again in {retry_after} s")
         self.retry_after = retry_after
 
 
@@ -182,7 +182,7 @@ def sign_up(
     key = f"signup:{client[:64]}"
     wait = _wait(session, key, MAX_SIGNUPS)
     if wait > 0:
-        raise RateLimited(math.ceil(wait))
+        raise RateLimited(math.ceil(wait), "sign-ups from this address")
     session.add(LoginAttempt(key=key, success=False))
     taken = session.scalar(select(User.id).where(User.email == email.strip().lower()))
     if taken is not None:
