@@ -70,7 +70,7 @@ def signup(
         errors["role"] = Msg(N_("Choose applicant or employer."))
     if not errors:
         try:
-            user = auth.sign_up(
+            auth.sign_up(
                 session,
                 email,
                 password,
@@ -84,13 +84,16 @@ def signup(
                 {"n": exc.retry_after},
             )
         else:
-            if user is None:
-                errors["email"] = Msg(
-                    N_("This email address is already registered. Log in instead.")
-                )
-            else:
-                _start_session(page, session, user)
-                return redirect(page, HOME[user.role])
+            # The same log-in page whether or not the email was taken, and no session: logging
+            # a new user in at once would tell who was already registered. It is rendered here
+            # rather than redirected to, so that the prefilled email stays out of URLs and logs.
+            return render(
+                page,
+                "login.html",
+                errors={},
+                form={"email": email.strip(), "next": ""},
+                signed_up=True,
+            )
     status = 429 if "_form" in errors else 400
     return render(page, "signup.html", status=status, errors=errors, form=form)
 
