@@ -244,6 +244,18 @@ def test_sign_up_answers_alike_for_a_new_and_a_registered_email(server: Server) 
     t_fresh = min(sign_up(f"new-{secrets.token_hex(4)}@example.org")[1] for _ in range(3))
     assert t_taken > t_fresh / 4, (t_taken, t_fresh)
     print(f"sign-up timing: taken {t_taken * 1000:.0f} ms, new {t_fresh * 1000:.0f} ms")
+    zh = Visitor(server.url, "zh-CN")
+    r = zh.submit(
+        "/signup",
+        "/signup",
+        {
+            "display_name": "某人",
+            "email": owner,
+            "password": "a-different-pw-9",
+            "role": "applicant",
+        },
+    )
+    assert r.status_code == 200 and "如果该电子邮箱可以使用，您的账户已经开通" in r.text
     # The owner's password still works and the submitted one does not; the new one does.
     Visitor(server.url).login(owner)
     wrong = Visitor(server.url).submit(
