@@ -19,7 +19,7 @@ def test_k_visa_journey(server: Server) -> None:
         "/auth/register",
         json={"email": email, "password": "a-long-password-1", "display_name": "Journey"},
     )
-    assert r.status_code == 201, r.text
+    assert r.status_code == 202, r.text
     tok = server.client().post(
         "/auth/token", json={"email": email, "password": "a-long-password-1"}
     )

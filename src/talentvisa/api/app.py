@@ -16,8 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talentvisa import __version__, web
-from talentvisa.api import errors, inputs, openapi
-from talentvisa.api.deps import Runtime
+from talentvisa.api import errors, inputs, openapi, proxies
+from talentvisa.api.deps import SESSION_COOKIE, Runtime
 from talentvisa.audit import keys as audit_keys
 from talentvisa.audit.router import router as audit_router
 from talentvisa.auth.admin import router as users_router
@@ -39,6 +39,19 @@ HEADERS = [
     (b"x-frame-options", b"DENY"),
 ]
 
+NO_STORE = [(b"cache-control", b"no-store")]
+
+
+def _personal(scope: Scope) -> bool:
+    """Whether the answer may be about the caller: it carries credentials, or it is a log-in
+    or sign-up, whose answer holds a token. Such answers must not sit in any cache."""
+    if scope["path"].startswith("/auth/"):
+        return True
+    for name, value in scope["headers"]:
+        if name == b"authorization" or (name == b"cookie" and SESSION_COOKIE.encode() in value):
+            return True
+    return False
+
 
 class SecurityHeaders:
     """Security headers on every response, and a JSON 500 that leaks nothing.
@@ -56,13 +69,14 @@ class SecurityHeaders:
             return
         started = False
         committed = engine_commits.set([])
+        headers = HEADERS + NO_STORE if _personal(scope) else HEADERS
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in HEADERS if k not in present]
+                extra = [(k, v) for k, v in headers if k not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
@@ -103,6 +117,7 @@ def create_app(
     secure_cookies: bool = True,
     today: object = dt.date.today,
     check_schema: bool = True,
+    trusted_proxies: str | None = None,
 ) -> FastAPI:
     if check_schema:
         migrate.check(engine)
@@ -119,6 +134,7 @@ def create_app(
         cases=CaseContext(catalog, settings_from_env(catalog), data_dir / "documents", today),
         data_dir=data_dir,
         secure_cookies=secure_cookies,
+        trusted_proxies=proxies.networks(trusted_proxies),
     )
     for bound in (engine, app.state.runtime.read_engine):
         audit_keys.bind(bound, data_dir)  # the audit key lives beside the data, not in it
@@ -127,7 +143,7 @@ def create_app(
     async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if exc.status == 429:
-            headers = {"Retry-After": "900"}
+            headers = {"Retry-After": str(getattr(exc, "retry_after", 900))}
         body = {"error": {"code": exc.code, "message": exc.message, "field": exc.field}}
         return JSONResponse(body, status_code=exc.status, headers=headers)
 

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from talentvisa.api import proxies
 from talentvisa.auth import service as auth
 from talentvisa.auth.cache import TokenCache
 from talentvisa.auth.models import ApiToken, Role, User
@@ -56,6 +58,7 @@ class Runtime:
     cases: CaseContext
     data_dir: Path
     secure_cookies: bool = True
+    trusted_proxies: tuple[proxies.Network, ...] = ()
     factory: sessionmaker[Session] = field(init=False)
     reader: sessionmaker[Session] = field(init=False)
     tokens: TokenCache = field(default_factory=TokenCache)
@@ -135,6 +138,12 @@ async def _runtime(request: Request) -> Runtime:
 
 
 RT = Annotated[Runtime, Depends(_runtime)]
+DEVICE_COOKIE = "tv_device"
+
+
+def client_address(request: Request) -> str:
+    """The address that log-in and sign-up limits count against (api/proxies.py)."""
+    return proxies.client_address(request, runtime(request).trusted_proxies)
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -160,8 +169,23 @@ class Caller:
     via_cookie: bool
 
 
-async def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
+# Declared as security schemes so that /openapi.json names them and /docs offers Authorize;
+# `caller` reads the header itself, to say what is wrong with a malformed one.
+BEARER = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
+COOKIE = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description=f"A session from POST /auth/login; unsafe methods also need {CSRF_HEADER}",
+)
+
+
+async def caller(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+    _cookie: Annotated[str | None, Security(COOKIE)],
+) -> Caller:
     rt = runtime(request)
+    authorization = request.headers.get("authorization")
     if authorization:
         scheme, _, raw = authorization.partition(" ")
         if scheme.lower() != "bearer":
@@ -176,7 +200,11 @@ async def caller(request: Request, authorization: Annotated[str | None, Header()
         raise Unauthenticated("log in first (session cookie or bearer token)")
     user, token = found
     if request.method in UNSAFE:
-        sent = request.headers.get(CSRF_HEADER) or request.query_params.get("csrf_token") or ""
+        if "csrf_token" in request.query_params:
+            # A token in the URL leaks through logs, history and Referer.
+            msg = f"csrf_token: send the CSRF token in the {CSRF_HEADER} header, not the URL"
+            raise Forbidden(msg, "csrf_token")
+        sent = request.headers.get(CSRF_HEADER) or ""
         if not token.csrf_token or not hmac.compare_digest(sent, token.csrf_token):
             raise Forbidden(f"{CSRF_HEADER}: missing or wrong CSRF token", CSRF_HEADER)
     return Caller(user, token, via_cookie=True)

@@ -6,16 +6,29 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from talentvisa.api.deps import RT, SESSION_COOKIE, AnyUser, CurrentCaller, Unauthenticated, bounded
+from talentvisa.api.deps import (
+    DEVICE_COOKIE,
+    RT,
+    SESSION_COOKIE,
+    AnyUser,
+    CurrentCaller,
+    Unauthenticated,
+    bounded,
+    client_address,
+)
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import ApiToken, Role, User
-from talentvisa.service_errors import Conflict, ServiceError
+from talentvisa.service_errors import ServiceError
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 class TooManyAttempts(ServiceError):
     status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class SignUp(BaseModel):
@@ -52,36 +65,73 @@ class SessionOut(BaseModel):
     user: UserOut
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+class SignUpOut(BaseModel):
+    message: str
 
 
-def _login(rt: RT, request: Request, body: Credentials, kind: str) -> tuple[User, str, ApiToken]:
+SIGNED_UP = (
+    "If this email address had no account, it has one now: log in with the password you "
+    "chose. If it had one, nothing was changed and its owner keeps it."
+)
+
+
+def remember_device(rt: RT, response: Response, user: User) -> None:
+    """Give the client proof that it logged in, so that others' failures never slow it."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        auth.device_token(user),
+        httponly=True,
+        secure=rt.secure_cookies,
+        samesite="strict",
+        max_age=int(auth.DEVICE_TTL.total_seconds()),
+        path="/",
+    )
+
+
+def _login(
+    rt: RT, request: Request, response: Response, body: Credentials, kind: str
+) -> tuple[User, str, ApiToken]:
     """Check the password and issue a token of `kind`; a failure stays on record."""
+    device = request.cookies.get(DEVICE_COOKIE)
     with rt.writing() as session:
         try:
-            user = auth.authenticate(session, body.email, body.password, _client(request))
+            user = auth.authenticate(
+                session, body.email, body.password, client_address(request), device
+            )
         except auth.RateLimited as exc:
-            raise TooManyAttempts(str(exc)) from None
+            raise TooManyAttempts(str(exc), exc.retry_after) from None
         if user is not None:
             raw, token = auth.issue_token(session, user, kind)
+            remember_device(rt, response, user)
             return user, raw, token
     # Outside the transaction, so that the failed attempt is committed for the rate limit.
     raise Unauthenticated("email or password is wrong")
 
 
-@router.post("/register", status_code=201, response_model=UserOut)
-def register(body: SignUp, rt: RT) -> UserOut:
-    """Sign up as an applicant or an employer (staff accounts are made by an admin)."""
+SIGN_UP_ERRORS: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many sign-ups from this address; see Retry-After"},
+}
+
+
+@router.post("/register", status_code=202, response_model=SignUpOut, responses=SIGN_UP_ERRORS)
+def register(body: SignUp, request: Request, rt: RT) -> SignUpOut:
+    """Sign up as an applicant or an employer (staff accounts are made by an admin).
+
+    The answer is the same whether or not the email already had an account, so that nobody
+    can find out who is registered."""
     with rt.writing() as session:
         try:
-            user = auth.open_account(
-                session, body.email, body.password, Role(body.role), body.display_name
+            auth.sign_up(
+                session,
+                body.email,
+                body.password,
+                Role(body.role),
+                body.display_name,
+                client_address(request),
             )
-        except ValueError as exc:
-            field, _, message = str(exc).partition(": ")
-            raise Conflict(message, field) from None
-        return UserOut.model_validate(user, from_attributes=True)
+        except auth.RateLimited as exc:
+            raise TooManyAttempts(str(exc), exc.retry_after) from None
+    return SignUpOut(message=SIGNED_UP)
 
 
 LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -91,9 +141,12 @@ LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/token", response_model=TokenOut, responses=LOGIN_ERRORS)
-def token(body: Credentials, request: Request, rt: RT) -> TokenOut:
-    """Exchange a password for a bearer token (API clients)."""
-    user, raw, tok = _login(rt, request, body, "bearer")
+def token(body: Credentials, request: Request, response: Response, rt: RT) -> TokenOut:
+    """Exchange a password for a bearer token (API clients).
+
+    Keep the `tv_device` cookie it sets and send it with later log-ins: with it, other
+    people's failed attempts for the account never delay yours."""
+    user, raw, tok = _login(rt, request, response, body, "bearer")
     return TokenOut(
         access_token=raw,
         expires_at=tok.expires_at,
@@ -104,7 +157,7 @@ def token(body: Credentials, request: Request, rt: RT) -> TokenOut:
 @router.post("/login", response_model=SessionOut, responses=LOGIN_ERRORS)
 def login(body: Credentials, request: Request, response: Response, rt: RT) -> SessionOut:
     """Start a browser session: an HttpOnly cookie plus a CSRF token for form posts."""
-    user, raw, tok = _login(rt, request, body, "session")
+    user, raw, tok = _login(rt, request, response, body, "session")
     response.set_cookie(
         SESSION_COOKIE,
         raw,

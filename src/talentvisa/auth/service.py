@@ -1,9 +1,11 @@
-"""Passwords (argon2), bearer tokens and browser sessions, login rate limiting."""
+"""Passwords (argon2), bearer tokens and browser sessions, log-in and sign-up throttling."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
+import math
 import secrets
 
 from argon2 import PasswordHasher
@@ -18,9 +20,12 @@ from talentvisa.db.base import now
 HASHER = PasswordHasher()
 TOKEN_TTL = dt.timedelta(days=30)
 SESSION_TTL = dt.timedelta(hours=12)
-MAX_FAILURES = 5  # per account
+DEVICE_TTL = dt.timedelta(days=365)
+MAX_FAILURES = 5  # per account, or per device token, before the delays start
 MAX_CLIENT_FAILURES = 100  # per client address, which many users may share
+MAX_SIGNUPS = 20  # per client address and window
 FAILURE_WINDOW = dt.timedelta(minutes=15)
+BASE_DELAY = dt.timedelta(seconds=2)  # after the free failures, doubling up to the window
 MIN_PASSWORD = 10
 # Verifying against a real hash when the email is unknown keeps response times alike.
 _DUMMY_HASH = HASHER.hash("timing-equaliser-password")
@@ -31,8 +36,8 @@ class AuthError(Exception):
 
 
 class RateLimited(AuthError):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("too many failed logins; try again later")
+    def __init__(self, retry_after: int, what: str = "failed log-ins") -> None:
+        super().__init__(f"too many {what}; try again in {retry_after} s")
         self.retry_after = retry_after
 
 
@@ -82,38 +87,108 @@ def open_account(
     return user
 
 
-def _failures(session: Session, key: str) -> int:
+def _recent(session: Session, key: str) -> tuple[int, dt.datetime | None]:
+    """How many failures `key` has in the window, and when the last one was."""
     since = now() - FAILURE_WINDOW
-    return (
-        session.scalar(
-            select(func.count()).where(
-                LoginAttempt.key == key, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
-            )
+    row = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            LoginAttempt.key == key, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
         )
-        or 0
-    )
+    ).one()
+    return int(row[0] or 0), row[1]
 
 
-def authenticate(session: Session, email: str, password: str, client: str) -> User | None:
-    """Check a password, counting failures per account and per client address.
+def _wait(session: Session, key: str, free: int) -> float:
+    """Seconds before `key` may try again: none for its first `free` failures, then a delay
+    that doubles with each further failure, counted from the last one."""
+    failures, last = _recent(session, key)
+    if failures < free or last is None:
+        return 0.0
+    delay = min(BASE_DELAY * 2 ** min(failures - free, 20), FAILURE_WINDOW)
+    return max(0.0, (last + delay - now()).total_seconds())
+
+
+def _device_mac(user: User, body: str) -> str:
+    # Keyed with the stored password hash: no extra secret to keep, and a password change
+    # retires every device the old password vouched for.
+    return hmac.new(user.password_hash.encode(), body.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def device_token(user: User) -> str:
+    """Proof, for a later log-in, that this client once logged in to `user` successfully:
+    the user, the day it was issued (it lapses after DEVICE_TTL) and a nonce, signed."""
+    body = f"{user.id}.{now().date().isoformat()}.{secrets.token_urlsafe(12)}"
+    return f"{body}.{_device_mac(user, body)}"
+
+
+def _device(user: User | None, token: str | None) -> str | None:
+    """The device's nonce if `token` was issued to this client for `user` and is current."""
+    if user is None or not token or token.count(".") != 3:
+        return None
+    body, _, mac = token.rpartition(".")
+    uid, issued, nonce = body.split(".")
+    if uid != str(user.id) or not hmac.compare_digest(mac, _device_mac(user, body)):
+        return None
+    try:
+        if dt.date.fromisoformat(issued) < (now() - DEVICE_TTL).date():
+            return None
+    except ValueError:
+        return None
+    return nonce
+
+
+def authenticate(
+    session: Session, email: str, password: str, client: str, device: str | None = None
+) -> User | None:
+    """Check a password without letting anyone else lock the owner out.
+
+    A client that shows a device token from an earlier successful log-in to this account
+    (`device_token`) is throttled on its own: strangers' failures for the account or from its
+    address do not slow it. Any other client is throttled per account and per address with a
+    delay that grows with each failure, rather than a fixed lock-out.
 
     Returns None on a wrong password, rather than raising, so that the caller commits the
     recorded failure (rate limiting must survive the failed request).
     """
     email = email.strip().lower()
-    keys = [f"email:{email}", f"client:{client}"]
-    limits = (MAX_FAILURES, MAX_CLIENT_FAILURES)
-    if any(_failures(session, k) >= n for k, n in zip(keys, limits, strict=True)):
-        raise RateLimited(int(FAILURE_WINDOW.total_seconds()))
     user = session.scalar(select(User).where(User.email == email))
+    nonce = _device(user, device)
+    if nonce is not None:
+        limits = {f"device:{nonce}": MAX_FAILURES}
+    else:
+        limits = {f"email:{email}": MAX_FAILURES, f"client:{client[:64]}": MAX_CLIENT_FAILURES}
+    wait = max(_wait(session, key, free) for key, free in limits.items())
+    if wait > 0:
+        raise RateLimited(math.ceil(wait))
     try:
         HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
         ok = user is not None and user.active
     except (VerificationError, InvalidHashError):
         ok = False
-    for k in keys:
-        session.add(LoginAttempt(key=k, success=ok))
+    for key in limits:
+        session.add(LoginAttempt(key=key, success=ok))
     return user if ok else None
+
+
+def sign_up(
+    session: Session, email: str, password: str, role: Role, display_name: str, client: str
+) -> User | None:
+    """Open an account unless the email has one; the answer must not tell which.
+
+    Returns the new user, or None when the email is taken: then nothing changes, but the
+    password is hashed all the same so that both answers take as long. Sign-ups are limited
+    per client address, so that nobody can sweep a list of addresses.
+    """
+    key = f"signup:{client[:64]}"
+    wait = _wait(session, key, MAX_SIGNUPS)
+    if wait > 0:
+        raise RateLimited(math.ceil(wait), "sign-ups from this address")
+    session.add(LoginAttempt(key=key, success=False))
+    taken = session.scalar(select(User.id).where(User.email == email.strip().lower()))
+    if taken is not None:
+        HASHER.hash(password)
+        return None
+    return open_account(session, email, password, role, display_name)
 
 
 def issue_token(session: Session, user: User, kind: str = "bearer") -> tuple[str, ApiToken]:

@@ -245,6 +245,14 @@ def serve(
     ] = False,
     fsck: cli_fsck.SweepOption = cli_fsck.Sweep.report,
     grace: cli_fsck.GraceOption = cli_fsck.DEFAULT_GRACE_SECONDS,
+    trusted_proxies: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TALENTVISA_TRUSTED_PROXIES",
+            help="Reverse proxies whose X-Forwarded-For is believed: addresses or networks, "
+            "comma-separated (docs/security.md). Default: none.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API (and docs at /docs) with uvicorn."""
     import uvicorn
@@ -256,8 +264,13 @@ def serve(
     from talentvisa.db.migrate import SchemaOutOfDate
 
     try:
-        app = create_app(_engine(), data_dir(), secure_cookies=not insecure_cookies)
-    except (SchemaOutOfDate, AuditKeyError) as exc:
+        app = create_app(
+            _engine(),
+            data_dir(),
+            secure_cookies=not insecure_cookies,
+            trusted_proxies=trusted_proxies or "",
+        )
+    except (SchemaOutOfDate, AuditKeyError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     rt = app.state.runtime
@@ -269,7 +282,9 @@ def serve(
         "work the case queue, register for the H-1B cap"
     )
     out.print(f"demo logins (password {demo.PASSWORD}): " + ", ".join(demo.ACCOUNTS.values()))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # The app decides which X-Forwarded-For to believe; uvicorn's own handling would believe
+    # any from 127.0.0.1 and rewrite the address before the app could check.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 __all__ = ["Path", "app_audit", "app_db", "app_demo", "app_users", "serve"]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Form
 from fastapi.responses import HTMLResponse, Response
 
-from talentvisa.api.deps import DB, SESSION_COOKIE, runtime
+from talentvisa.api.deps import DB, DEVICE_COOKIE, SESSION_COOKIE, client_address, runtime
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role, User
 from talentvisa.web.i18n import N_
@@ -37,6 +37,7 @@ def _safe_next(target: str, user: User) -> str:
 def _start_session(page: Page, session: DB, user: User) -> None:
     raw, _ = auth.issue_token(session, user, "session")
     page.cookies[SESSION_COOKIE] = (raw, int(auth.SESSION_TTL.total_seconds()))
+    page.cookies[DEVICE_COOKIE] = (auth.device_token(user), int(auth.DEVICE_TTL.total_seconds()))
 
 
 @router.get("/signup", response_class=HTMLResponse)
@@ -69,19 +70,32 @@ def signup(
         errors["role"] = Msg(N_("Choose applicant or employer."))
     if not errors:
         try:
-            user = auth.open_account(session, email, password, Role(role), display_name.strip())
-        except ValueError as exc:
-            field = str(exc).partition(":")[0]
-            errors[field if field in ("email", "password") else "email"] = Msg(
-                N_("This email address is already registered. Log in instead.")
-                if field == "email"
-                else N_("Choose a password of at least %(n)s characters."),
-                {"n": auth.MIN_PASSWORD},
+            auth.sign_up(
+                session,
+                email,
+                password,
+                Role(role),
+                display_name.strip(),
+                client_address(page.request),
+            )
+        except auth.RateLimited as exc:
+            errors["_form"] = Msg(
+                N_("Too many sign-ups from this address. Wait %(n)s seconds and try again."),
+                {"n": exc.retry_after},
             )
         else:
-            _start_session(page, session, user)
-            return redirect(page, HOME[user.role])
-    return render(page, "signup.html", status=400, errors=errors, form=form)
+            # The same log-in page whether or not the email was taken, and no session: logging
+            # a new user in at once would tell who was already registered. It is rendered here
+            # rather than redirected to, so that the prefilled email stays out of URLs and logs.
+            return render(
+                page,
+                "login.html",
+                errors={},
+                form={"email": email.strip(), "next": ""},
+                signed_up=True,
+            )
+    status = 429 if "_form" in errors else 400
+    return render(page, "signup.html", status=status, errors=errors, form=form)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -104,11 +118,15 @@ def login(
     if not password:
         errors["password"] = Msg(N_("Enter your password."))
     if not errors:
-        client = page.request.client.host if page.request.client else "unknown"
+        device = page.request.cookies.get(DEVICE_COOKIE)
+        client = client_address(page.request)
         try:
-            user = auth.authenticate(session, email[:254], password[:200], client)
-        except auth.RateLimited:
-            errors["_form"] = Msg(N_("Too many failed log-ins. Wait 15 minutes and try again."))
+            user = auth.authenticate(session, email[:254], password[:200], client, device)
+        except auth.RateLimited as exc:
+            errors["_form"] = Msg(
+                N_("Too many failed log-ins. Wait %(n)s seconds and try again."),
+                {"n": exc.retry_after},
+            )
         else:
             if user is None:
                 # The failed attempt is committed with this response, for the rate limit.
