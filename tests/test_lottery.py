@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import chisquare
 
 from talentvisa.lottery.registrations import (
@@ -422,3 +424,43 @@ def test_beneficiaries_are_in_canonical_byte_order() -> None:
     rows = [reg(i, passport=p) for i, p in enumerate(["b2", "B10", "a9", "Z1", "B1", "a10"])]
     keys = resolve(normalize(frame(rows))).beneficiaries["beneficiary"].to_list()
     assert keys == sorted(keys, key=lambda k: k.encode("utf-8"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["E1", "E2", "E3"]),
+            st.sampled_from(["IN", "IND", "in", "US", "USA"]),
+            st.sampled_from(["P10001", "P10002", "P10003"]),
+            st.sampled_from(["Li", "Lee", "Lí"]),
+            st.sampled_from(["1990-01-01", "1991-02-03"]),
+            st.sampled_from(LEVELS),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(0, 10),
+    st.integers(0, 10),
+)
+def test_any_registrations_the_api_accepts_can_be_drawn(
+    rows: list[tuple[str, str, str, str, str, str, bool]], regular: int, advanced: int
+) -> None:
+    regs = [
+        {
+            **reg(i, employer=e, passport=p, name=n, dob=d, level=lvl, advanced=adv),
+            "passport_country": c,
+        }
+        for i, (e, c, p, n, d, lvl, adv) in enumerate(rows)
+    ]
+    run = draw(
+        frame(regs), 2027, SEED, [RoundSpec("regular", regular), RoundSpec("advanced", advanced)]
+    )
+    # IN/IND and US/USA share their first two letters: that is the alpha-2 code here.
+    per_registrant = Counter((e, c.upper()[:2], p) for e, c, p, *_ in rows)
+    passports = {(c, p) for _, c, p in per_registrant}
+    valid = {(c, p) for (_, c, p), n in per_registrant.items() if n == 1}
+    assert run.units.height == len(valid) <= len(passports)
+    assert set(run.status_of().values()) <= {"selected", "not_selected", "invalid_duplicate"}
+    assert verify(frame(regs), run.reveal(), run.selected_csv()).ok

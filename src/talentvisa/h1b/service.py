@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from talentvisa.lottery.registrations import (
 )
 from talentvisa.lottery.rules import SeasonError, parse_season, rule_for
 from talentvisa.lottery.select import ALGORITHM
-from talentvisa.rules.codes import UnknownCode, country_alpha2
+from talentvisa.rules.codes import UnknownCode, alpha2_table, country_alpha2
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.engine import assess
 from talentvisa.rules.params import Settings
@@ -50,6 +50,8 @@ class RegistrationIn(BaseModel):
         max_length=3,
         description="ISO 3166-1 alpha-2 or alpha-3 (IND and IN are one country); stored alpha-2.",
         examples=["IN"],
+        # Documented as the codes pycountry knows, so clients and fuzzers send real ones.
+        json_schema_extra={"enum": list[JsonValue](sorted(alpha2_table()))},
     )
     passport_number: str = Field(pattern=r"^[A-Z0-9]{5,20}$")
     family_name: str = Field(min_length=1, max_length=200)
