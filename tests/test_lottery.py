@@ -10,12 +10,26 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import chisquare
 
-from talentvisa.lottery.registrations import RegistrationError, normalize, resolve
+from talentvisa.lottery.registrations import (
+    RegistrationError,
+    identity_conflicts,
+    normalize,
+    resolve,
+)
 from talentvisa.lottery.rules import SeasonError, Variant, parse_season, rule_for
 from talentvisa.lottery.run import RoundSpec, RunStore, commitment, draw, verify
-from talentvisa.lottery.select import raw_stream, select, select_by_walking_entries, unit_keys
+from talentvisa.lottery.select import (
+    ALGORITHM,
+    ALGORITHM_V1,
+    raw_stream,
+    select,
+    select_by_walking_entries,
+    unit_keys,
+)
 
 SEED = bytes(range(32))
 LEVELS = ["I", "II", "III", "IV"]
@@ -269,13 +283,60 @@ def test_bad_rows_are_reported_with_their_line(change: dict, message: str) -> No
     assert message in str(info.value)
 
 
-def test_a_duplicate_with_conflicting_data_names_both_lines() -> None:
+def test_the_first_algorithm_refused_a_duplicate_with_conflicting_data_naming_both_lines() -> None:
     rows = [reg(0, passport="X1", name="Li"), reg(1), reg(2, passport="X1", name="Lee")]
     with pytest.raises(RegistrationError) as info:
-        normalize(frame(rows))
+        normalize(frame(rows), algorithm=ALGORITHM_V1)
     assert "registrations:4: the same passport as line 2 with conflicting family_name" in str(
         info.value
     )
+
+
+def test_conflicting_identity_is_one_unit_at_the_lowest_level_advanced_only_if_all_agree() -> None:
+    rows = [
+        reg(0, employer="A", passport="X1", name="Li", level="IV", advanced=True),
+        reg(1, employer="B", passport="X1", name="Lee", level="II", advanced=False),
+        reg(2, employer="C", passport="X1", name="Li", dob="1999-01-01", level="III"),
+        reg(3, employer="A", passport="Y2", advanced=True),
+    ]
+    regs = normalize(frame(rows))
+    assert identity_conflicts(regs) == {
+        "IN:X1": ["family_name", "date_of_birth", "us_advanced_degree"]
+    }
+    bens = {b["beneficiary"]: b for b in resolve(regs).beneficiaries.iter_rows(named=True)}
+    assert (bens["IN:X1"]["level"], bens["IN:X1"]["advanced"]) == (2, False)
+    run = draw(frame(rows), 2027, SEED, [RoundSpec("regular", 0), RoundSpec("advanced", 5)])
+    assert set(run.selected()["registration_id"]) == {"R000003"}
+    assert run.reveal()["identity_conflicts"] == 1
+    assert verify(frame(rows), run.reveal(), run.selected_csv()).ok
+
+
+def test_alpha3_and_alpha2_passport_countries_are_one_beneficiary() -> None:
+    rows = [
+        {**reg(0, employer="A", passport="X1", name="Li"), "passport_country": "IND"},
+        {**reg(1, employer="B", passport="X1", name="Li"), "passport_country": "in"},
+        {**reg(2, employer="C", passport="X2"), "passport_country": "XXA"},  # ICAO, kept
+    ]
+    pool = resolve(normalize(frame(rows)))
+    assert pool.beneficiaries["beneficiary"].to_list() == ["IN:X1", "XXA:X2"]
+    old = resolve(normalize(frame(rows), algorithm=ALGORITHM_V1))
+    assert old.beneficiaries.height == 3
+
+
+def test_a_reveal_of_the_first_algorithm_still_verifies() -> None:
+    rows = frame(
+        [
+            {**r, "passport_country": "IND"} if i % 3 == 0 else r
+            for i, r in enumerate(pool_rows(300))
+        ]
+    )
+    rounds = [RoundSpec("regular", 80), RoundSpec("advanced", 20)]
+    old = draw(rows, 2027, SEED, rounds, algorithm=ALGORITHM_V1)
+    assert old.reveal()["algorithm"] == ALGORITHM_V1 and "identity_conflicts" not in old.reveal()
+    assert verify(rows, old.reveal(), old.selected_csv()).ok
+    new = draw(rows, 2027, SEED, rounds)
+    assert new.reveal()["algorithm"] == ALGORITHM
+    assert not verify(rows, {**old.reveal(), "algorithm": ALGORITHM}, old.selected_csv()).ok
 
 
 # --- verifiability ------------------------------------------------------------------------
@@ -353,7 +414,7 @@ def test_a_stored_run_can_be_reverified(tmp_path: Path) -> None:
     folder = store.save(run, "fy2027-r1")
     assert store.verify("fy2027-r1").ok
     reveal = json.loads((folder / "reveal.json").read_text())
-    assert reveal["seed"] == SEED.hex() and reveal["algorithm"] == "talentvisa-select/1"
+    assert reveal["seed"] == SEED.hex() and reveal["algorithm"] == "talentvisa-select/2"
     sel = folder / "selected.csv"
     sel.write_bytes(sel.read_bytes()[:-20])
     assert not store.verify("fy2027-r1").ok
@@ -363,3 +424,43 @@ def test_beneficiaries_are_in_canonical_byte_order() -> None:
     rows = [reg(i, passport=p) for i, p in enumerate(["b2", "B10", "a9", "Z1", "B1", "a10"])]
     keys = resolve(normalize(frame(rows))).beneficiaries["beneficiary"].to_list()
     assert keys == sorted(keys, key=lambda k: k.encode("utf-8"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["E1", "E2", "E3"]),
+            st.sampled_from(["IN", "IND", "in", "US", "USA"]),
+            st.sampled_from(["P10001", "P10002", "P10003"]),
+            st.sampled_from(["Li", "Lee", "Lí"]),
+            st.sampled_from(["1990-01-01", "1991-02-03"]),
+            st.sampled_from(LEVELS),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(0, 10),
+    st.integers(0, 10),
+)
+def test_any_registrations_the_api_accepts_can_be_drawn(
+    rows: list[tuple[str, str, str, str, str, str, bool]], regular: int, advanced: int
+) -> None:
+    regs = [
+        {
+            **reg(i, employer=e, passport=p, name=n, dob=d, level=lvl, advanced=adv),
+            "passport_country": c,
+        }
+        for i, (e, c, p, n, d, lvl, adv) in enumerate(rows)
+    ]
+    run = draw(
+        frame(regs), 2027, SEED, [RoundSpec("regular", regular), RoundSpec("advanced", advanced)]
+    )
+    # IN/IND and US/USA share their first two letters: that is the alpha-2 code here.
+    per_registrant = Counter((e, c.upper()[:2], p) for e, c, p, *_ in rows)
+    passports = {(c, p) for _, c, p in per_registrant}
+    valid = {(c, p) for (_, c, p), n in per_registrant.items() if n == 1}
+    assert run.units.height == len(valid) <= len(passports)
+    assert set(run.status_of().values()) <= {"selected", "not_selected", "invalid_duplicate"}
+    assert verify(frame(regs), run.reveal(), run.selected_csv()).ok

@@ -30,6 +30,7 @@ from talentvisa.lottery.run import (
     new_seed,
     verify,
 )
+from talentvisa.lottery.select import ALGORITHM, ALGORITHMS
 
 app = typer.Typer(help="H-1B cap selection: commit, draw, verify, odds.", no_args_is_help=True)
 out = Console()
@@ -153,7 +154,9 @@ def verify_cmd(
     """Re-run a published selection and confirm a byte-identical list (exit 1 if not)."""
     try:
         reveal = json.loads(reveal_path.read_text("utf-8"))
-        regs = load(registrations)
+        # A published run is re-read under the unit definition it was drawn with.
+        algorithm = reveal.get("algorithm") if isinstance(reveal, dict) else None
+        regs = load(registrations, algorithm if algorithm in ALGORITHMS else ALGORITHM)
         selected_bytes = selected.read_bytes()
     except (OSError, json.JSONDecodeError, RegistrationError) as exc:
         raise fail(str(exc)) from None

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from talentvisa.db.base import Base, UTCDateTime, new_id, now
@@ -29,8 +29,27 @@ class CapSeason(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's API
 
 
+# One registrant, one beneficiary, one season: the database refuses a second row, so two
+# concurrent requests cannot both pass the service's check. Rows from before this rule that
+# the migration marked as copies (``duplicate_of``) stay for the record, outside the index.
+ONE_PER_REGISTRANT = "uq_h1b_registrations_beneficiary"
+ONLY_ORIGINALS = "duplicate_of IS NULL"
+
+
 class Registration(Base):
     __tablename__ = "h1b_registrations"
+    __table_args__ = (
+        Index(
+            ONE_PER_REGISTRANT,
+            "season_id",
+            "employer_id",
+            "passport_country",
+            "passport_number",
+            unique=True,
+            sqlite_where=text(ONLY_ORIGINALS),
+            postgresql_where=text(ONLY_ORIGINALS),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     season_id: Mapped[int] = mapped_column(ForeignKey("cap_seasons.id"), index=True)
@@ -49,3 +68,4 @@ class Registration(Base):
     status: Mapped[str] = mapped_column(String(30), default="submitted")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
     petition: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    duplicate_of: Mapped[str | None] = mapped_column(String(32))

@@ -116,6 +116,18 @@ def registrations_csv(season: str, rt: RT, user: AnyUser) -> PlainTextResponse:
     return PlainTextResponse(data.decode("utf-8"), media_type="text/csv")
 
 
+@router.get("/seasons/{season}/conflicts")
+@bounded
+def identity_conflicts(season: str, rt: RT, user: AnyUser) -> dict[str, Any]:
+    """Passports registered with conflicting identity data, and how each was counted.
+
+    For officers, supervisors and admins: it names every employer's registration, so an
+    employer is refused (403). The draw is never blocked by a conflict (docs/h1b.md).
+    """
+    with rt.reading() as session:
+        return service.conflicts(session, user, season)
+
+
 @router.post("/seasons/{season}/registrations", status_code=201, response_model=RegistrationOut)
 @bounded
 def register(season: str, body: RegistrationIn, rt: RT, employer: Employer) -> RegistrationOut:

@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Any, Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from talentvisa.audit import service as audit
@@ -15,11 +16,20 @@ from talentvisa.auth.models import Role, User
 from talentvisa.db.base import now
 from talentvisa.h1b.models import CapSeason, Registration
 from talentvisa.lottery import run as lottery
-from talentvisa.lottery.registrations import canonical_bytes, normalize
+from talentvisa.lottery.registrations import (
+    RegistrationError,
+    canonical_bytes,
+    identity_conflicts,
+    normalize,
+    resolve,
+)
 from talentvisa.lottery.rules import SeasonError, parse_season, rule_for
+from talentvisa.lottery.select import ALGORITHM
+from talentvisa.rules.codes import UnknownCode, alpha2_table, country_alpha2
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.engine import assess
-from talentvisa.rules.params import Settings, resolve
+from talentvisa.rules.params import Settings
+from talentvisa.rules.params import resolve as resolve_param
 from talentvisa.rules.profile import Profile
 from talentvisa.service_errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -35,7 +45,14 @@ class SeasonIn(BaseModel):
 
 class RegistrationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    passport_country: str = Field(pattern=r"^[A-Z]{2,3}$")
+    passport_country: str = Field(
+        min_length=2,
+        max_length=3,
+        description="ISO 3166-1 alpha-2 or alpha-3 (IND and IN are one country); stored alpha-2.",
+        examples=["IN"],
+        # Documented as the codes pycountry knows, so clients and fuzzers send real ones.
+        json_schema_extra={"enum": list[JsonValue](sorted(alpha2_table()))},
+    )
     passport_number: str = Field(pattern=r"^[A-Z0-9]{5,20}$")
     family_name: str = Field(min_length=1, max_length=200)
     given_name: str = Field("", max_length=200)
@@ -44,6 +61,14 @@ class RegistrationIn(BaseModel):
     soc_code: str = Field(pattern=r"^\d{2}-\d{4}$")
     worksite: str = Field(min_length=2, max_length=200)
     us_advanced_degree: bool
+
+    @field_validator("passport_country")
+    @classmethod
+    def _alpha2(cls, value: str) -> str:
+        try:
+            return country_alpha2(value)
+        except UnknownCode as exc:
+            raise ValueError(str(exc)) from None
 
 
 class EmployerFacts(BaseModel):
@@ -148,7 +173,9 @@ def register(
     today: dt.date,
 ) -> Registration:
     _require(employer, Role.employer)
-    season = _season(session, name)
+    # The lock that close and draw take too: a registration either commits before the window
+    # closes and is in the draw, or sees the closed state. (SQLite: the writer lock.)
+    season = _season(session, name, lock=True)
     if season.state != "open":
         raise Conflict(f"the registration window for {season.season} is {season.state}, not open")
     clash = session.scalar(
@@ -160,12 +187,8 @@ def register(
         )
     )
     if clash is not None:
-        raise Conflict(
-            "passport_number: you already registered this beneficiary this season; a second "
-            "registration would make both invalid (8 CFR 214.2(h)(8)(iii)(A)(2))",
-            "passport_number",
-        )
-    fee = resolve(catalog[PROGRAM].program, "registration_fee", today, settings)
+        raise _already_registered()
+    fee = resolve_param(catalog[PROGRAM].program, "registration_fee", today, settings)
     reg = Registration(
         season_id=season.id,
         employer_id=employer.id,
@@ -174,7 +197,11 @@ def register(
         **body.model_dump(),
     )
     session.add(reg)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # The unique index's answer when the check above was passed by a concurrent twin.
+        raise _already_registered() from None
     # Passport data stays out of the audit trail and logs; the id identifies the registration.
     audit.append(
         session,
@@ -185,6 +212,15 @@ def register(
         data={"season": season.season, "fee": reg.fee_amount},
     )
     return reg
+
+
+def _already_registered() -> Conflict:
+    # Only the employer's own registrations are compared: another employer's is never hinted.
+    return Conflict(
+        "passport_number: you already registered this beneficiary this season; a second "
+        "registration would make both invalid (8 CFR 214.2(h)(8)(iii)(A)(2))",
+        "passport_number",
+    )
 
 
 def _frame(regs: list[Registration]) -> pl.DataFrame:
@@ -221,11 +257,23 @@ def _frame(regs: list[Registration]) -> pl.DataFrame:
     )
 
 
+# Set only by migration 0004_h1b on copies that the old check-then-insert let through.
+WITHDRAWN_DUPLICATE = "withdrawn_duplicate"
+
+
+def algorithm_of(season: CapSeason) -> str:
+    """The unit definition a season was drawn with (published in its reveal), or the current."""
+    return str(season.reveal["algorithm"]) if season.reveal else ALGORITHM
+
+
 def registrations_of(session: Session, season: CapSeason) -> list[Registration]:
     return list(
         session.scalars(
             select(Registration)
-            .where(Registration.season_id == season.id)
+            .where(
+                Registration.season_id == season.id,
+                Registration.status != WITHDRAWN_DUPLICATE,
+            )
             .order_by(Registration.id)
         )
     )
@@ -260,9 +308,18 @@ def _select(
     regs = registrations_of(session, season)
     if not regs:
         raise Conflict(f"season {season.season} has no registrations to draw from")
-    run = lottery.draw(
-        _frame(regs), parse_season(season.season), bytes.fromhex(season.seed_hex), rounds
-    )
+    try:
+        run = lottery.draw(
+            _frame(regs),
+            parse_season(season.season),
+            bytes.fromhex(season.seed_hex),
+            rounds,
+            algorithm=algorithm_of(season),
+        )
+    except RegistrationError as exc:  # only rows stored before today's validation
+        raise Conflict(
+            f"season {season.season} holds registrations the draw refuses: {exc}"
+        ) from None
     statuses = run.status_of()
     for r in regs:
         # A petition already filed keeps its status; selection never takes one back.
@@ -323,7 +380,57 @@ def further_round(session: Session, admin: User, name: str, body: RoundIn) -> Ca
 def canonical_registrations(session: Session, user: User, name: str) -> bytes:
     _require(user, Role.admin, Role.supervisor, Role.officer)
     season = _season(session, name)
-    return canonical_bytes(normalize(_frame(registrations_of(session, season))))
+    frame = _frame(registrations_of(session, season))
+    return canonical_bytes(normalize(frame, algorithm=algorithm_of(season)))
+
+
+def conflicts(session: Session, user: User, name: str) -> dict[str, Any]:
+    """Passports whose registrations disagree on identity, for officers' review.
+
+    The rule (docs/h1b.md): such a beneficiary is one unit, at the lowest wage level among
+    its valid registrations, advanced only if all of them say so. Nothing here reaches an
+    employer: each of them sees only its own registrations.
+    """
+    _require(user, Role.admin, Role.supervisor, Role.officer)
+    season = _season(session, name)
+    regs = registrations_of(session, season)
+    frame = normalize(_frame(regs), algorithm=algorithm_of(season))
+    found = identity_conflicts(frame)
+    counted = {
+        b["beneficiary"]: b
+        for b in resolve(
+            frame.filter(frame["beneficiary"].is_in(list(found)))
+        ).beneficiaries.iter_rows(named=True)
+    }
+    by_key: dict[str, list[Registration]] = {}
+    for key, reg in zip(frame["beneficiary"], regs, strict=True):
+        by_key.setdefault(key, []).append(reg)
+    items = []
+    for key, fields in found.items():
+        unit = counted.get(key)
+        items.append(
+            {
+                "beneficiary": key,
+                "fields": fields,
+                "counted_as": None
+                if unit is None
+                else {"wage_level": unit["level"], "us_advanced_degree": unit["advanced"]},
+                "registrations": [
+                    {
+                        "id": r.id,
+                        "employer_id": r.employer_id,
+                        "family_name": r.family_name,
+                        "given_name": r.given_name,
+                        "date_of_birth": r.date_of_birth.isoformat(),
+                        "wage_level": r.wage_level,
+                        "us_advanced_degree": r.us_advanced_degree,
+                        "status": r.status,
+                    }
+                    for r in by_key[key]
+                ],
+            }
+        )
+    return {"season": season.season, "algorithm": algorithm_of(season), "conflicts": items}
 
 
 def public_view(season: CapSeason) -> dict[str, Any]:

@@ -4,7 +4,12 @@ Canonical encoding (what the published registration-list hash covers): the valid
 sorted by ``registration_id`` (byte order of UTF-8), columns in :data:`COLUMNS` order, RFC 4180
 CSV with a header row, ``\\n`` line ends, quotes only where a field needs them, wage levels as
 the digits 1-4, booleans as ``true``/``false``, passport country and number upper-case with
-spaces and hyphens removed. The hash is SHA-256 of those UTF-8 bytes.
+spaces and hyphens removed; under ``talentvisa-select/2`` the country is also its ISO 3166-1
+alpha-2 code (``IND`` -> ``IN``, via pycountry). The hash is SHA-256 of those UTF-8 bytes.
+
+Conflicting identity (one passport, different name, date of birth or degree flag):
+``talentvisa-select/1`` refused the list; ``talentvisa-select/2`` keeps every row and
+:func:`identity_conflicts` lists them for review (the rule is in docs/h1b.md).
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from talentvisa.lottery.select import ALGORITHM, ALGORITHM_V1
+from talentvisa.rules.codes import alpha2_table
 
 COLUMNS = [
     "registration_id",
@@ -80,13 +88,24 @@ def read_csv(path: Path) -> pl.DataFrame:
     )
 
 
-def normalize(raw: pl.DataFrame, source: str = "registrations") -> pl.DataFrame:
+def _country(algorithm: str) -> pl.Expr:
+    upper = pl.col("passport_country").str.to_uppercase()
+    if algorithm == ALGORITHM_V1:
+        return upper
+    # Codes pycountry does not know (ICAO-only ones such as XXA) stay as written: they still
+    # name one passport consistently, and refusing them here would block a whole season.
+    return upper.replace(alpha2_table())
+
+
+def normalize(
+    raw: pl.DataFrame, source: str = "registrations", algorithm: str = ALGORITHM
+) -> pl.DataFrame:
     """Validate and normalize rows; raise RegistrationError naming every bad line."""
     if "line" not in raw.columns:
         raw = raw.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("line"))
     text = [pl.col(c).cast(pl.Utf8).fill_null("").str.strip_chars().alias(c) for c in COLUMNS]
     df = raw.with_columns(text).with_columns(
-        pl.col("passport_country").str.to_uppercase(),
+        _country(algorithm),
         pl.col("passport_number").str.to_uppercase().str.replace_all(r"[\s-]", ""),
         pl.col("wage_level")
         .str.to_uppercase()
@@ -138,13 +157,8 @@ def normalize(raw: pl.DataFrame, source: str = "registrations") -> pl.DataFrame:
     df = df.with_columns(
         (pl.col("passport_country") + ":" + pl.col("passport_number")).alias("beneficiary")
     )
-    if not problems:
-        conflicts = (
-            df.group_by("beneficiary")
-            .agg(pl.col("line").sort(), *[pl.col(c).n_unique().alias(c) for c in IDENTITY])
-            .filter(pl.any_horizontal([pl.col(c) > 1 for c in IDENTITY]))
-        )
-        for row in conflicts.iter_rows(named=True):
+    if not problems and algorithm == ALGORITHM_V1:
+        for row in _conflicting(df).iter_rows(named=True):
             fields = [c for c in IDENTITY if row[c] > 1]
             lines = row["line"]
             problems.append(
@@ -161,6 +175,23 @@ def normalize(raw: pl.DataFrame, source: str = "registrations") -> pl.DataFrame:
         pl.col("level").alias("wage_level"),
         pl.col("advanced").alias("us_advanced_degree"),
     ).drop("level", "advanced", "dob")
+
+
+def _conflicting(df: pl.DataFrame) -> pl.DataFrame:
+    """Beneficiaries whose rows disagree on an identity field: line list and distinct counts."""
+    return (
+        df.group_by("beneficiary")
+        .agg(pl.col("line").sort(), *[pl.col(c).n_unique().alias(c) for c in IDENTITY])
+        .filter(pl.any_horizontal([pl.col(c) > 1 for c in IDENTITY]))
+    )
+
+
+def identity_conflicts(df: pl.DataFrame) -> dict[str, list[str]]:
+    """Normalized rows -> {beneficiary: the identity fields its registrations disagree on}."""
+    out = {}
+    for row in _conflicting(df).sort("beneficiary").iter_rows(named=True):
+        out[row["beneficiary"]] = [c for c in IDENTITY if row[c] > 1]
+    return out
 
 
 def canonical_bytes(df: pl.DataFrame) -> bytes:
@@ -181,7 +212,9 @@ def resolve(df: pl.DataFrame) -> Pool:
     """Beneficiary-centric dedupe.
 
     A registrant's several registrations for one beneficiary are all invalid. Each remaining
-    beneficiary counts once, at the lowest wage level among their registrations.
+    beneficiary counts once, at the lowest wage level among their registrations, and in the
+    advanced round only if all of them claim a US advanced degree (under
+    ``talentvisa-select/1`` they could not disagree, so this equals its first-row rule).
     """
     dup = pl.len().over("employer_id", "beneficiary") > 1
     regs = df.lazy().with_columns(
@@ -194,7 +227,7 @@ def resolve(df: pl.DataFrame) -> Pool:
         .group_by("beneficiary", maintain_order=True)
         .agg(
             pl.col("wage_level").min().alias("level"),
-            pl.col("us_advanced_degree").first().alias("advanced"),
+            pl.col("us_advanced_degree").all().alias("advanced"),
             pl.len().alias("registrations"),
         )
     )
@@ -202,5 +235,5 @@ def resolve(df: pl.DataFrame) -> Pool:
     return Pool(regs_df, bens_df)
 
 
-def load(path: Path) -> pl.DataFrame:
-    return normalize(read_csv(path), source=str(path))
+def load(path: Path, algorithm: str = ALGORITHM) -> pl.DataFrame:
+    return normalize(read_csv(path), source=str(path), algorithm=algorithm)

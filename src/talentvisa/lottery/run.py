@@ -15,9 +15,22 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from talentvisa.lottery.registrations import Pool, list_hash, normalize, resolve
+from talentvisa.lottery.registrations import (
+    Pool,
+    identity_conflicts,
+    list_hash,
+    normalize,
+    resolve,
+)
 from talentvisa.lottery.rules import SelectionRule, rule_for
-from talentvisa.lottery.select import ALGORITHM, raw_stream, select, unit_keys
+from talentvisa.lottery.select import (
+    ALGORITHM,
+    ALGORITHM_V1,
+    ALGORITHMS,
+    raw_stream,
+    select,
+    unit_keys,
+)
 
 Cap = Literal["regular", "advanced"]
 SELECTED_COLUMNS = ["round", "cap", "order", "registration_id", "employer_id"]
@@ -61,6 +74,7 @@ class SelectionRun:
     pool: Pool
     rounds: list[RoundResult] = field(default_factory=list)
     chosen: list[np.ndarray] = field(default_factory=list)  # unit indices per round
+    algorithm: str = ALGORITHM
 
     # --- units ---------------------------------------------------------------------
 
@@ -97,7 +111,7 @@ class SelectionRun:
             eligible &= units["advanced"].to_numpy()
         pool = np.flatnonzero(eligible)
         number = len(self.rounds) + 1
-        keys = unit_keys(raw_stream(self.seed, number, n), self.weights)
+        keys = unit_keys(raw_stream(self.seed, number, n, self.algorithm), self.weights)
         chosen = select(keys, pool, spec.target)
         self.chosen.append(chosen)
         result = RoundResult(number, spec.cap, spec.target, int(pool.size), int(chosen.size))
@@ -116,7 +130,8 @@ class SelectionRun:
                 pl.DataFrame(
                     {
                         "round": np.full(chosen.size, result.round, dtype=np.int64),
-                        "cap": [result.cap] * chosen.size,
+                        # Typed: an empty round (target 0) would otherwise make a Null column.
+                        "cap": pl.Series([result.cap] * chosen.size, dtype=pl.Utf8),
                         "order": np.arange(1, chosen.size + 1, dtype=np.int64),
                         unit_col: names.gather(chosen),
                     }
@@ -149,8 +164,8 @@ class SelectionRun:
 
     def reveal(self) -> dict[str, Any]:
         regs = self.pool.registrations
-        return {
-            "algorithm": ALGORITHM,
+        out: dict[str, Any] = {
+            "algorithm": self.algorithm,
             "season": f"FY{self.season}",
             "variant": self.rule.variant.value,
             "weights": {str(k): v for k, v in sorted(self.rule.weights.items())},
@@ -164,6 +179,10 @@ class SelectionRun:
             "rounds": [r.__dict__ for r in self.rounds],
             "selected_sha256": hashlib.sha256(self.selected_csv()).hexdigest(),
         }
+        if self.algorithm != ALGORITHM_V1:
+            # A count only: which passports disagree is personal data, for officers alone.
+            out["identity_conflicts"] = len(identity_conflicts(self.registrations))
+        return out
 
 
 def draw(
@@ -172,10 +191,17 @@ def draw(
     seed: bytes,
     rounds: list[RoundSpec],
     on_round: Callable[[RoundResult], None] | None = None,
+    algorithm: str = ALGORITHM,
 ) -> SelectionRun:
     """Run the selection. ``registrations`` may be raw (it is normalized here)."""
-    regs = registrations if "beneficiary" in registrations.columns else normalize(registrations)
-    run = SelectionRun(season, rule_for(season), seed, regs, resolve(regs))
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}")
+    regs = (
+        registrations
+        if "beneficiary" in registrations.columns
+        else normalize(registrations, algorithm=algorithm)
+    )
+    run = SelectionRun(season, rule_for(season), seed, regs, resolve(regs), algorithm=algorithm)
     for spec in rounds:
         result = run.run_round(spec)
         if on_round:
@@ -197,8 +223,9 @@ def verify(
 ) -> Verification:
     """Re-run a published selection and compare it byte for byte."""
     problems: list[str] = []
-    if reveal.get("algorithm") != ALGORITHM:
-        return Verification(False, [f"unknown algorithm {reveal.get('algorithm')!r}"])
+    algorithm = reveal.get("algorithm")
+    if algorithm not in ALGORITHMS:
+        return Verification(False, [f"unknown algorithm {algorithm!r}"])
     try:
         seed = bytes.fromhex(reveal["seed"])
     except (KeyError, ValueError):
@@ -209,7 +236,11 @@ def verify(
             f"seed does not match the commitment: sha256(seed) = {commitment(seed)}, "
             f"published {expected_commitment}"
         )
-    regs = registrations if "beneficiary" in registrations.columns else normalize(registrations)
+    regs = (
+        registrations
+        if "beneficiary" in registrations.columns
+        else normalize(registrations, algorithm=algorithm)
+    )
     if list_hash(regs) != reveal.get("registrations_sha256"):
         problems.append(
             f"registration list differs from the one published: sha256 {list_hash(regs)} "
@@ -217,7 +248,7 @@ def verify(
         )
     season = int(str(reveal["season"]).removeprefix("FY"))
     specs = [RoundSpec(r["cap"], int(r["target"])) for r in reveal["rounds"]]
-    rerun = draw(regs, season, seed, specs)
+    rerun = draw(regs, season, seed, specs, algorithm=algorithm)
     if rerun.rule.variant.value != reveal.get("variant"):
         problems.append(f"variant {reveal.get('variant')!r} is not the rule for FY{season}")
     expected = rerun.selected_csv()

@@ -21,6 +21,16 @@ its largest entry, so the same selection is obtained by giving each unit the key
 decreasing key order (ties, which need equal 64-bit values, go to the lower canonical index).
 Only integer comparisons are involved, so the result is exact and platform-independent.
 
+Algorithm ``talentvisa-select/2``
+---------------------------------
+The same draw, with the algorithm's name in the stream key, over units defined as follows:
+passport countries are ISO 3166-1 alpha-2 (``IND`` and ``IN`` are one country), and the
+registrations of one passport may disagree on name, date of birth or degree flag; such a
+beneficiary is still one unit, at the lowest wage level among its registrations, counted in
+the advanced round only if every registration says US advanced degree (docs/h1b.md).
+Reveals of ``talentvisa-select/1`` (alpha-3 codes kept as written, conflicting identity
+refused) still verify under the first definition.
+
 A round with target *t* over a pool of *n* units selects all *n* when *n* <= *t*; otherwise the
 *t* pool units with the largest keys. Cost: O(n) for keys and partitioning, O(t log t) to
 order the selected units.
@@ -33,17 +43,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
-ALGORITHM = "talentvisa-select/1"
+ALGORITHM_V1 = "talentvisa-select/1"
+ALGORITHM = "talentvisa-select/2"
+ALGORITHMS = (ALGORITHM_V1, ALGORITHM)
 ENTRIES_PER_UNIT = 4
 
 
-def round_key(seed: bytes, round_no: int) -> np.ndarray:
-    digest = hashlib.sha256(seed + ALGORITHM.encode() + round_no.to_bytes(4, "big")).digest()
+def round_key(seed: bytes, round_no: int, algorithm: str = ALGORITHM) -> np.ndarray:
+    digest = hashlib.sha256(seed + algorithm.encode() + round_no.to_bytes(4, "big")).digest()
     return np.frombuffer(digest[:16], dtype="<u8").copy()
 
 
-def raw_stream(seed: bytes, round_no: int, n_units: int) -> np.ndarray:
-    gen = np.random.Philox(key=round_key(seed, round_no))
+def raw_stream(seed: bytes, round_no: int, n_units: int, algorithm: str = ALGORITHM) -> np.ndarray:
+    gen = np.random.Philox(key=round_key(seed, round_no, algorithm))
     raw: np.ndarray = gen.random_raw(n_units * ENTRIES_PER_UNIT)
     return raw.reshape(n_units, ENTRIES_PER_UNIT)
 

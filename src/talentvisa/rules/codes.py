@@ -24,6 +24,11 @@ def _alpha2_of() -> dict[str, str]:
     return table
 
 
+def alpha2_table() -> dict[str, str]:
+    """Every alpha-2 and alpha-3 code -> its alpha-2 code (a copy, safe to hand out)."""
+    return dict(_alpha2_of())
+
+
 def country_alpha2(code: str) -> str:
     """The ISO 3166-1 alpha-2 code for an alpha-2 or alpha-3 code (any case): IND -> IN."""
     found = _alpha2_of().get(code.strip().upper())

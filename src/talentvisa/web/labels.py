@@ -83,7 +83,14 @@ LABELS: dict[str, dict[str, str]] = {
         "selected": N_("selected"),
         "not_selected": N_("not selected"),
         "invalid_duplicate": N_("invalid (duplicate)"),
+        "withdrawn_duplicate": N_("withdrawn (a copy of an earlier registration)"),
         "petition_filed": N_("petition filed"),
+    },
+    "identity": {
+        "family_name": N_("family name"),
+        "given_name": N_("given name"),
+        "date_of_birth": N_("date of birth"),
+        "us_advanced_degree": N_("US advanced degree"),
     },
     "season": {
         "draft": N_("not open yet"),

@@ -1,4 +1,5 @@
-"""Administrator pages: create a cap season, open and close its window, run the draw."""
+"""Administrator pages: create a cap season, open and close its window, run the draw, and
+review passports registered with conflicting identity data."""
 
 from __future__ import annotations
 
@@ -81,6 +82,12 @@ def create(
         where, msg = of_error(exc)
         return _page(page, session, {where or "_form": msg}, form, exc.status)
     return redirect(page, "/admin/seasons?done=1")
+
+
+@router.get("/admin/seasons/{name}/conflicts", response_class=HTMLResponse)
+def conflicts(name: str, page: PageDep, session: DB) -> HTMLResponse:
+    admin = page.need(Role.admin)
+    return render(page, "admin_conflicts.html", found=h1b.conflicts(session, admin, name))
 
 
 @router.post("/admin/seasons/{name}/{action}", response_class=HTMLResponse)
