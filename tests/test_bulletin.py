@@ -355,3 +355,27 @@ def test_a_season_of_thousands_verifies_from_public_files(cli, tmp_path: Path) -
     assert lines[0] == "round,cap,order,unit,registration_id"
     for x in (reg(0)["passport_number"], reg(0)["family_name"]):
         assert x not in selected.read_text() and x not in original.decode()
+
+
+def test_bad_bulletins_and_ids_are_refused_naming_the_line(cli, tmp_path: Path) -> None:
+    bulletin, _ = bl.build(pl.DataFrame(pool_rows(20)), 2027)
+    lines = bulletin.to_bytes().decode().splitlines(keepends=True)
+    unit, _, rest = lines[3].split(",", 2)
+    cases = {
+        "4: entries '5' is not 1-4": f"{unit},5,{rest}",
+        "4: rows must be sorted by unit": lines[1],
+        "4: expected 4 fields": "abc\n",
+    }
+    for message, line in cases.items():
+        path = tmp_path / "bulletin.csv"
+        path.write_text("".join([*lines[:3], line, *lines[4:]]))
+        r = cli(
+            "lottery", "verify", "--bulletin", str(path), "--reveal", str(path),
+            "--selected", str(path),
+        )  # fmt: skip
+        assert r.returncode == 2 and f"bulletin.csv:{message}" in r.stderr, (message, r.stderr)
+        assert "Traceback" not in r.stderr
+    rows = pool_rows(5)
+    rows[3]["registration_id"] = "R 3"
+    with pytest.raises(bl.BulletinError, match="registrations:5: registration_id 'R 3'"):
+        bl.build(pl.DataFrame(rows), 2027)

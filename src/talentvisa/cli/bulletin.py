@@ -152,11 +152,16 @@ def verify_public(
     root: str | None,
     beacon_round: int | None,
 ) -> None:
+    data = _read(bulletin_path, "--bulletin")
+    try:
+        parse(data, str(bulletin_path))
+    except BulletinError as exc:
+        raise fail(str(exc)) from None
     reveal = _json(reveal_path, "--reveal")
     if not isinstance(reveal, dict):
         raise fail(f"--reveal: {reveal_path} is not a reveal object")
     problems = verify(
-        _read(bulletin_path, "--bulletin"),
+        data,
         reveal,
         _read(selected, "--selected"),
         published,
