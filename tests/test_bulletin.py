@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -222,6 +223,20 @@ def test_draw_refuses_a_changed_list_an_early_draw_a_bad_beacon_or_secret() -> N
     assert bl.verify(bulletin.to_bytes(), reveal, run.selected_csv()) == []
 
 
+def test_a_further_round_reads_the_next_stream_of_the_same_seed_and_verifies() -> None:
+    bulletin, public = season()
+    value = bc.BeaconValue.from_json(QUICKNET_1000)
+    two, _ = bl.draw(bulletin, public, SECRET, value, ROUNDS)
+    three, reveal = bl.draw(bulletin, public, SECRET, value, [*ROUNDS, RoundSpec("regular", 50)])
+    assert all((a == b).all() for a, b in zip(three.chosen[:2], two.chosen[:2], strict=True))
+    taken = set(np.concatenate(two.chosen).tolist())
+    assert len(three.chosen[2]) == 50 and taken.isdisjoint(three.chosen[2].tolist())
+    assert bl.verify(bulletin.to_bytes(), reveal, three.selected_csv()) == []
+    assert reveal["rounds"][2] == {
+        "round": 3, "cap": "regular", "target": 50, "pool": 1500 - len(taken), "selected": 50,
+    }  # fmt: skip
+
+
 def test_verify_names_each_kind_of_tampering() -> None:
     bulletin, public = season()
     run, reveal = bl.draw(bulletin, public, SECRET, bc.BeaconValue.from_json(QUICKNET_1000), ROUNDS)
@@ -254,6 +269,10 @@ def test_verify_names_each_kind_of_tampering() -> None:
     other_secret["secret"] = "11" * 32
     problems = bl.verify(data, other_secret, selected)
     assert "secret does not match the commitment" in problems[0]
+
+    negative = copy.deepcopy(reveal)
+    negative["beacon_value"]["round"] = -1
+    assert "not a drand round" in bl.verify(data, negative, selected)[0]
 
     published = bl.verify(data, reveal, selected, published_root="ab" * 32)
     assert "differs from the root published" in published[0]

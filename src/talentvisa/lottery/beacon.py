@@ -119,6 +119,8 @@ class BeaconValue:
     def from_json(cls, doc: Any) -> BeaconValue:
         if not isinstance(doc, dict):
             raise BeaconError("beacon: expected drand's JSON object with round and signature")
+        if isinstance(doc.get("round"), int) and doc["round"] < 1:
+            raise BeaconError(f"beacon: round {doc['round']} is not a drand round (1 or more)")
         try:
             return cls(
                 int(doc["round"]),

@@ -403,7 +403,7 @@ def verify(
         return [f"unknown algorithm {reveal.get('algorithm')!r}"]
     problems = []
     for name, expected in (("the reveal", public.get("root")), ("published", published_root)):
-        if expected is not None and bulletin.root != expected.lower():
+        if expected is not None and bulletin.root != str(expected).lower():
             problems.append(
                 f"bulletin root {bulletin.root} differs from the root {name} {expected}: "
                 "the list changed after the root"
@@ -413,7 +413,7 @@ def verify(
         ("the reveal", public.get("commitment")),
         ("published", published_commitment),
     ):
-        if expected is not None and sha != expected.lower():
+        if expected is not None and sha != str(expected).lower():
             problems.append(f"secret does not match the commitment {name}: sha256 = {sha}")
     if published_round is not None and named != published_round:
         problems.append(f"beacon round {named} is not the round {published_round} announced")
