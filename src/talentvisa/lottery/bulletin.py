@@ -84,6 +84,14 @@ class Bulletin:
         return self.tree.root.hex()
 
     @cached_property
+    def entries(self) -> np.ndarray:
+        return np.fromiter((r.entries for r in self.rows), dtype=np.int64, count=len(self.rows))
+
+    @cached_property
+    def advanced(self) -> np.ndarray:
+        return np.fromiter((r.advanced for r in self.rows), dtype=bool, count=len(self.rows))
+
+    @cached_property
     def index_of(self) -> dict[str, int]:
         return {rid: i for i, r in enumerate(self.rows) for rid in r.registrations}
 
@@ -151,7 +159,11 @@ def build(
     rows = [
         Row(ids[k], rule.weights[level], bool(adv), tuple(sorted(r, key=str.encode)))
         for k, level, adv, r in zip(
-            keys, units["level"], units["advanced"], units["ids"], strict=True
+            keys,
+            units["level"].to_list(),
+            units["advanced"].to_list(),
+            units["ids"].to_list(),
+            strict=True,
         )
     ]
     rows.sort(key=lambda r: r.unit)
@@ -272,17 +284,16 @@ class BulletinDraw:
     chosen: list[np.ndarray] = field(default_factory=list)
 
     def run_round(self, spec: RoundSpec) -> None:
-        rows = self.bulletin.rows
-        n = len(rows)
+        n = len(self.bulletin.rows)
         eligible = np.ones(n, dtype=bool)
         for c in self.chosen:
             eligible[c] = False
         if spec.cap == "advanced":
-            eligible &= np.fromiter((r.advanced for r in rows), dtype=bool, count=n)
+            eligible &= self.bulletin.advanced
         pool = np.flatnonzero(eligible)
-        weights = np.fromiter((r.entries for r in rows), dtype=np.int64, count=n)
+        keys = unit_keys(raw_stream(self.seed, len(self.rounds) + 1, n), self.bulletin.entries)
         number = len(self.rounds) + 1
-        chosen = select(unit_keys(raw_stream(self.seed, number, n), weights), pool, spec.target)
+        chosen = select(keys, pool, spec.target)
         self.chosen.append(chosen)
         self.rounds.append(
             {
