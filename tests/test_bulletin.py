@@ -183,6 +183,13 @@ def test_a_proof_fails_when_one_byte_of_its_row_or_path_changes() -> None:
             for p in bl.check_proof(bulletin, "R000123", {**proof, "path": path})
         )
     assert any("does not cover" in p for p in bl.check_proof(bulletin, "R000124", proof))
+    jsonl = "".join(json.dumps(p) + "\n" for p in bulletin.proofs()).encode()
+    assert bl.read_proof(jsonl, "R000123") == proof
+    assert bl.read_proof(json.dumps(proof).encode(), "R000123") == proof
+    with pytest.raises(bl.BulletinError, match="holds no proof for registration 'R777777'"):
+        bl.read_proof(jsonl, "R777777")
+    with pytest.raises(bl.BulletinError, match="not a JSON proof"):
+        bl.read_proof(b"{not json", "R000123")
 
 
 def test_the_bulletin_draw_is_the_library_draw() -> None:
