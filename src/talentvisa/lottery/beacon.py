@@ -19,9 +19,10 @@ randomness is ``SHA-256(signature)``; :func:`verify` checks both with ``py_ecc``
 * ``pedersen-bls-chained`` (the original League of Entropy chain, every 30 s): signature in G2
   over ``SHA-256(previous_signature || uint64_be(round))``, IETF BLS ``G2Basic``; key in G1.
 
-The chains' parameters are pinned below, from each chain's ``/info`` document
-(``https://api.drand.sh/<chain hash>/info``, read 2026-12-07); a beacon from another chain is
-refused rather than trusted.
+The chains' parameters are pinned below: each chain's ``/info`` document
+(``https://api.drand.sh/<chain hash>/info``) as recorded in public repositories, read 2026-12-07
+(this machine cannot reach the relays); recorded rounds of both chains verify under these keys
+in the tests. A beacon from another chain is refused rather than trusted.
 """
 
 from __future__ import annotations
