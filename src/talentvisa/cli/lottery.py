@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from talentvisa.cli.bulletin import register as register_bulletin
+from talentvisa.cli.bulletin import verify_public
 from talentvisa.lottery.odds import (
     Group,
     OddsInputError,
@@ -144,14 +146,32 @@ def draw_cmd(
 
 @app.command("verify")
 def verify_cmd(
-    registrations: Annotated[Path, typer.Argument(metavar="REGISTRATIONS.csv")],
     reveal_path: Annotated[Path, typer.Option("--reveal")],
     selected: Annotated[Path, typer.Option("--selected")],
+    registrations: Annotated[
+        Path | None,
+        typer.Argument(metavar="[REGISTRATIONS.csv]", help="The agency's full list."),
+    ] = None,
+    bulletin: Annotated[
+        Path | None, typer.Option("--bulletin", help="The public bulletin instead of the list.")
+    ] = None,
     published: Annotated[
         str | None, typer.Option("--commitment", help="The commitment published beforehand.")
     ] = None,
+    root: Annotated[
+        str | None, typer.Option("--root", help="The bulletin root fixed at the close.")
+    ] = None,
+    beacon_round: Annotated[
+        int | None, typer.Option("--beacon-round", help="The beacon round announced.")
+    ] = None,
 ) -> None:
     """Re-run a published selection and confirm a byte-identical list (exit 1 if not)."""
+    if (registrations is None) == (bulletin is None):
+        raise fail("give either REGISTRATIONS.csv (the full list) or --bulletin bulletin.csv")
+    if bulletin is not None:
+        verify_public(bulletin, reveal_path, selected, published, root, beacon_round)
+        return
+    assert registrations is not None
     try:
         reveal = json.loads(reveal_path.read_text("utf-8"))
         # A published run is re-read under the unit definition it was drawn with.
@@ -168,6 +188,8 @@ def verify_cmd(
         err.print(f"[red]mismatch:[/red] {problem}", highlight=False)
     raise typer.Exit(1)
 
+
+register_bulletin(app)
 
 LEVEL_NAMES = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
