@@ -32,7 +32,7 @@ from talentvisa.rules.loader import (
     settings_from_env,
 )
 from talentvisa.rules.model import Program
-from talentvisa.rules.params import ParameterOutOfRange, Settings
+from talentvisa.rules.params import ParameterOutOfRange, Settings, with_scenario
 from talentvisa.rules.profile import Profile
 from talentvisa.simulation.reform import ReformError
 
@@ -261,33 +261,75 @@ def compare(
             "(default: the profile's preferred_currency).",
         ),
     ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario",
+            help="Also show a proposed change (a program's named scenario) beside the law.",
+        ),
+    ] = None,
 ) -> None:
     """Compare every program side by side for one profile."""
     day = parse_date(on)
     with user_errors():
         catalog, settings = catalog_and_settings(programs_dir, settings_path)
+        proposed = _scenario_programs(catalog, scenario) if scenario else {}
         profile = load_profile(profile_path)
         shown = (currency or profile.preferred_currency or "").upper() or None
         if shown is not None and (len(shown) != 3 or not shown.isalpha()):
             raise UserError(f"--currency: {currency!r} is not a 3-letter currency code")
         results = _assess_all(catalog, profile, day, settings)
+        if_adopted: list[Assessment] = []
+        if scenario:
+            programs = [cp.program for cp in proposed.values()]
+            hypothetical = with_scenario(programs, scenario, settings)
+            if_adopted = _assess_all(proposed, profile, day, hypothetical)
         if as_json:
             rows = render.compare_rows(results, shown)
-            dump_json(
-                {
-                    "on": day.isoformat(),
-                    "profile": str(profile_path),
-                    "approximate_currency": shown,
-                    "summary": {
-                        a.program_id: {label: str(cells[i]) for label, cells in rows}
-                        for i, a in enumerate(results)
+            doc: dict[str, Any] = {
+                "on": day.isoformat(),
+                "profile": str(profile_path),
+                "approximate_currency": shown,
+                "summary": {
+                    a.program_id: {label: str(cells[i]) for label, cells in rows}
+                    for i, a in enumerate(results)
+                },
+                "assessments": models_json(list(results)),
+            }
+            if scenario:
+                doc["scenario"] = {
+                    "name": scenario,
+                    "status": "proposed",
+                    "not_law": True,
+                    "programs": {
+                        pid: cp.program.scenarios[scenario].model_dump(mode="json", by_alias=True)
+                        for pid, cp in proposed.items()
                     },
-                    "assessments": models_json(list(results)),
+                    "assessments": models_json(list(if_adopted)),
                 }
-            )
+            dump_json(doc)
             return
         title = f"{profile.name or profile_path.name}: every program on {day}"
         out.print(render.comparison(results, title, shown))
+        for cp, a in zip(proposed.values(), if_adopted, strict=True):
+            sc = cp.program.scenarios[scenario or ""]
+            head = (
+                f"If {sc.label.en} (scenario {scenario}: proposed, docket {sc.docket}; not law) "
+                f"- {cp.id} on {day}"
+            )
+            out.print(render.comparison([a], head, shown))
+
+
+def _scenario_programs(
+    catalog: dict[str, CompiledProgram], scenario: str
+) -> dict[str, CompiledProgram]:
+    found = {pid: cp for pid, cp in catalog.items() if scenario in cp.program.scenarios}
+    if not found:
+        known = sorted({s for cp in catalog.values() for s in cp.program.scenarios})
+        raise UserError(
+            f"--scenario: unknown scenario {scenario!r} (known: {', '.join(known) or 'none'})"
+        )
+    return found
 
 
 @app.command("assess-batch")

@@ -215,6 +215,8 @@ def assessment_detail(a: Assessment) -> RenderableType:
                 fee.frequency.value,
             )
         parts.append(t)
+    if a.contested:
+        parts.append(contested_panel([a]))
     if a.parameters:
         t = Table(title="Parameters read")
         for col in ("parameter", "value", "origin", "source"):
@@ -234,6 +236,31 @@ def assessment_detail(a: Assessment) -> RenderableType:
             )
         )
     return Group(*parts)
+
+
+def contested_panel(assessments: list[Assessment]) -> Panel:
+    """Each contested value: its readings side by side with their sources, and the orders."""
+    lines: list[str] = []
+    for a in assessments:
+        for c in a.contested:
+            until = f" until {c.valid_before}" if c.valid_before else ""
+            lines.append(
+                f"{a.program_id}.{c.parameter} ({c.description.en}), from {c.valid_from}{until}:"
+            )
+            for r in c.readings:
+                chosen = "  ← the deployer's choice, not law" if r.id == c.deployer_choice else ""
+                lines.append(f"  • {r.label.en} [{value_text(r.value)}]{chosen}")
+                lines.extend(f"      source: {s.url}" for s in r.sources)
+            lines.append("  court orders:")
+            lines.extend(
+                f"    {o.date} {o.court}, {o.case}: {o.effect.en}\n      {o.url}" for o in c.orders
+            )
+            if c.pending is not None:
+                when = f" ({c.pending_date})" if c.pending_date else " (no date set)"
+                lines.append(f"  pending: {c.pending.en}{when}")
+            if c.deployer_choice is None:
+                lines.append("  no reading is chosen: the value is unknown")
+    return Panel("\n".join(lines), title="Contested law", expand=False)
 
 
 def _range(lo: float, hi: float) -> str:
@@ -292,11 +319,18 @@ def compare_rows(
         return f"capped ({caps}); last published selection rate {shown}"
 
     def proclamation(a: Assessment) -> str:
-        return "; ".join(
+        due = [
             f"{f.label.en}:\n{money(f.amount, f.currency)} by {f.payer.value}"
             + approx(f.amount, f.currency, currency, a.on)
             for f in compare.large_payments(a)
-        )
+        ]
+        contested = [
+            f"{f.label.en}: CONTESTED\n"
+            + "\n".join(f"• {r.label.en}: {money(r.amount, f.currency)}" for r in f.readings)
+            for f in a.fees
+            if f.readings and f not in compare.large_payments(a)
+        ]
+        return "; ".join(due + contested)
 
     rows: list[tuple[str, list[str | RText]]] = [
         ("Eligibility", [outcome_text(a.outcome) for a in assessments]),
@@ -338,6 +372,8 @@ def comparison(
         for label, cells in rows:
             t.add_row(label, *cells[start : start + COMPARE_COLUMNS])
         tables.append(t)
+    if any(a.contested for a in assessments):
+        tables.append(contested_panel(assessments))
     if currency:
         tables.append(
             RText(
