@@ -19,6 +19,7 @@ from talentvisa.cli import service as service_cli
 from talentvisa.cli import simulation as simulation_cli
 from talentvisa.cli.lottery import app as lottery_app
 from talentvisa.rules.assessment import Assessment
+from talentvisa.rules.calendar import calendar
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.engine import assess
 from talentvisa.rules.errors import PopulationError
@@ -214,6 +215,31 @@ def programs_show(
         else:
             # crop=False: a source URL longer than the terminal stays whole on its line
             out.print(render.program_detail(cp, day), crop=False)
+
+
+@programs_app.command("calendar")
+def programs_calendar(
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: today).")
+    ] = None,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=3660, help="Length of the window.")
+    ] = 180,
+    as_json: JsonOption = False,
+    programs_dir: ProgramsDirOption = None,
+) -> None:
+    """What changes soon: values that start, change, end or are contested, and open questions."""
+    with user_errors():
+        try:
+            day = parse_date(start)
+        except typer.BadParameter:
+            raise UserError(f"--from: {start!r} is not a date (expected YYYY-MM-DD)") from None
+        catalog, _ = catalog_and_settings(programs_dir, None)
+        cal = calendar([cp.program for cp in catalog.values()], day, days)
+        if as_json:
+            dump_json(cal.model_dump(mode="json"))
+        else:
+            out.print(render.calendar_view(cal), crop=False)
 
 
 def _assess_all(

@@ -12,6 +12,7 @@ from rich.text import Text as RText
 
 from talentvisa.rules import compare
 from talentvisa.rules.assessment import Assessment, Outcome
+from talentvisa.rules.calendar import Calendar
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.model import Program
 from talentvisa.rules.refdata import convert
@@ -383,3 +384,46 @@ def comparison(
             )
         )
     return Group(*tables)
+
+
+#: How the terminal words each kind of calendar entry.
+CALENDAR_WORDS = {
+    "starts": "starts",
+    "changes": "changes",
+    "turns_unknown": "ends with no successor: answers turn unknown",
+    "contested": "contested",
+    "proposed": "proposed, not law",
+    "program_ends": "program ends",
+    "open_question": "open question",
+}
+
+
+def calendar_view(cal: Calendar) -> RenderableType:
+    t = Table(title=f"What changes from {cal.start} for {cal.days} days (until {cal.until})")
+    for col in ("date", "program", "item", "what", "value", "source"):
+        t.add_column(col, overflow="fold")
+    for e in cal.events:
+        what = CALENDAR_WORDS[e.kind.value]
+        if e.last_day is not None:
+            what += f" (last day of the old value {e.last_day})"
+        value = value_text(e.value) if e.kind.value not in ("turns_unknown",) else "unknown"
+        if e.previous is not None:
+            value = f"{value_text(e.previous)} → {value}"
+        t.add_row(
+            str(e.date), e.program, f"{e.item}: {e.label.en}", what, value, "\n".join(e.sources)
+        )
+    p = Table(title="Contested, proposed and open: what is pending")
+    for col in ("program", "item", "status", "pending event", "source"):
+        p.add_column(col, overflow="fold")
+    for e in cal.pending:
+        event = "" if e.pending is None else e.pending.en
+        if e.kind.value in ("contested", "proposed"):
+            event += f" ({e.pending_date})" if e.pending_date else " (no date set)"
+        p.add_row(
+            e.program,
+            f"{e.item}: {e.label.en}",
+            CALENDAR_WORDS[e.kind.value],
+            event,
+            "\n".join(e.sources),
+        )
+    return Group(t, p)
