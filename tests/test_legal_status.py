@@ -190,3 +190,19 @@ def test_compare_scenario_shows_the_proposal_beside_the_law(cli) -> None:
     bad = cli("compare", profile, "--scenario", "fy2099")
     assert bad.returncode == 2 and "--scenario: unknown scenario 'fy2099'" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_simulate_shows_a_scenario_as_a_proposal_beside_the_law(cli, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.json"
+    population = str(EXAMPLES / "population.csv")
+    r = cli(
+        "simulate", population, "--scenario", "fy2028_fee", "--on", "2027-05-01",
+        "--program", "us-h1b", "--summary-json", str(summary),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "USCIS-2026-0298" in r.stdout and "not law" in r.stdout
+    doc = json.loads(summary.read_text("utf-8"))
+    assert "proposed" in json.dumps(doc) and "fy2028-fee" in json.dumps(doc)
+    neither = cli("simulate", population)
+    assert neither.returncode == 2
+    assert neither.stderr.strip() == "error: give one of --reform FILE or --scenario NAME"

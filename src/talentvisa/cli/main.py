@@ -401,11 +401,15 @@ def assess_batch(
 def simulate(
     input_path: Annotated[Path, typer.Argument(metavar="POPULATION")],
     reform_path: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--reform", help="Reform YAML: hypothetical, dated parameter values (not law)."
         ),
-    ],
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Instead of --reform: a program's proposed scenario."),
+    ] = None,
     on: OnOption = None,
     program: Annotated[
         list[str] | None, typer.Option("--program", help="Repeatable (default: all).")
@@ -432,7 +436,7 @@ def simulate(
     import time
 
     from talentvisa.simulation.population import Population
-    from talentvisa.simulation.reform import load_reform
+    from talentvisa.simulation.reform import load_reform, reform_of_scenario
     from talentvisa.simulation.run import SimulationRun
 
     with user_errors():
@@ -440,7 +444,13 @@ def simulate(
         out_option(output)
         backend = simulation_cli.backend_for(use_dask, workers, scheduler, chunk)
         catalog, settings = catalog_and_settings(programs_dir, settings_path)
-        reform = load_reform(reform_path, catalog)
+        if (reform_path is None) == (scenario is None):
+            raise UserError("give one of --reform FILE or --scenario NAME")
+        if scenario is not None:
+            reform = reform_of_scenario(scenario, catalog)
+        else:
+            assert reform_path is not None
+            reform = load_reform(reform_path, catalog)
         chosen = [pick(catalog, p) for p in program] if program else list(catalog.values())
         run = SimulationRun(chosen, day, reform, settings, by=by)
         population = Population.open(input_path)
