@@ -67,6 +67,16 @@ NOT_PROSE = {
     ("OpenQuestion", "deployer_setting"): "parameter name",
     ("OpenQuestion", "source"): "source ids",
     ("InForce", "source"): "source ids",
+    ("CourtOrder", "court"): "the court's name as cited, like a source title",
+    ("CourtOrder", "case"): "case number",
+    ("CourtOrder", "url"): "URL",
+    ("CourtOrder", "source"): "source ids",
+    ("Reading", "id"): "identifier",
+    ("Reading", "source"): "source ids",
+    ("PendingEvent", "source"): "source ids",
+    ("Scenario", "docket"): "docket number",
+    ("Scenario", "source"): "source ids",
+    ("ScenarioValue", "source"): "source ids",
 }
 
 

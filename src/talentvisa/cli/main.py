@@ -19,6 +19,7 @@ from talentvisa.cli import service as service_cli
 from talentvisa.cli import simulation as simulation_cli
 from talentvisa.cli.lottery import app as lottery_app
 from talentvisa.rules.assessment import Assessment
+from talentvisa.rules.calendar import calendar
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.engine import assess
 from talentvisa.rules.errors import PopulationError
@@ -32,7 +33,7 @@ from talentvisa.rules.loader import (
     settings_from_env,
 )
 from talentvisa.rules.model import Program
-from talentvisa.rules.params import ParameterOutOfRange, Settings
+from talentvisa.rules.params import ParameterOutOfRange, Settings, with_scenario
 from talentvisa.rules.profile import Profile
 from talentvisa.simulation.reform import ReformError
 
@@ -216,6 +217,31 @@ def programs_show(
             out.print(render.program_detail(cp, day), crop=False)
 
 
+@programs_app.command("calendar")
+def programs_calendar(
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: today).")
+    ] = None,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=3660, help="Length of the window.")
+    ] = 180,
+    as_json: JsonOption = False,
+    programs_dir: ProgramsDirOption = None,
+) -> None:
+    """What changes soon: values that start, change, end or are contested, and open questions."""
+    with user_errors():
+        try:
+            day = parse_date(start)
+        except typer.BadParameter:
+            raise UserError(f"--from: {start!r} is not a date (expected YYYY-MM-DD)") from None
+        catalog, _ = catalog_and_settings(programs_dir, None)
+        cal = calendar([cp.program for cp in catalog.values()], day, days)
+        if as_json:
+            dump_json(cal.model_dump(mode="json"))
+        else:
+            out.print(render.calendar_view(cal), crop=False)
+
+
 def _assess_all(
     catalog: dict[str, CompiledProgram], profile: Profile, day: dt.date, settings: Settings
 ) -> list[Assessment]:
@@ -261,33 +287,75 @@ def compare(
             "(default: the profile's preferred_currency).",
         ),
     ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario",
+            help="Also show a proposed change (a program's named scenario) beside the law.",
+        ),
+    ] = None,
 ) -> None:
     """Compare every program side by side for one profile."""
     day = parse_date(on)
     with user_errors():
         catalog, settings = catalog_and_settings(programs_dir, settings_path)
+        proposed = _scenario_programs(catalog, scenario) if scenario else {}
         profile = load_profile(profile_path)
         shown = (currency or profile.preferred_currency or "").upper() or None
         if shown is not None and (len(shown) != 3 or not shown.isalpha()):
             raise UserError(f"--currency: {currency!r} is not a 3-letter currency code")
         results = _assess_all(catalog, profile, day, settings)
+        if_adopted: list[Assessment] = []
+        if scenario:
+            programs = [cp.program for cp in proposed.values()]
+            hypothetical = with_scenario(programs, scenario, settings)
+            if_adopted = _assess_all(proposed, profile, day, hypothetical)
         if as_json:
             rows = render.compare_rows(results, shown)
-            dump_json(
-                {
-                    "on": day.isoformat(),
-                    "profile": str(profile_path),
-                    "approximate_currency": shown,
-                    "summary": {
-                        a.program_id: {label: str(cells[i]) for label, cells in rows}
-                        for i, a in enumerate(results)
+            doc: dict[str, Any] = {
+                "on": day.isoformat(),
+                "profile": str(profile_path),
+                "approximate_currency": shown,
+                "summary": {
+                    a.program_id: {label: str(cells[i]) for label, cells in rows}
+                    for i, a in enumerate(results)
+                },
+                "assessments": models_json(list(results)),
+            }
+            if scenario:
+                doc["scenario"] = {
+                    "name": scenario,
+                    "status": "proposed",
+                    "not_law": True,
+                    "programs": {
+                        pid: cp.program.scenarios[scenario].model_dump(mode="json", by_alias=True)
+                        for pid, cp in proposed.items()
                     },
-                    "assessments": models_json(list(results)),
+                    "assessments": models_json(list(if_adopted)),
                 }
-            )
+            dump_json(doc)
             return
         title = f"{profile.name or profile_path.name}: every program on {day}"
         out.print(render.comparison(results, title, shown))
+        for cp, a in zip(proposed.values(), if_adopted, strict=True):
+            sc = cp.program.scenarios[scenario or ""]
+            head = (
+                f"If {sc.label.en} (scenario {scenario}: proposed, docket {sc.docket}; not law) "
+                f"- {cp.id} on {day}"
+            )
+            out.print(render.comparison([a], head, shown))
+
+
+def _scenario_programs(
+    catalog: dict[str, CompiledProgram], scenario: str
+) -> dict[str, CompiledProgram]:
+    found = {pid: cp for pid, cp in catalog.items() if scenario in cp.program.scenarios}
+    if not found:
+        known = sorted({s for cp in catalog.values() for s in cp.program.scenarios})
+        raise UserError(
+            f"--scenario: unknown scenario {scenario!r} (known: {', '.join(known) or 'none'})"
+        )
+    return found
 
 
 @app.command("assess-batch")
@@ -333,11 +401,15 @@ def assess_batch(
 def simulate(
     input_path: Annotated[Path, typer.Argument(metavar="POPULATION")],
     reform_path: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--reform", help="Reform YAML: hypothetical, dated parameter values (not law)."
         ),
-    ],
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Instead of --reform: a program's proposed scenario."),
+    ] = None,
     on: OnOption = None,
     program: Annotated[
         list[str] | None, typer.Option("--program", help="Repeatable (default: all).")
@@ -364,7 +436,7 @@ def simulate(
     import time
 
     from talentvisa.simulation.population import Population
-    from talentvisa.simulation.reform import load_reform
+    from talentvisa.simulation.reform import load_reform, reform_of_scenario
     from talentvisa.simulation.run import SimulationRun
 
     with user_errors():
@@ -372,7 +444,13 @@ def simulate(
         out_option(output)
         backend = simulation_cli.backend_for(use_dask, workers, scheduler, chunk)
         catalog, settings = catalog_and_settings(programs_dir, settings_path)
-        reform = load_reform(reform_path, catalog)
+        if (reform_path is None) == (scenario is None):
+            raise UserError("give one of --reform FILE or --scenario NAME")
+        if scenario is not None:
+            reform = reform_of_scenario(scenario, catalog)
+        else:
+            assert reform_path is not None
+            reform = load_reform(reform_path, catalog)
         chosen = [pick(catalog, p) for p in program] if program else list(catalog.values())
         run = SimulationRun(chosen, day, reform, settings, by=by)
         population = Population.open(input_path)

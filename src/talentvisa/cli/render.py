@@ -12,6 +12,7 @@ from rich.text import Text as RText
 
 from talentvisa.rules import compare
 from talentvisa.rules.assessment import Assessment, Outcome
+from talentvisa.rules.calendar import Calendar
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.model import Program
 from talentvisa.rules.refdata import convert
@@ -215,6 +216,8 @@ def assessment_detail(a: Assessment) -> RenderableType:
                 fee.frequency.value,
             )
         parts.append(t)
+    if a.contested:
+        parts.append(contested_panel([a]))
     if a.parameters:
         t = Table(title="Parameters read")
         for col in ("parameter", "value", "origin", "source"):
@@ -234,6 +237,31 @@ def assessment_detail(a: Assessment) -> RenderableType:
             )
         )
     return Group(*parts)
+
+
+def contested_panel(assessments: list[Assessment]) -> Panel:
+    """Each contested value: its readings side by side with their sources, and the orders."""
+    lines: list[str] = []
+    for a in assessments:
+        for c in a.contested:
+            until = f" until {c.valid_before}" if c.valid_before else ""
+            lines.append(
+                f"{a.program_id}.{c.parameter} ({c.description.en}), from {c.valid_from}{until}:"
+            )
+            for r in c.readings:
+                chosen = "  ← the deployer's choice, not law" if r.id == c.deployer_choice else ""
+                lines.append(f"  • {r.label.en} [{value_text(r.value)}]{chosen}")
+                lines.extend(f"      source: {s.url}" for s in r.sources)
+            lines.append("  court orders:")
+            lines.extend(
+                f"    {o.date} {o.court}, {o.case}: {o.effect.en}\n      {o.url}" for o in c.orders
+            )
+            if c.pending is not None:
+                when = f" ({c.pending_date})" if c.pending_date else " (no date set)"
+                lines.append(f"  pending: {c.pending.en}{when}")
+            if c.deployer_choice is None:
+                lines.append("  no reading is chosen: the value is unknown")
+    return Panel("\n".join(lines), title="Contested law", expand=False)
 
 
 def _range(lo: float, hi: float) -> str:
@@ -292,11 +320,18 @@ def compare_rows(
         return f"capped ({caps}); last published selection rate {shown}"
 
     def proclamation(a: Assessment) -> str:
-        return "; ".join(
+        due = [
             f"{f.label.en}:\n{money(f.amount, f.currency)} by {f.payer.value}"
             + approx(f.amount, f.currency, currency, a.on)
             for f in compare.large_payments(a)
-        )
+        ]
+        contested = [
+            f"{f.label.en}: CONTESTED\n"
+            + "\n".join(f"• {r.label.en}: {money(r.amount, f.currency)}" for r in f.readings)
+            for f in a.fees
+            if f.readings and f not in compare.large_payments(a)
+        ]
+        return "; ".join(due + contested)
 
     rows: list[tuple[str, list[str | RText]]] = [
         ("Eligibility", [outcome_text(a.outcome) for a in assessments]),
@@ -338,6 +373,8 @@ def comparison(
         for label, cells in rows:
             t.add_row(label, *cells[start : start + COMPARE_COLUMNS])
         tables.append(t)
+    if any(a.contested for a in assessments):
+        tables.append(contested_panel(assessments))
     if currency:
         tables.append(
             RText(
@@ -347,3 +384,46 @@ def comparison(
             )
         )
     return Group(*tables)
+
+
+#: How the terminal words each kind of calendar entry.
+CALENDAR_WORDS = {
+    "starts": "starts",
+    "changes": "changes",
+    "turns_unknown": "ends with no successor: answers turn unknown",
+    "contested": "contested",
+    "proposed": "proposed, not law",
+    "program_ends": "program ends",
+    "open_question": "open question",
+}
+
+
+def calendar_view(cal: Calendar) -> RenderableType:
+    t = Table(title=f"What changes from {cal.start} for {cal.days} days (until {cal.until})")
+    for col in ("date", "program", "item", "what", "value", "source"):
+        t.add_column(col, overflow="fold")
+    for e in cal.events:
+        what = CALENDAR_WORDS[e.kind.value]
+        if e.last_day is not None:
+            what += f" (last day of the old value {e.last_day})"
+        value = value_text(e.value) if e.kind.value not in ("turns_unknown",) else "unknown"
+        if e.previous is not None:
+            value = f"{value_text(e.previous)} → {value}"
+        t.add_row(
+            str(e.date), e.program, f"{e.item}: {e.label.en}", what, value, "\n".join(e.sources)
+        )
+    p = Table(title="Contested, proposed and open: what is pending")
+    for col in ("program", "item", "status", "pending event", "source"):
+        p.add_column(col, overflow="fold")
+    for e in cal.pending:
+        event = "" if e.pending is None else e.pending.en
+        if e.kind.value in ("contested", "proposed"):
+            event += f" ({e.pending_date})" if e.pending_date else " (no date set)"
+        p.add_row(
+            e.program,
+            f"{e.item}: {e.label.en}",
+            CALENDAR_WORDS[e.kind.value],
+            event,
+            "\n".join(e.sources),
+        )
+    return Group(t, p)

@@ -103,6 +103,16 @@ class FeeStatus(StrEnum):
     unknown = "unknown"
 
 
+class FeeReading(Out):
+    """What a fee comes to under one reading of a contested value it depends on."""
+
+    parameter: str
+    reading: str
+    label: Text
+    status: FeeStatus
+    amount: float | None
+
+
 class FeeLine(Out):
     id: str
     label: Text
@@ -116,6 +126,8 @@ class FeeLine(Out):
     missing: list[str]
     note: Note
     sources: list[SourceRef]
+    #: Side by side, when the amount rests on contested law (empty otherwise).
+    readings: list[FeeReading] = []
 
 
 class PayerTotal(Out):
@@ -131,6 +143,37 @@ class BenefitLine(Out):
     summary: Text
     note: Note
     sources: list[SourceRef]
+
+
+class ReadingLine(Out):
+    id: str
+    label: Text
+    value: Any
+    sources: list[SourceRef]
+
+
+class CourtOrderLine(Out):
+    court: str
+    case: str
+    date: dt.date
+    url: str
+    effect: Text
+
+
+class ContestedLine(Out):
+    """A value the courts have put in question: every reading, the orders, what is pending."""
+
+    parameter: str
+    description: Text
+    valid_from: dt.date
+    valid_before: dt.date | None
+    note: Note
+    readings: list[ReadingLine]
+    orders: list[CourtOrderLine]
+    pending: Text | None
+    pending_date: dt.date | None
+    #: The reading a deployer setting picked: the deployer's choice, not the law's.
+    deployer_choice: str | None
 
 
 class QuestionLine(Out):
@@ -167,6 +210,7 @@ class Assessment(Out):
     benefits: list[BenefitLine]
     documents: list[DocumentLine]
     open_questions: list[QuestionLine]
+    contested: list[ContestedLine] = []
     selection: dict[str, Any] | None
 
     def criterion(self, cid: str) -> CriterionTrace:

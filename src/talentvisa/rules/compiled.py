@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar, cast
 from talentvisa.rules.assessment import SourceRef
 from talentvisa.rules.expr import Node, names, parse
 from talentvisa.rules.facts import CONSTANTS, FACTS
-from talentvisa.rules.model import Program
+from talentvisa.rules.model import LegalStatus, Parameter, Program
 
 NameKind = Literal["criterion", "parameter", "points", "fact", "constant", "date"]
 Loc = tuple[str | int, ...]
@@ -175,6 +175,19 @@ def compile_program(program: Program, path: str | None = None) -> CompiledProgra
             )
         for i, v in enumerate(p.values):
             _sources(program, ("parameters", pid, "values", i, "source"), v.source, problems)
+            loc = ("parameters", pid, "values", i)
+            for j, r in enumerate(v.readings):
+                _sources(program, (*loc, "readings", j, "source"), r.source, problems)
+            for j, o in enumerate(v.orders):
+                _sources(program, (*loc, "orders", j, "source"), o.source, problems)
+            if v.pending is not None:
+                _sources(program, (*loc, "pending", "source"), v.pending.source, problems)
+    for sid, sc in program.scenarios.items():
+        _sources(program, ("scenarios", sid, "source"), sc.source, problems)
+        for name, svalues in sc.parameters.items():
+            for i, sv in enumerate(svalues):
+                loc = ("scenarios", sid, "parameters", name, i, "source")
+                _sources(program, loc, sv.source, problems)
     for key, benefit in program.benefits:
         _sources(program, ("benefits", key, "source"), benefit.source, problems)
     _sources(program, ("in_force", "source"), program.in_force.source, problems)
@@ -185,12 +198,13 @@ def compile_program(program: Program, path: str | None = None) -> CompiledProgra
                 problems.append((("open_questions", i, "affects"), f"unknown item {a!r}"))
         if q.deployer_setting is not None and not (
             q.deployer_setting in program.parameters
-            and program.parameters[q.deployer_setting].deployer_setting
+            and settable(program.parameters[q.deployer_setting])
         ):
             problems.append(
                 (
                     ("open_questions", i, "deployer_setting"),
-                    f"{q.deployer_setting!r} is not a parameter marked deployer_setting",
+                    f"{q.deployer_setting!r} is not a parameter marked deployer_setting "
+                    "or contested",
                 )
             )
     for name in [*program.intake.cap_parameters, program.intake.odds_parameter or ""]:
@@ -221,3 +235,8 @@ def _sources(program: Program, loc: Loc, ids: list[str], problems: list[tuple[Lo
     for s in ids:
         if s not in program.sources:
             problems.append((loc, f"unknown source id {s!r}"))
+
+
+def settable(p: Parameter) -> bool:
+    """A deployer may set it: where the law is silent, or to pick a reading of contested law."""
+    return p.deployer_setting or any(v.status == LegalStatus.contested for v in p.values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -13,10 +14,13 @@ from typing import Any
 from talentvisa.rules.assessment import (
     Assessment,
     BenefitLine,
+    ContestedLine,
+    CourtOrderLine,
     CriterionTrace,
     DocumentLine,
     FactorScore,
     FeeLine,
+    FeeReading,
     FeeStatus,
     GroupScore,
     Outcome,
@@ -24,6 +28,7 @@ from talentvisa.rules.assessment import (
     PayerTotal,
     PointsResult,
     QuestionLine,
+    ReadingLine,
 )
 from talentvisa.rules.compiled import CompiledProgram, program_hash
 from talentvisa.rules.expr import BoolOp, Name, Node, Not
@@ -185,7 +190,8 @@ def assess(
         params_used |= {n for n in cap_names if n}
     touched = (
         {c for c, t in traces.items() if t.outcome == Outcome.unknown}
-        | {n for n in params_used if params[n].value is None}
+        # a contested value is not silent law: its own questions name it (when_used)
+        | {n for n in params_used if params[n].value is None and not params[n].contested}
         | {f.id for f in fees if f.status == FeeStatus.unknown or f.amount is None}
         | {key for key, b in prog.benefits if b.value is None}
     )
@@ -196,10 +202,16 @@ def assess(
         | {key for key, _ in prog.benefits}
     )
     notes = [
-        message("deployer_setting", parameter=n, value=params[n].value, note=params[n].note)
+        message(
+            "deployer_setting",
+            parameter=n,
+            value=params[n].chosen or params[n].value,
+            note=params[n].note,
+        )
         for n in sorted(params_used)
         if params[n].origin == "deployer"
     ]
+    contested = [_contested(cp, params[n]) for n in prog.parameters if n in params_used]
     return Assessment(
         **base,
         **_noted(notes),
@@ -219,6 +231,7 @@ def assess(
             for q in prog.open_questions
             if (touched | (used if q.when_used else set[str]())) & set(q.affects)
         ],
+        contested=[c for c in contested if c is not None],
     )
 
 
@@ -307,13 +320,10 @@ def _fee(cp: CompiledProgram, fid: str, scope: _Scope, used: set[str]) -> FeeLin
     amount, aread = scope.run(amount_node)
     applies, wread = scope.run(when_node)
     used |= {n for n in {**aread, **wread} if cp.kinds[n] == "parameter"}
-    if applies is False or amount == 0:
-        status = FeeStatus.not_due
-    elif applies is None:
-        status = FeeStatus.unknown
-    else:
-        status = FeeStatus.due
+    status = _fee_status(applies, amount)
     missing = sorted(n for n, v in {**aread, **wread}.items() if v is None)
+    read_params = [n for n in {**aread, **wread} if cp.kinds[n] == "parameter"]
+    readings = [r for n in read_params for r in _fee_readings(cp, fid, scope, n)]
     return FeeLine(
         id=fid,
         label=f.label,
@@ -327,6 +337,63 @@ def _fee(cp: CompiledProgram, fid: str, scope: _Scope, used: set[str]) -> FeeLin
         missing=missing,
         note=f.note,
         sources=cp.source_refs(f.source),
+        readings=readings,
+    )
+
+
+def _fee_status(applies: Any, amount: Any) -> FeeStatus:
+    if applies is False or amount == 0:
+        return FeeStatus.not_due
+    return FeeStatus.unknown if applies is None else FeeStatus.due
+
+
+def _fee_readings(cp: CompiledProgram, fid: str, scope: _Scope, name: str) -> list[FeeReading]:
+    """The fee under each reading of contested parameter ``name`` (none if it is not)."""
+    r = scope.params[name]
+    if not r.contested or r.entry is None:
+        return []
+    amount_node, when_node = cp.fee_nodes[fid]
+    out: list[FeeReading] = []
+    saved = scope.params
+    try:
+        for reading in r.entry.readings:
+            scope.params = {**saved, name: dataclasses.replace(r, value=reading.value)}
+            amount, applies = scope.run(amount_node)[0], scope.run(when_node)[0]
+            out.append(
+                FeeReading(
+                    parameter=name,
+                    reading=reading.id,
+                    label=reading.label,
+                    status=_fee_status(applies, amount),
+                    amount=None if amount is None else float(amount),
+                )
+            )
+    finally:
+        scope.params = saved
+    return out
+
+
+def _contested(cp: CompiledProgram, r: Resolved) -> ContestedLine | None:
+    if not r.contested or r.entry is None:
+        return None
+    e = r.entry
+    return ContestedLine(
+        parameter=r.name,
+        description=cp.program.parameters[r.name].description,
+        valid_from=e.start,
+        valid_before=e.before,
+        note=e.note,
+        readings=[
+            ReadingLine(id=x.id, label=x.label, value=x.value, sources=cp.source_refs(x.source))
+            for x in e.readings
+        ],
+        orders=[
+            CourtOrderLine(court=o.court, case=o.case, date=o.date, url=o.url, effect=o.effect)
+            for o in e.orders
+        ],
+        pending=None if e.pending is None else e.pending.event,
+        pending_date=None if e.pending is None else e.pending.date,
+        deployer_choice=r.chosen,
     )
 
 

@@ -177,7 +177,8 @@ def load_settings(path: Path, catalog: dict[str, CompiledProgram]) -> Settings:
     """Deployer settings: ``{program id: {parameter: {value: ..., note: ...}}}``.
 
     Only parameters that the program marks ``deployer_setting: true`` may be set, and a
-    setting only ever fills a date on which the law's value is null (silent).
+    setting only ever fills a date on which the law's value is null (silent). For a contested
+    parameter the value names one of its readings: the deployer's choice, reported as such.
     """
     name = str(path)
     data, root = read_yaml(path)
@@ -190,7 +191,17 @@ def load_settings(path: Path, catalog: dict[str, CompiledProgram]) -> Settings:
         for pname, entry in (entries or {}).items():
             line = _line_of(root, [pid, pname])
             param = catalog[pid].program.parameters.get(pname)
-            if param is None or not param.deployer_setting:
+            readings = {r.id for v in (param.values if param else []) for r in v.readings}
+            if readings and isinstance(entry, dict) and entry.get("value") not in readings:
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        f"{pid}.{pname} is contested: `value` must name a reading "
+                        f"({', '.join(sorted(readings))})",
+                    )
+                )
+            elif param is None or not (param.deployer_setting or readings):
                 problems.append(
                     Problem(name, line, f"{pid}.{pname} is not a deployer-settable parameter")
                 )

@@ -80,6 +80,44 @@ class Conflict(Strict):
     sources: SourceRefs
 
 
+class LegalStatus(StrEnum):
+    """Where a value stands in law. `expired` is derived from dates; `proposed` lives only in a
+    scenario, so a proposal can never be read as law."""
+
+    in_force = "in_force"
+    contested = "contested"
+    proposed = "proposed"
+    expired = "expired"
+
+
+class CourtOrder(Strict):
+    """A court order, stay or appeal that puts a value in question."""
+
+    court: str = Field(min_length=1)
+    case: str = Field(min_length=1, description="Case or docket number, as the court gives it.")
+    date: dt.date
+    url: str = Field(pattern=r"^https?://")
+    effect: Text
+    source: SourceRefs
+
+
+class Reading(Strict):
+    """One reading of a contested value: what it is if one side of the dispute prevails."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+    value: Any
+    source: SourceRefs
+
+
+class PendingEvent(Strict):
+    """What will settle a contested value (an appeal, an expiry); date null if none is set."""
+
+    event: Text
+    date: dt.date | None = None
+    source: SourceRefs
+
+
 class ParameterValue(Strict):
     start: dt.date = Field(alias="from")
     before: dt.date | None = Field(None, description="First day the value no longer applies.")
@@ -89,6 +127,14 @@ class ParameterValue(Strict):
     )
     source: SourceRefs
     note: Text | None = None
+    status: LegalStatus = LegalStatus.in_force
+    readings: list[Reading] = Field(
+        default_factory=list, description="Contested only: each side's value, side by side."
+    )
+    orders: list[CourtOrder] = Field(
+        default_factory=list, description="Contested only: the court orders behind the dispute."
+    )
+    pending: PendingEvent | None = None
 
     @model_validator(mode="after")
     def _null_needs_note(self) -> ParameterValue:
@@ -96,7 +142,35 @@ class ParameterValue(Strict):
             raise ValueError("a null (unspecified) value needs a `note` saying what is unknown")
         if self.before is not None and self.before <= self.start:
             raise ValueError(f"`before` {self.before} must be after `from` {self.start}")
+        if self.status in (LegalStatus.proposed, LegalStatus.expired):
+            raise ValueError(
+                f"status {self.status.value!r} is not set on a value: a proposal is a "
+                "`scenario`, and expiry follows from `before`"
+            )
+        contested = self.status == LegalStatus.contested
+        if contested and (self.value is not None or len(self.readings) < 2 or not self.orders):
+            raise ValueError(
+                "a contested value has `value: null`, two or more `readings` and the court "
+                "`orders` behind it"
+            )
+        if not contested and (self.readings or self.orders or self.pending):
+            raise ValueError("`readings`, `orders` and `pending` belong to a contested value")
+        if len({r.id for r in self.readings}) != len(self.readings):
+            raise ValueError("reading ids must be unique")
         return self
+
+    @model_serializer(mode="wrap")
+    def _omit_in_force(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A value in force dumps as before legal status existed, so program hashes (the
+        # version identity stored with assessments) change only where a status is set.
+        out: dict[str, Any] = handler(self)
+        if self.status == LegalStatus.in_force:
+            for key in ("status", "readings", "orders", "pending"):
+                out.pop(key, None)
+        return out
+
+    def reading(self, rid: str) -> Reading | None:
+        return next((r for r in self.readings if r.id == rid), None)
 
 
 class Parameter(Strict):
@@ -397,6 +471,27 @@ class OpenQuestion(Strict):
     source: list[str] = Field(default_factory=list)
 
 
+class ScenarioValue(Strict):
+    start: dt.date = Field(alias="from")
+    before: dt.date | None = None
+    value: Any
+    source: SourceRefs
+    note: Text | None = None
+
+
+class Scenario(Strict):
+    """A proposed rule or announced change: never law, shown beside it when asked for by name."""
+
+    label: Text = Field(description='Reads after "if", e.g. "the proposed FY2028 fee is adopted".')
+    status: Literal[LegalStatus.proposed] = LegalStatus.proposed
+    docket: str = Field(min_length=1)
+    published: dt.date
+    comments_until: dt.date | None = None
+    source: SourceRefs
+    note: Text | None = None
+    parameters: dict[str, list[ScenarioValue]] = Field(min_length=1)
+
+
 class InForce(Strict):
     start: dt.date | None = Field(
         alias="from", description="null when the start is not encoded; see coverage_from"
@@ -437,8 +532,26 @@ class Program(Strict):
     documents: list[Document] = Field(default_factory=list)
     intake: Intake
     open_questions: list[OpenQuestion] = Field(default_factory=list)
+    scenarios: dict[str, Scenario] = Field(
+        default_factory=dict, description="Proposed changes, by name; never evaluated as law."
+    )
 
     _v = field_validator("eligibility")(_expr_ok)
+
+    @model_serializer(mode="wrap")
+    def _omit_no_scenarios(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if not self.scenarios:
+            out.pop("scenarios", None)
+        return out
+
+    @model_validator(mode="after")
+    def _scenarios_name_parameters(self) -> Program:
+        for sid, sc in self.scenarios.items():
+            for name in sc.parameters:
+                if name not in self.parameters:
+                    raise ValueError(f"scenario {sid!r}: unknown parameter {name!r}")
+        return self
 
     @model_validator(mode="after")
     def _start_or_coverage(self) -> Program:

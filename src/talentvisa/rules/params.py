@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from talentvisa.rules.model import Parameter, ParameterValue, Program, Text
+from talentvisa.rules.model import LegalStatus, Parameter, ParameterValue, Program, Text
 
 
 class ParameterOutOfRange(LookupError):
@@ -37,7 +37,8 @@ class Override:
     value: Any
     start: dt.date
     before: dt.date | None
-    reform: str  # the reform's name, reported wherever the value is used
+    reform: str  # the reform's (or scenario's) name, reported wherever the value is used
+    kind: Literal["reform", "scenario"] = "reform"
 
     def covers(self, on: dt.date) -> bool:
         return self.start <= on and (self.before is None or on < self.before)
@@ -72,11 +73,19 @@ NO_SETTINGS = Settings()
 class Resolved:
     name: str
     value: Any
-    origin: Literal["law", "deployer", "reform"]
+    origin: Literal["law", "deployer", "reform", "scenario"]
     source: tuple[str, ...]
     note: Text | str | None  # the law's note, or the deployer's own (in their language)
     start: dt.date
     before: dt.date | None
+    #: The law's entry for the date, for its legal status (None for a reform's value).
+    entry: ParameterValue | None = None
+    #: Contested value: the reading a deployer setting chose (never the law's choice).
+    chosen: str | None = None
+
+    @property
+    def contested(self) -> bool:
+        return self.entry is not None and self.entry.status == LegalStatus.contested
 
 
 def value_entry(program_id: str, name: str, p: Parameter, on: dt.date) -> ParameterValue:
@@ -95,12 +104,37 @@ def value_entry(program_id: str, name: str, p: Parameter, on: dt.date) -> Parame
 def resolve(program: Program, name: str, on: dt.date, settings: Settings) -> Resolved:
     for o in settings.overrides_for(program.id).get(name, ()):
         if o.covers(on):
-            note = f"hypothetical value of reform {o.reform!r}, not law"
-            return Resolved(name, o.value, "reform", (), note, o.start, o.before)
+            label = (
+                "proposed value of scenario"
+                if o.kind == "scenario"
+                else "hypothetical value of reform"
+            )
+            note = f"{label} {o.reform!r}, not law"
+            return Resolved(name, o.value, o.kind, (), note, o.start, o.before)
     p = program.parameters[name]
     entry = value_entry(program.id, name, p, on)
     deployer = settings.for_program(program.id).get(name)
-    if entry.value is None and deployer is not None:
+    if entry.status == LegalStatus.contested:
+        # Contested law has no single value: unknown, unless the deployer picked a reading.
+        reading = entry.reading(str(deployer.value)) if deployer is not None else None
+        if reading is None or deployer is None:
+            src = tuple(entry.source)
+            return Resolved(name, None, "law", src, entry.note, entry.start, entry.before, entry)
+        note = f"the deployer's choice of reading {reading.id!r}, not law: {deployer.note}"
+        return Resolved(
+            name,
+            reading.value,
+            "deployer",
+            tuple(reading.source),
+            note,
+            entry.start,
+            entry.before,
+            entry,
+            reading.id,
+        )
+    # A choice of reading for a contested parameter does not fill its silent dates.
+    fills = p.deployer_setting or not any(v.status == LegalStatus.contested for v in p.values)
+    if entry.value is None and deployer is not None and fills:
         return Resolved(
             name,
             deployer.value,
@@ -109,10 +143,32 @@ def resolve(program: Program, name: str, on: dt.date, settings: Settings) -> Res
             deployer.note,
             entry.start,
             entry.before,
+            entry,
         )
     return Resolved(
-        name, entry.value, "law", tuple(entry.source), entry.note, entry.start, entry.before
+        name, entry.value, "law", tuple(entry.source), entry.note, entry.start, entry.before, entry
     )
+
+
+def scenario_overrides(program: Program, scenario: str) -> dict[str, tuple[Override, ...]]:
+    """A proposed scenario's dated values as overrides, reported as the scenario's, not law."""
+    sc = program.scenarios[scenario]
+    return {
+        name: tuple(Override(v.value, v.start, v.before, scenario, "scenario") for v in values)
+        for name, values in sc.parameters.items()
+    }
+
+
+def with_scenario(catalog_programs: list[Program], scenario: str, base: Settings) -> Settings:
+    """``base`` plus the scenario's values for every program that defines it."""
+    overrides = dict(base.overrides)
+    for program in catalog_programs:
+        if scenario in program.scenarios:
+            overrides[program.id] = {
+                **overrides.get(program.id, {}),
+                **scenario_overrides(program, scenario),
+            }
+    return Settings(base.values, overrides)
 
 
 def resolve_all(program: Program, on: dt.date, settings: Settings) -> dict[str, Resolved]:

@@ -281,3 +281,33 @@ def load_reform(path: Path, catalog: Mapping[str, CompiledProgram]) -> Reform:
     except ProgramFileError as exc:
         raise ReformError([str(p) for p in exc.problems]) from None
     return reform_from_data(data, catalog, str(path), root)
+
+
+def reform_of_scenario(scenario: str, catalog: Mapping[str, CompiledProgram]) -> Reform:
+    """A program's proposed scenario as a reform, so `simulate` can show it beside the law.
+
+    The proposal's values are what-if values here too: a scenario is never law.
+    """
+    programs = {pid: cp.program for pid, cp in catalog.items() if scenario in cp.program.scenarios}
+    if not programs:
+        known = sorted({s for cp in catalog.values() for s in cp.program.scenarios})
+        raise ReformError(
+            [f"--scenario: unknown scenario {scenario!r} (known: {', '.join(known) or 'none'})"]
+        )
+    first = next(iter(programs.values())).scenarios[scenario]
+    return Reform.model_validate(
+        {
+            "name": "scenario-" + scenario.replace("_", "-"),
+            "title": f"If {first.label.en} (proposed, docket {first.docket}; not law)",
+            "parameters": {
+                pid: {
+                    name: [
+                        v.model_dump(mode="json", by_alias=True, exclude={"source", "note"})
+                        for v in values
+                    ]
+                    for name, values in p.scenarios[scenario].parameters.items()
+                }
+                for pid, p in programs.items()
+            },
+        }
+    )

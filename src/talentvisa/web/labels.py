@@ -159,6 +159,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rank": N_("rank"),
         "visas": N_("visas"),
         "people": N_("people"),
+        "registrations": N_("registrations"),
         "ISO 3166-1 alpha-2 list": N_("country codes (ISO 3166-1)"),
         "CEFR ordinal": N_("CEFR level (A1 = 1 … C2 = 6)"),
         "EUR/year": N_("EUR a year"),

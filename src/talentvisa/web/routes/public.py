@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from talentvisa.api.deps import runtime
 from talentvisa.rules import compare
 from talentvisa.rules.assessment import Outcome
+from talentvisa.rules.calendar import calendar
 from talentvisa.rules.engine import assess
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import ParameterOutOfRange, resolve
@@ -61,6 +62,17 @@ def _fee_amounts(program: Program, on: dt.date, request: Request) -> dict[str, A
             except ValueError:
                 out[fid] = fee.amount  # a formula: shown as written
     return out
+
+
+#: The window of "What changes soon", in days (about six months).
+CHANGES_DAYS = 180
+
+
+@router.get("/changes", response_class=HTMLResponse)
+def changes(page: PageDep) -> HTMLResponse:
+    catalog = runtime(page.request).cases.catalog
+    cal = calendar([cp.program for cp in catalog.values()], _today(page.request), CHANGES_DAYS)
+    return render(page, "changes.html", cal=cal)
 
 
 @router.get("/programs/{program_id}", response_class=HTMLResponse)
