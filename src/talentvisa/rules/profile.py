@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from talentvisa.rules.codes import CountryCode, CurrencyCode
 from talentvisa.rules.refdata import load
 
-Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
+Country = CountryCode
 
 
 class Model(BaseModel):
@@ -79,6 +80,14 @@ class Degree(Model):
     taught_in_chinese: bool | None = None
     graduation_date: dt.date | None = None
 
+    @field_validator("graduation_date")
+    @classmethod
+    def _not_future(cls, v: dt.date | None) -> dt.date | None:
+        # A degree not yet awarded counts for no program; taking it would answer as if it had.
+        if v is not None and v > dt.date.today():
+            raise ValueError(f"{v} is in the future; give the date the degree was awarded")
+        return v
+
 
 class ExperienceKind(StrEnum):
     research = "research"
@@ -142,7 +151,7 @@ class JobOffer(Model):
     country: Country | None = None
     employer: Employer | None = None
     annual_salary: float | None = Field(None, ge=0)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode | None = None
     occupation_code: str | None = Field(None, description="SOC code for US offers.")
     wage_level: int | None = Field(None, ge=1, le=4, description="OEWS level I-IV as 1-4.")
     specialty_occupation: bool | None = None
@@ -182,7 +191,7 @@ class JobOffer(Model):
 
 class Money(Model):
     amount: float | None = Field(None, ge=0)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode | None = None
 
 
 class QualificationRecognition(StrEnum):
@@ -400,9 +409,8 @@ class Profile(Model):
     months_in_current_country: float | None = Field(
         None, ge=0, description="Months lived lawfully in current_country up to now."
     )
-    preferred_currency: str | None = Field(
+    preferred_currency: CurrencyCode | None = Field(
         None,
-        pattern=r"^[A-Z]{3}$",
         description="Show money also in this currency (approximate; display only).",
     )
     germany: Germany | None = None
