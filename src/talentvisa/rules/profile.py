@@ -6,7 +6,8 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from talentvisa.rules.codes import CountryCode, CurrencyCode
 from talentvisa.rules.refdata import load
@@ -59,6 +60,19 @@ class CEFR(StrEnum):
 
 
 CEFR_ORDINAL = {lvl.value: i for i, lvl in enumerate(CEFR, start=1)}
+
+#: "I do not speak it": a definite answer (level 0), unlike a language left out (unknown).
+NO_LANGUAGE = "none"
+CefrAnswer = CEFR | Literal["none"]
+
+
+def _iso639_1(code: str) -> str:
+    if pycountry.languages.get(alpha_2=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 639-1 language code")
+    return code
+
+
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$"), AfterValidator(_iso639_1)]
 
 #: Canadian Language Benchmarks (NCLC for French) in data/language_levels.yaml: 1..12, and 0
 #: for below CLB 1 or no test.
@@ -280,7 +294,11 @@ class LanguageAbilities(Model):
 
 
 class Languages(Model):
-    cefr: dict[str, CEFR] | None = Field(None, description="ISO 639-1 code -> CEFR level.")
+    cefr: dict[LanguageCode, CefrAnswer] | None = Field(
+        None,
+        description='ISO 639-1 code -> CEFR level, or "none" for a language not spoken at all; '
+        "a language left out is unknown.",
+    )
     hsk: int | None = Field(None, ge=0, le=9, description="HSK level passed; 0 for none.")
     clb: dict[Literal["en", "fr"], LanguageAbilities] | None = Field(
         None,
