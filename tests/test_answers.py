@@ -93,3 +93,31 @@ def test_no_degree_and_no_experience_are_definite_facts() -> None:
 def test_no_degree_is_a_definite_no_where_a_degree_is_required() -> None:
     result = assess(CATALOG["de-blue-card"], Profile.model_validate({"degrees": []}), ON)
     assert result.criterion("degree").outcome is Outcome.ineligible
+
+
+@pytest.mark.parametrize(
+    ("pid", "profile", "criterion"),
+    [
+        ("de-blue-card", {"job_offer": {"country": "DE", "annual_salary": 9e4}}, "salary_general"),
+        ("kr-top-tier", {"job_offer": {"country": "KR", "annual_salary": 9e5}}, "income"),
+        ("nz-smc", {"job_offer": {"country": "NZ", "hourly_rate": 60}}, "skilled_job"),
+        ("uk-hpi", {"funds": {"amount": 9000}}, "funds"),
+        ("de-opportunity-card", {"funds": {"amount": 90000}}, "funds"),
+    ],
+)
+def test_money_in_another_currency_stays_unknown_and_says_so(
+    pid: str, profile: dict[str, Any], criterion: str
+) -> None:
+    # No authority in the catalog publishes a conversion, so the shipped rate table is never
+    # used to decide: the amount in USD stays unknown, and a note says why.
+    part = next(iter(profile))
+    usd = {part: profile[part] | {"currency": "USD"}}
+    result = assess(CATALOG[pid], Profile.model_validate(usd), ON)
+    assert result.criterion(criterion).outcome is Outcome.unknown
+    codes = [(m.code, m.params) for m in result.messages]
+    assert ("not_converted", {"criterion": criterion, "currency": "USD"}) in codes
+    assert any("USD" in n and "stays unknown" in n for n in result.notes)
+    local = {"de-blue-card": "EUR", "kr-top-tier": "KRW", "nz-smc": "NZD", "uk-hpi": "GBP"}
+    own = {part: profile[part] | {"currency": local.get(pid, "EUR")}}
+    same = assess(CATALOG[pid], Profile.model_validate(own), ON)
+    assert not [m for m in same.messages if m.code == "not_converted"]
