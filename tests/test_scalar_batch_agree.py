@@ -131,8 +131,9 @@ DEGREE = {
     "institution_rank": st.sampled_from([1, 2, 5, 35, 45, 46, 100, 101, 200, 201, 500, 999]),
     "high_level_foreign_university": st.booleans(),
     "taught_in_chinese": st.booleans(),
+    # up to today: a profile refuses a graduation date in the future
     "graduation_date": st.one_of(
-        st.dates(dt.date(1990, 1, 1), dt.date(2027, 12, 31)),
+        st.dates(dt.date(1990, 1, 1), dt.date.today()),
         st.sampled_from([dt.date(2021, 11, 1), dt.date(2022, 6, 1), dt.date(2022, 10, 31)]),
     ),
     # names on (and off) the reference lists: HPI top-50 2021/22, K-STAR
@@ -206,7 +207,7 @@ CLB_LEVELS = {a: st.sampled_from([0, 3, 4, 5, 6, 7, 8, 9, 10, 12]) for a in ABIL
 LANGUAGES = {
     "cefr": st.dictionaries(
         st.sampled_from(["en", "de", "fr", "zh"]),
-        st.sampled_from([x.value for x in CEFR]),
+        st.sampled_from([x.value for x in CEFR] + ["none"]),  # "none": definitely not spoken
         max_size=3,
     ),
     "hsk": st.integers(0, 9),

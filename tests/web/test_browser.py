@@ -79,15 +79,28 @@ def test_compare_without_an_account(browser: Browser, live: str, lang: str) -> N
     expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
     page.locator("main a[href='/fit']").first.click()
     page.fill("#f-dob", "2000-03-14")
-    page.fill("#f-nationality", "IN")
+    # Countries and currencies are chosen by name in the page's language (CLDR, via Babel),
+    # so a typed "Germany" can no longer become GE (Georgia).
+    germany, georgia = ("Germany", "Georgia") if lang == "en" else ("德国", "格鲁吉亚")
+    expect(page.locator("#f-nationality option[value='DE']")).to_have_text(germany)
+    expect(page.locator("#f-residence option[value='GE']")).to_have_text(georgia)
+    euro = "Euro (EUR)" if lang == "en" else "欧元 (EUR)"
+    expect(page.locator("#f-funds_currency option[value='EUR']")).to_have_text(euro)
+    expect(page.locator("#f-nationality option")).to_have_count(250)  # 249 and "don't know"
+    # "None" and "no job offer" are answers of their own, apart from "I don't know".
+    expect(page.locator("#f-german option[value='none']")).to_have_count(1)
+    expect(page.locator("#f-degree option[value='none']")).to_have_count(1)
+    expect(page.locator("#f-has_offer option[value='no']")).to_have_count(1)
+    page.select_option("#f-nationality", "IN")
     page.select_option("#f-degree", "master")
     page.select_option("#f-field", "computer_science")
-    page.fill("#f-degree_country", "IN")
+    page.select_option("#f-degree_country", "IN")
     page.fill("#f-rank", "211")
     page.fill("#f-experience", "2")
-    page.fill("#f-offer_country", "US")
+    page.select_option("#f-has_offer", "yes")
+    page.select_option("#f-offer_country", "US")
     page.fill("#f-salary", "118000")
-    page.fill("#f-currency", "USD")
+    page.select_option("#f-currency", "USD")
     page.select_option("#f-wage_level", "2")
     # The optional step: closed until opened; its answers reach the Canadian score.
     expect(page.locator("#f-clb_en_r")).to_be_hidden()
@@ -177,9 +190,14 @@ def test_applicant_signs_up_and_submits(
     app_id = page.url.split("/")[-2]
     state["app_id"] = app_id
 
+    # What submitting requires is marked required from the first step, never "(optional)".
+    for required in ("dob", "nationality"):
+        expect(page.locator(f"#f-{required}")).to_have_attribute("required", "")
+        expect(page.locator(f"label[for=f-{required}] .optional")).to_have_count(0)
+    expect(page.locator("label[for=f-name] .optional")).to_have_count(1)
     page.fill("#f-name", "Ana Example")
     page.fill("#f-dob", "1999-05-01")
-    page.fill("#f-nationality", "BR")
+    page.select_option("#f-nationality", "BR")
     page.select_option("#f-passport", "ordinary")
     page.click("button[value=next]")
     expect(page.locator(".notice.ok")).to_be_visible()  # the draft was saved
@@ -187,7 +205,7 @@ def test_applicant_signs_up_and_submits(
     page.select_option("#f-field", "computer_science")
     page.fill("#f-cip", "11.0701")
     page.fill("#f-institution", "Universidade de São Paulo")
-    page.fill("#f-institution_country", "BR")
+    page.select_option("#f-institution_country", "BR")
     page.fill("#f-rank", "92")
     page.click("button[value=next]")
     page.select_option("#f-job_kind", "research")

@@ -148,3 +148,30 @@ def test_bad_further_answers_are_errors_beside_their_fields() -> None:
     no_offer = {k: v for k, v in FULL.items() if k != "offer_country"}
     _, _, errors = fit.profile_of(fit.answers_of(no_offer))
     assert "noc" in errors and "hourly_rate" in errors  # they describe a job offer
+
+
+def test_none_answers_are_definite_and_blank_ones_unknown() -> None:
+    stated = facts({"german": "none", "english": "C1", "has_offer": "no", "degree": "none"})
+    assert stated["cefr_german"] == 0 and stated["cefr_english"] == 5
+    assert stated["has_job_offer"] is False and stated["highest_degree_level"] == 0
+    blank = facts({"english": "C1"})
+    assert blank["cefr_german"] is None and blank["has_job_offer"] is None
+    assert blank["highest_degree_level"] is None
+
+
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({"nationality": "Germany"}, "nationality"),  # never GE
+        ({"residence": "XX"}, "residence"),
+        ({"has_offer": "yes", "offer_country": "US", "currency": "RUP"}, "currency"),
+        ({"funds": "9000", "funds_currency": "RUP"}, "funds_currency"),
+        ({"has_offer": "no", "offer_country": "US"}, "offer_country"),
+        ({"degree": "none", "degree_country": "IN"}, "degree"),
+    ],
+)
+def test_unknown_codes_and_contradictions_are_refused_beside_their_field(
+    answers: dict[str, str], field: str
+) -> None:
+    _, _, errors = fit.profile_of(fit.answers_of(answers))
+    assert set(errors) == {field}

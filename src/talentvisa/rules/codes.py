@@ -7,8 +7,10 @@ Names in each language come from Babel's CLDR data (``babel.Locale.territories``
 from __future__ import annotations
 
 from functools import cache
+from typing import Annotated
 
 import pycountry
+from pydantic import AfterValidator, Field
 
 
 class UnknownCode(ValueError):
@@ -57,3 +59,30 @@ def currency(code: str) -> str:
 def country_list() -> list[str]:
     """Every current ISO 3166-1 alpha-2 code, sorted."""
     return sorted(c.alpha_2 for c in pycountry.countries)
+
+
+def _known_country(code: str) -> str:
+    # The pattern already forces two capitals; this refuses codes no country has ("XX").
+    if not is_country(code):
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def _known_currency(code: str) -> str:
+    if code not in currencies():
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+    return code
+
+
+#: An ISO 3166-1 alpha-2 code of a country that exists ("IN"; never "XX" or "Germany").
+CountryCode = Annotated[
+    str,
+    Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code"),
+    AfterValidator(_known_country),
+]
+#: An ISO 4217 alphabetic code of a currency that exists ("EUR"; never "RUP").
+CurrencyCode = Annotated[
+    str,
+    Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 currency code"),
+    AfterValidator(_known_currency),
+]

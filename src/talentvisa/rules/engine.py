@@ -30,6 +30,7 @@ from talentvisa.rules.assessment import (
     QuestionLine,
     ReadingLine,
 )
+from talentvisa.rules.codes import currencies
 from talentvisa.rules.compiled import CompiledProgram, program_hash
 from talentvisa.rules.expr import BoolOp, Name, Node, Not
 from talentvisa.rules.facts import CONSTANTS, facts_of
@@ -210,7 +211,7 @@ def assess(
         )
         for n in sorted(params_used)
         if params[n].origin == "deployer"
-    ]
+    ] + (_not_converted(cp, traces) if outcome == Outcome.unknown else [])
     contested = [_contested(cp, params[n]) for n in prog.parameters if n in params_used]
     return Assessment(
         **base,
@@ -233,6 +234,34 @@ def assess(
         ],
         contested=[c for c in contested if c is not None],
     )
+
+
+#: Facts naming the currency of an amount that a criterion compares with a threshold.
+CURRENCY_FACTS = ("job_offer_currency", "funds_currency")
+
+
+def _not_converted(cp: CompiledProgram, traces: dict[str, CriterionTrace]) -> list[Message]:
+    """Notes for criteria that compare an amount given in another currency than the law's.
+
+    No program file's authority publishes a conversion (docs/answers.md), so such an amount is
+    never converted: the criterion stays unknown and this says why.
+    """
+    out: list[Message] = []
+    for t in traces.values():
+        if t.outcome != Outcome.unknown:
+            continue
+        wanted = {_currency_of(cp.program.parameters[n].unit) for n in t.parameters} - {None}
+        for f in CURRENCY_FACTS:
+            given = t.facts.get(f)
+            if given is not None and wanted and given not in wanted:
+                out.append(message("not_converted", criterion=t.id, currency=given))
+    return out
+
+
+def _currency_of(unit: str | None) -> str | None:
+    """The currency of a parameter's unit ("EUR/year" -> EUR), None if it is not money."""
+    head = (unit or "").split("/")[0]
+    return head if head in currencies() else None
 
 
 def _noted(messages: list[Message]) -> dict[str, Any]:

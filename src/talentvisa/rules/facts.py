@@ -15,6 +15,7 @@ from typing import Any, Literal
 from talentvisa.rules.profile import (
     CEFR_ORDINAL,
     DEGREE_ORDINAL,
+    NO_LANGUAGE,
     Degree,
     Experience,
     LanguageAbilities,
@@ -86,8 +87,8 @@ FACTS: dict[str, FactSpec] = {
     "petition_consular_notification": FactSpec("bool", "Petition asks consular notification."),
     "petition_exception_granted": FactSpec("bool", "National-interest exception granted."),
     "hsk_level": FactSpec("int", "HSK level passed (0 none)."),
-    "cefr_english": FactSpec("int", "English CEFR level, A1=1 ... C2=6."),
-    "cefr_german": FactSpec("int", "German CEFR level, A1=1 ... C2=6."),
+    "cefr_english": FactSpec("int", "English CEFR level, 0 none, A1=1 ... C2=6."),
+    "cefr_german": FactSpec("int", "German CEFR level, 0 none, A1=1 ... C2=6."),
     "has_spouse": FactSpec("bool", "Has a spouse."),
     "children_count": FactSpec("int", "Number of children."),
     "cn_talent_programme": FactSpec("bool", "Selected for a Chinese talent programme."),
@@ -464,9 +465,16 @@ def _languages(p: Profile) -> dict[str, Any]:
     cefr = lang.cefr or {}
     return {
         "hsk_level": lang.hsk,
-        "cefr_english": CEFR_ORDINAL[cefr["en"].value] if "en" in cefr else None,
-        "cefr_german": CEFR_ORDINAL[cefr["de"].value] if "de" in cefr else None,
+        "cefr_english": _cefr(cefr.get("en")),
+        "cefr_german": _cefr(cefr.get("de")),
     }
+
+
+def _cefr(level: str | None) -> int | None:
+    """A CEFR level as its ordinal; 0 for "none" (a definite answer), None if not given."""
+    if level is None:
+        return None
+    return 0 if level == NO_LANGUAGE else CEFR_ORDINAL[level]
 
 
 OTHER_LANGUAGE: dict[Literal["en", "fr"], Literal["en", "fr"]] = {"en": "fr", "fr": "en"}

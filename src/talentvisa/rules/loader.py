@@ -52,6 +52,36 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _construct_date(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    # PyYAML raises a bare ValueError for 2000-02-30, which escapes as a traceback.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value} is not a date that exists", node.start_mark
+        ) from None
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
+
+
+def _path_to(node: yaml.Node | None, mark: yaml.Mark) -> list[str | int]:
+    """The keys and indexes leading to the node that starts at ``mark``, to name the field."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if value.start_mark.index == mark.index:
+                return [key.value]
+            if value.start_mark.index < mark.index <= value.end_mark.index:
+                return [key.value, *_path_to(value, mark)]
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            if item.start_mark.index == mark.index:
+                return [i]
+            if item.start_mark.index < mark.index <= item.end_mark.index:
+                return [i, *_path_to(item, mark)]
+    return []
+
+
 # YAML 1.1 reads yes/no/on/off as booleans, which silently turns Norway ("NO") into False.
 # Program files accept only true/false as booleans.
 _UniqueKeyLoader.yaml_implicit_resolvers = {
@@ -97,13 +127,16 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise ProgramFileError([Problem(name, 0, f"cannot read file: {exc.strerror}")]) from None
+    root: yaml.Node | None = None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        raise ProgramFileError([Problem(name, line, f"invalid YAML: {exc.problem}")]) from None
+        field = ".".join(map(str, _path_to(root, mark))) if mark and root else ""
+        what = f"{field}: {exc.problem}" if field else f"invalid YAML: {exc.problem}"
+        raise ProgramFileError([Problem(name, line, what)]) from None
     bad = first_invalid(data)
     if bad is not None:
         loc, why = bad
@@ -117,7 +150,9 @@ def validation_problems(name: str, root: yaml.Node | None, exc: ValidationError)
     for err in exc.errors():
         loc = [p for p in err["loc"] if isinstance(p, str | int)]
         where = ".".join(map(str, loc)) or "(top level)"
-        out.append(Problem(name, _line_of(root, loc), f"{where}: {err['msg']}"))
+        # Our own validators' messages read better without Pydantic's "Value error, ".
+        msg = str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"]
+        out.append(Problem(name, _line_of(root, loc), f"{where}: {msg}"))
     return out
 
 

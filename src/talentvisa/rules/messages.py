@@ -54,6 +54,11 @@ MESSAGES: dict[str, MessageSpec] = {
         english="{parameter}: deployer setting {value!r} ({note})",
         params={"parameter": "text", "value": "value", "note": "text"},
     ),
+    "not_converted": MessageSpec(
+        english="{criterion}: the amount is in {currency}; this program compares money in its "
+        "own currency and its authority publishes no conversion, so the answer stays unknown",
+        params={"criterion": "text", "currency": "text"},
+    ),
 }
 
 

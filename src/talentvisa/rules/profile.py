@@ -6,12 +6,14 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from talentvisa.rules.bounds import LIST_MAX, Amount, Count, Name, Short
+from talentvisa.rules.codes import CountryCode, CurrencyCode
 from talentvisa.rules.refdata import load
 
-Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
+Country = CountryCode
 
 
 class Model(BaseModel):
@@ -60,6 +62,19 @@ class CEFR(StrEnum):
 
 CEFR_ORDINAL = {lvl.value: i for i, lvl in enumerate(CEFR, start=1)}
 
+#: "I do not speak it": a definite answer (level 0), unlike a language left out (unknown).
+NO_LANGUAGE = "none"
+CefrAnswer = CEFR | Literal["none"]
+
+
+def _iso639_1(code: str) -> str:
+    if pycountry.languages.get(alpha_2=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 639-1 language code")
+    return code
+
+
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$"), AfterValidator(_iso639_1)]
+
 #: Canadian Language Benchmarks (NCLC for French) in data/language_levels.yaml: 1..12, and 0
 #: for below CLB 1 or no test.
 CLB_TOP = max(load("language_levels")["clb"]["order"])
@@ -79,6 +94,14 @@ class Degree(Model):
     high_level_foreign_university: bool | None = None
     taught_in_chinese: bool | None = None
     graduation_date: dt.date | None = None
+
+    @field_validator("graduation_date")
+    @classmethod
+    def _not_future(cls, v: dt.date | None) -> dt.date | None:
+        # A degree not yet awarded counts for no program; taking it would answer as if it had.
+        if v is not None and v > dt.date.today():
+            raise ValueError(f"{v} is in the future; give the date the degree was awarded")
+        return v
 
 
 class ExperienceKind(StrEnum):
@@ -143,7 +166,7 @@ class JobOffer(Model):
     country: Country | None = None
     employer: Employer | None = None
     annual_salary: Amount | None = Field(None, ge=0)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode | None = None
     occupation_code: Short | None = Field(None, description="SOC code for US offers.")
     wage_level: int | None = Field(None, ge=1, le=4, description="OEWS level I-IV as 1-4.")
     specialty_occupation: bool | None = None
@@ -183,7 +206,7 @@ class JobOffer(Model):
 
 class Money(Model):
     amount: Amount | None = Field(None, ge=0)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode | None = None
 
 
 class QualificationRecognition(StrEnum):
@@ -272,8 +295,11 @@ class LanguageAbilities(Model):
 
 
 class Languages(Model):
-    cefr: dict[Short, CEFR] | None = Field(
-        None, max_length=LIST_MAX, description="ISO 639-1 code -> CEFR level."
+    cefr: dict[LanguageCode, CefrAnswer] | None = Field(
+        None,
+        max_length=LIST_MAX,
+        description='ISO 639-1 code -> CEFR level, or "none" for a language not spoken at all; '
+        "a language left out is unknown.",
     )
     hsk: int | None = Field(None, ge=0, le=9, description="HSK level passed; 0 for none.")
     clb: dict[Literal["en", "fr"], LanguageAbilities] | None = Field(
@@ -403,9 +429,8 @@ class Profile(Model):
     months_in_current_country: Amount | None = Field(
         None, ge=0, description="Months lived lawfully in current_country up to now."
     )
-    preferred_currency: str | None = Field(
+    preferred_currency: CurrencyCode | None = Field(
         None,
-        pattern=r"^[A-Z]{3}$",
         description="Show money also in this currency (approximate; display only).",
     )
     germany: Germany | None = None

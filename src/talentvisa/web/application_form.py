@@ -10,14 +10,15 @@ import copy
 import datetime as dt
 import itertools
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from talentvisa.cases.service import REQUIRED_TO_SUBMIT
 from talentvisa.rules.profile import Profile
+from talentvisa.web.code_lists import known_country
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg
 
@@ -31,6 +32,11 @@ class Field:
     label: str
     kind: str  # text, date, country, number, yesno, or a labels kind for a select
     hint: str | None = None
+
+    @property
+    def required(self) -> bool:
+        """Submitting refuses a profile without it, so the first step already says so."""
+        return self.path[0] in REQUIRED_TO_SUBMIT
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,6 @@ STEPS = (
                 ("nationalities", 0),
                 N_("Nationality"),
                 "country",
-                N_("Two-letter country code, for example IN, BR or DE."),
             ),
             Field("passport", ("passport_type",), N_("Passport type"), "passport"),
             Field(
@@ -62,7 +67,6 @@ STEPS = (
                 ("current_country",),
                 N_("Country where you live now"),
                 "country",
-                N_("Two-letter country code."),
             ),
         ),
     ),
@@ -85,7 +89,6 @@ STEPS = (
                 (*DEGREE, "institution_country"),
                 N_("Country of the university"),
                 "country",
-                N_("Two-letter country code."),
             ),
             Field(
                 "rank",
@@ -122,7 +125,6 @@ STEPS = (
     Step("review", N_("Review and submit"), ()),
 )
 SLUGS = [s.slug for s in STEPS]
-COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 
 def step(slug: str) -> Step | None:
@@ -183,8 +185,8 @@ def _parse(f: Field, raw: str) -> tuple[Any, Msg | None]:
         except ValueError:
             return None, Msg(N_("Enter a date as YYYY-MM-DD."))
     if f.kind == "country":
-        if not COUNTRY.match(raw):
-            return None, Msg(N_("Enter a two-letter country code, for example IN or BR."))
+        if not known_country(raw.upper()):
+            return None, Msg(N_("Choose a country from the list."))
         return raw.upper(), None
     if f.kind == "number":
         try:

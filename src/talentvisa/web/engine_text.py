@@ -27,6 +27,10 @@ WORDING: dict[str, str] = {
     "deployer_setting": N_(
         "%(parameter)s: set by the agency to %(value)s, not by law (the agency's note: %(note)s)."
     ),
+    "not_converted": N_(
+        "%(criterion)s: the amount is in %(currency)s; this program compares money in its own "
+        "currency and its authority publishes no conversion, so the answer stays unknown."
+    ),
 }
 
 

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from talentvisa.rules.profile import (
     CEFR,
     CLB_TOP,
+    NO_LANGUAGE,
     CaCanadianStudy,
     CaEducation,
     DegreeLevel,
@@ -31,6 +32,7 @@ from talentvisa.rules.profile import (
     Profile,
     QualificationRecognition,
 )
+from talentvisa.web.code_lists import known_country, known_currency
 from talentvisa.web.i18n import N_
 from talentvisa.web.labels import LABELS
 from talentvisa.web.messages import Msg
@@ -47,6 +49,7 @@ BASIC = (
     "rank",
     "experience",
     "academic",
+    "has_offer",
     "offer_country",
     "salary",
     "currency",
@@ -61,8 +64,8 @@ BASIC = (
     "children",
     "on",
 )
-COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+PICK_COUNTRY = N_("Choose a country from the list.")
+PICK_CURRENCY = N_("Choose a currency from the list.")
 NOC = re.compile(r"^\d{5}$")
 
 Kind = Literal["yesno", "number", "choice", "date", "text"]
@@ -665,8 +668,8 @@ def profile_of(answers: Mapping[str, str]) -> tuple[dict[str, Any], dt.date | No
             errors["dob"] = Msg(N_("Enter a real date of birth, for example 1998-04-21."))
     for key, target in (("nationality", "nationalities"), ("residence", "current_country")):
         if a[key]:
-            if not COUNTRY.match(a[key]):
-                errors[key] = Msg(N_("Enter a two-letter country code, for example IN or BR."))
+            if not known_country(a[key].upper()):
+                errors[key] = Msg(PICK_COUNTRY)
             else:
                 p[target] = [a[key].upper()] if target == "nationalities" else a[key].upper()
     if a["passport"] in ("ordinary", "diplomatic", "service", "other"):
@@ -677,36 +680,45 @@ def profile_of(answers: Mapping[str, str]) -> tuple[dict[str, Any], dt.date | No
     if a["field"] in FieldGroup.__members__:
         degree["field"] = a["field"]
     if a["degree_country"]:
-        if not COUNTRY.match(a["degree_country"]):
-            errors["degree_country"] = Msg(
-                N_("Enter a two-letter country code, for example IN or BR.")
-            )
+        if not known_country(a["degree_country"].upper()):
+            errors["degree_country"] = Msg(PICK_COUNTRY)
         else:
             degree["institution_country"] = a["degree_country"].upper()
     rank = _number(a["rank"], errors, "rank", 1, 100_000)
     if rank is not None:
         degree["institution_rank"] = int(rank)
-    if degree:
+    if a["degree"] == "none":
+        # "No degree" is an answer: every degree requirement is then definitely not met.
+        if degree:
+            errors["degree"] = Msg(N_("You chose no degree but answered about one."))
+        p["degrees"] = []
+    elif degree:
         p["degrees"] = [degree]
     experience = _experience(a, errors, rank)
     if experience is not None:
         p["experience"] = experience
     offer_more: dict[str, Any] = more.pop("job_offer", {})
-    if a["offer_country"]:
-        if not COUNTRY.match(a["offer_country"]):
-            errors["offer_country"] = Msg(
-                N_("Enter a two-letter country code, for example IN or BR.")
-            )
+    has_offer = _yes_no(a["has_offer"])
+    if has_offer is False:
+        # "No job offer" is an answer: programs that need one then say no, not unknown.
+        p["has_job_offer"] = False
+        if a["offer_country"]:
+            errors["offer_country"] = Msg(N_("You said you have no job offer."))
+    elif has_offer:
+        p["has_job_offer"] = True
+    if a["offer_country"] and has_offer is not False:
+        if not known_country(a["offer_country"].upper()):
+            errors["offer_country"] = Msg(PICK_COUNTRY)
         else:
             offer: dict[str, Any] = {"country": a["offer_country"].upper(), **offer_more}
             salary = _number(a["salary"], errors, "salary", 0, 1e12)
             if salary is not None:
                 offer["annual_salary"] = salary
             if a["currency"]:
-                if CURRENCY.match(a["currency"]):
+                if known_currency(a["currency"].upper()):
                     offer["currency"] = a["currency"].upper()
                 else:
-                    errors["currency"] = Msg(N_("Enter a three-letter currency code, e.g. EUR."))
+                    errors["currency"] = Msg(PICK_CURRENCY)
             level = _number(a["wage_level"], errors, "wage_level", 1, 4)
             if level is not None:
                 offer["wage_level"] = int(level)
@@ -722,7 +734,7 @@ def profile_of(answers: Mapping[str, str]) -> tuple[dict[str, Any], dt.date | No
     cefr = {
         lang: a[key]
         for key, lang in (("english", "en"), ("german", "de"))
-        if a[key] in CEFR.__members__
+        if a[key] in CEFR.__members__ or a[key] == NO_LANGUAGE
     }
     hsk = _number(a["hsk"], errors, "hsk", 0, 9)
     languages: dict[str, Any] = more.pop("languages", {})
@@ -732,8 +744,8 @@ def profile_of(answers: Mapping[str, str]) -> tuple[dict[str, Any], dt.date | No
         p["languages"] = languages
     funds = _number(a["funds"], errors, "funds", 0, 1e12)
     if funds is not None:
-        if not CURRENCY.match(a["funds_currency"]):
-            errors["funds_currency"] = Msg(N_("Enter a three-letter currency code, e.g. EUR."))
+        if not known_currency(a["funds_currency"].upper()):
+            errors["funds_currency"] = Msg(PICK_CURRENCY)
         else:
             p["funds"] = {"amount": funds, "currency": a["funds_currency"].upper()}
     spouse = _yes_no(a["spouse"])

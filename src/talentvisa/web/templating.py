@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from talentvisa.rules.model import Text
 from talentvisa.web import engine_text, labels
+from talentvisa.web.code_lists import country_options, currency_options
 from talentvisa.web.i18n import active
 from talentvisa.web.messages import Msg
 
@@ -169,6 +170,8 @@ def make_env() -> Environment:
     )
     env.globals.update(
         options=options,
+        country_options=country_options,
+        currency_options=currency_options,
         documents_options=documents_options,
         labelled=labelled,
         sort_options=sort_options,
