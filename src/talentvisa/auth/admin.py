@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from talentvisa.api.deps import RT, bounded, require
+from talentvisa.api.rendering import rendered
 from talentvisa.audit import service as audit
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role, User
@@ -55,7 +56,7 @@ def list_accounts(
 
 
 @router.post("", status_code=201, response_model=AccountOut)
-def create_account(body: AccountIn, rt: RT, admin: Admin) -> AccountOut:
+def create_account(body: AccountIn, rt: RT, admin: Admin) -> Response:
     """Create an account with any role, e.g. an officer or a supervisor."""
     with rt.writing() as session:
         try:
@@ -65,12 +66,12 @@ def create_account(body: AccountIn, rt: RT, admin: Admin) -> AccountOut:
         except ValueError as exc:
             field, _, message = str(exc).partition(": ")
             raise Conflict(message, field) from None
-        return _out(user)
+        return rendered(_out(user), 201)
 
 
 @router.patch("/{user_id}", response_model=AccountOut)
 @bounded
-def change_account(user_id: int, body: AccountChange, rt: RT, admin: Admin) -> AccountOut:
+def change_account(user_id: int, body: AccountChange, rt: RT, admin: Admin) -> Response:
     """Change a role or deactivate an account; its sessions and tokens stop working at once."""
     with rt.writing() as session:
         try:
@@ -92,4 +93,4 @@ def change_account(user_id: int, body: AccountChange, rt: RT, admin: Admin) -> A
                 action="update",
                 data=changed,
             )
-        return _out(user)
+        return rendered(_out(user))
