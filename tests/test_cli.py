@@ -278,3 +278,33 @@ def test_compare_covers_every_program_and_labels_converted_money(cli) -> None:
     assert "approx." in table.stdout and "never used for eligibility" in table.stdout
     bad = cli("compare", str(EXAMPLES / "indian-stem-graduate.yaml"), "--currency", "euros")
     assert bad.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (("programs", "calendar", "--days", "0"), "--days"),
+        (("programs", "calendar", "--bogus"), "--bogus"),
+        (("check",), "PROFILE.yaml"),
+        (
+            ("compare", str(EXAMPLES / "indian-stem-graduate.yaml"), "--on", "2026-02-30"),
+            "2026-02-30",
+        ),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_option(
+    cli, args: tuple[str, ...], names: str
+) -> None:
+    r = cli(*args)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert names in lines[0] and lines[0].startswith("talentvisa ")
+    assert "Traceback" not in r.stderr and "Usage:" not in r.stderr
+
+
+def test_help_and_a_bare_command_still_show_the_help(cli) -> None:
+    for args in (("--help",), (), ("programs",)):
+        r = cli(*args)
+        assert r.returncode == 0, r.stderr
+        assert "Usage:" in r.stdout

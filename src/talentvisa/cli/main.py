@@ -509,3 +509,28 @@ def schema(
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+def main() -> None:
+    """The `talentvisa` command: a usage error is one line on stderr and exit 2.
+
+    Click's standalone mode prints a boxed usage screen; people and scripts alike are better
+    served by one line that names the option, as every other error here is. Typer vendors its
+    own Click, so its exceptions come from there rather than from the `click` package.
+    """
+    from typer._click import exceptions as click_errors
+
+    try:
+        code = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        assert exc.ctx is not None
+        typer.echo(exc.ctx.get_help())
+        raise SystemExit(0) from None
+    except click_errors.UsageError as exc:
+        where = f"{exc.ctx.command_path}: " if exc.ctx else "talentvisa: "
+        typer.echo(f"{where}{exc.format_message()}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        typer.echo("talentvisa: aborted", err=True)
+        raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
