@@ -76,6 +76,8 @@ def test_a_beacon_round_before_the_planned_close_is_refused(server: Server) -> N
     assert "not after the planned close" in early.json()["error"]["message"]
     unknown = create(server, admin, "FY2031", beacon={**BEACON, "chain": "nist"})
     assert unknown.status_code == 422 and "not one whose key is pinned" in unknown.text
+    huge = create(server, admin, "FY2031", beacon={**BEACON, "round": 2**63})
+    assert huge.status_code == 422 and huge.json()["error"]["field"] == "beacon.round"
 
 
 def test_a_beacon_season_publishes_proves_draws_and_verifies_from_public_files(
@@ -145,6 +147,10 @@ def test_a_beacon_season_publishes_proves_draws_and_verifies_from_public_files(
     forged = {**QUICKNET_1000, "signature": QUICKNET_1000["signature"][:-2] + "00"}
     bad = server.client(admin).post(f"/seasons/{season}/beacon", json=forged)
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "beacon"
+    for wrong in ({**QUICKNET_1000, "round": "-5"}, {**QUICKNET_1000, "round": 2**70}, {}):
+        answer = server.client(admin).post(f"/seasons/{season}/beacon", json=wrong)
+        assert answer.status_code == 422, wrong
+        assert answer.json()["error"]["field"] in ("beacon", "round"), wrong
     entered = server.client(admin).post(f"/seasons/{season}/beacon", json=QUICKNET_1000)
     assert entered.status_code == 200, entered.text
     clock[0] = datetime(2023, 8, 23, 15, 59, 0, tzinfo=UTC)  # the round is not out yet

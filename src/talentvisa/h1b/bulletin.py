@@ -29,7 +29,8 @@ class BeaconIn(BaseModel):
         description="A drand chain whose key is pinned: quicknet or default, or its hash.",
         examples=["quicknet"],
     )
-    round: int = Field(ge=1, le=2**53, description="A drand round published after planned_close.")
+    # 10**9 rounds is a century of quicknet and keeps every round's time a valid datetime.
+    round: int = Field(ge=1, le=10**9, description="A drand round published after planned_close.")
     planned_close: dt.datetime = Field(description="When the window is planned to close (UTC).")
 
 
@@ -96,8 +97,12 @@ def store_beacon(season: CapSeason, doc: Any, now: dt.datetime) -> None:
         value = bc.BeaconValue.from_json(doc)
     except bc.BeaconError as exc:
         raise Invalid(str(exc), "beacon") from None
-    chain = _chain(season)
-    problems = bc.verify(chain, value, season.beacon_round)
+    if value.round != season.beacon_round:
+        raise Invalid(
+            f"beacon: round {value.round} is not the round {season.beacon_round} the season named",
+            "beacon",
+        )
+    problems = bc.verify(_chain(season), value, season.beacon_round)
     if problems:
         raise Invalid(f"beacon: {problems[0]}", "beacon")
     season.beacon_value = value.to_json()
