@@ -87,6 +87,10 @@ def published(session: Session, season: CapSeason) -> SeasonBulletin:
     return record
 
 
+def published_or_none(session: Session, season: CapSeason) -> SeasonBulletin | None:
+    return session.get(SeasonBulletin, season.id)
+
+
 def store_beacon(season: CapSeason, doc: Any, now: dt.datetime) -> None:
     """Keep the named round's value once its signature verifies under the pinned key."""
     if season.beacon_round is None:

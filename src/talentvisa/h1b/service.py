@@ -649,3 +649,10 @@ def employer_registrations(
     if season is not None:
         q = q.where(Registration.season_id == season.id)
     return list(session.scalars(q.order_by(Registration.created_at, Registration.id)))
+
+
+def season_of(session: Session, reg: Registration) -> CapSeason:
+    season = session.get(CapSeason, reg.season_id)
+    if season is None:  # the foreign key rules it out
+        raise NotFound(f"registration {reg.id} has no season")
+    return season
