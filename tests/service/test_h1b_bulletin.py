@@ -76,6 +76,14 @@ def test_a_beacon_round_before_the_planned_close_is_refused(server: Server) -> N
     assert "not after the planned close" in early.json()["error"]["message"]
     unknown = create(server, admin, "FY2031", beacon={**BEACON, "chain": "nist"})
     assert unknown.status_code == 422 and "not one whose key is pinned" in unknown.text
+    far = create(
+        server, admin, "FY2031", beacon={**BEACON, "planned_close": "9999-12-31T23:59:59-05:00"}
+    )
+    assert far.status_code == 422 and far.json()["error"]["field"] == "beacon"
+    naive = create(
+        server, admin, "FY2031", beacon={**BEACON, "planned_close": "2023-08-23T15:55:00"}
+    )
+    assert naive.status_code == 422 and "time zone" in naive.text
     huge = create(server, admin, "FY2031", beacon={**BEACON, "round": 2**63})
     assert huge.status_code == 422 and huge.json()["error"]["field"] == "beacon.round"
 

@@ -43,6 +43,8 @@ def name_beacon(season: CapSeason, body: BeaconIn) -> None:
         bl.name_beacon_round(chain, body.planned_close, body.round)
     except (bc.BeaconError, bl.BulletinError) as exc:
         raise Invalid(f"beacon: {exc}", "beacon") from None
+    except OverflowError:  # a planned close near year 1 or 9999 has no UTC time to compare
+        raise Invalid("beacon.planned_close: out of the range of times", "beacon") from None
     season.beacon_chain = chain.name
     season.beacon_round = body.round
     season.planned_close = body.planned_close
