@@ -185,6 +185,25 @@ def test_a_beacon_season_publishes_proves_draws_and_verifies_from_public_files(
     statuses = {r["status"] for r in server.client(employer).get("/registrations").json()}
     assert statuses <= {"selected", "not_selected"} and "selected" in statuses
 
+    # A further round reads the next stream of the same seed and still verifies publicly.
+    more = server.client(admin).post(
+        f"/seasons/{season}/rounds", json={"cap": "regular", "target": 10}
+    )
+    assert more.status_code == 200, more.text
+    assert [r["selected"] for r in more.json()["reveal"]["rounds"]] == [60, 20, 10]
+    (tmp_path / "reveal.json").write_bytes(
+        anon.get(f"/seasons/{season}/bulletin/reveal.json").content
+    )
+    (tmp_path / "selected.csv").write_bytes(
+        anon.get(f"/seasons/{season}/bulletin/selected.csv").content
+    )
+    again = run_cli(
+        "lottery", "verify", "--bulletin", str(tmp_path / "bulletin.csv"),
+        "--reveal", str(tmp_path / "reveal.json"), "--selected", str(tmp_path / "selected.csv"),
+        "--root", manifest["root"], "--beacon-round", "1000",
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+
 
 def test_a_season_without_a_beacon_has_no_bulletin(server: Server) -> None:
     _, admin = server.user(Role.admin)
