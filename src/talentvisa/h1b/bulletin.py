@@ -34,6 +34,19 @@ class BeaconIn(BaseModel):
     planned_close: dt.datetime = Field(description="When the window is planned to close (UTC).")
 
 
+HEX = r"^(?:[0-9a-fA-F]{2})*$"
+
+
+class DrandIn(BaseModel):
+    """drand's JSON for one round, as served at ``/<chain hash>/public/<round>``."""
+
+    model_config = ConfigDict(extra="forbid")
+    round: int = Field(ge=1, le=10**12)
+    randomness: str = Field(pattern=HEX, min_length=64, max_length=64)
+    signature: str = Field(pattern=HEX, min_length=2, max_length=192)
+    previous_signature: str | None = Field(None, pattern=HEX, max_length=192)
+
+
 def name_beacon(season: CapSeason, body: BeaconIn) -> None:
     """Record the named round, refusing one whose value may be known by the planned close."""
     if body.planned_close.tzinfo is None:
@@ -93,14 +106,14 @@ def published_or_none(session: Session, season: CapSeason) -> SeasonBulletin | N
     return session.get(SeasonBulletin, season.id)
 
 
-def store_beacon(season: CapSeason, doc: Any, now: dt.datetime) -> None:
+def store_beacon(season: CapSeason, body: DrandIn, now: dt.datetime) -> None:
     """Keep the named round's value once its signature verifies under the pinned key."""
     if season.beacon_round is None:
         raise Conflict(f"season {season.season} names no beacon")
     if season.state != "closed":
         raise Conflict(f"season {season.season} is {season.state}; the beacon follows the close")
     try:
-        value = bc.BeaconValue.from_json(doc)
+        value = bc.BeaconValue.from_json(body.model_dump(exclude_none=True))
     except bc.BeaconError as exc:
         raise Invalid(str(exc), "beacon") from None
     if value.round != season.beacon_round:

@@ -87,7 +87,7 @@ def close_window(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
 
 
 @router.post("/seasons/{season}/beacon")
-def enter_beacon(season: str, body: dict[str, Any], rt: RT, admin: Admin) -> dict[str, Any]:
+def enter_beacon(season: str, body: bulletins.DrandIn, rt: RT, admin: Admin) -> dict[str, Any]:
     """Enter the named drand round's JSON (``/<chain hash>/public/<round>``) after it is out.
 
     Its BLS signature is checked under the chain's pinned key before it is kept (422 if not).

@@ -202,7 +202,9 @@ def close_season(
     return season
 
 
-def store_beacon(session: Session, admin: User, name: str, doc: Any, at: dt.datetime) -> CapSeason:
+def store_beacon(
+    session: Session, admin: User, name: str, doc: bulletins.DrandIn, at: dt.datetime
+) -> CapSeason:
     """Keep the named drand round's value (its signature checked) for the draw."""
     _require(admin, Role.admin)
     season = _season(session, name, lock=True)
