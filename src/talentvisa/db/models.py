@@ -4,7 +4,7 @@ from talentvisa.audit.models import AuditEvent, AuditHead
 from talentvisa.auth.models import ApiToken, LoginAttempt, User
 from talentvisa.cases.models import Application, Document, EvidenceRequest, IdempotencyRecord
 from talentvisa.db.base import Base
-from talentvisa.h1b.models import CapSeason, Registration
+from talentvisa.h1b.models import CapSeason, Registration, SeasonBulletin
 
 __all__ = [
     "ApiToken",
@@ -18,5 +18,6 @@ __all__ = [
     "IdempotencyRecord",
     "LoginAttempt",
     "Registration",
+    "SeasonBulletin",
     "User",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from talentvisa.db.base import Base, UTCDateTime, new_id, now
@@ -25,6 +25,12 @@ class CapSeason(Base):
     drawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reveal: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     selected_csv: Mapped[str | None] = mapped_column(Text)
+    # A beacon season (docs/bulletin.md) names its drand chain and round at creation; the
+    # round's value, entered after it is published, is mixed into the draw's seed.
+    beacon_chain: Mapped[str | None] = mapped_column(String(64))
+    beacon_round: Mapped[int | None] = mapped_column(BigInteger)
+    planned_close: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    beacon_value: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's API
 
@@ -69,3 +75,21 @@ class Registration(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
     petition: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     duplicate_of: Mapped[str | None] = mapped_column(String(32))
+
+
+class SeasonBulletin(Base):
+    """The public bulletin fixed at a beacon season's close, and the agency's private mapping.
+
+    ``rows`` and ``manifest`` are published as they are; ``mapping`` (unit -> passport key)
+    is never served: it lets the agency rebuild the same bulletin to check the list before the
+    draw.
+    """
+
+    __tablename__ = "h1b_bulletins"
+
+    season_id: Mapped[int] = mapped_column(ForeignKey("cap_seasons.id"), primary_key=True)
+    root: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[str] = mapped_column(Text)
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
+    mapping: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

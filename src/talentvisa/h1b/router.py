@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from talentvisa.api.deps import RT, AnyUser, bounded, require
 from talentvisa.auth.models import Role, User
+from talentvisa.h1b import bulletin as bulletins
 from talentvisa.h1b import service
 from talentvisa.h1b.service import PetitionIn, RegistrationIn, RoundIn, SeasonIn
 
@@ -82,21 +83,70 @@ def open_window(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
 @bounded
 def close_window(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
     with rt.writing() as session:
-        return service.public_view(service.close_season(session, admin, season))
+        return service.public_view(service.close_season(session, admin, season, rt.clock()))
+
+
+@router.post("/seasons/{season}/beacon")
+def enter_beacon(season: str, body: bulletins.DrandIn, rt: RT, admin: Admin) -> dict[str, Any]:
+    """Enter the named drand round's JSON (``/<chain hash>/public/<round>``) after it is out.
+
+    Its BLS signature is checked under the chain's pinned key before it is kept (422 if not).
+    """
+    with rt.writing() as session:
+        return service.public_view(service.store_beacon(session, admin, season, body, rt.clock()))
+
+
+@router.get("/seasons/{season}/bulletin.csv", response_class=PlainTextResponse)
+def bulletin_csv(season: str, rt: RT) -> PlainTextResponse:
+    """The public bulletin fixed at the close: units, entries, flag, ids; no personal data."""
+    with rt.reading() as session:
+        record = bulletins.published(session, service._season(session, season))
+        return PlainTextResponse(record.rows, media_type="text/csv")
+
+
+@router.get("/seasons/{season}/bulletin.json")
+def bulletin_json(season: str, rt: RT) -> dict[str, Any]:
+    """The manifest published with the bulletin: root, commitment, beacon round, close."""
+    with rt.reading() as session:
+        return dict(bulletins.published(session, service._season(session, season)).manifest)
+
+
+def _drawn_from_bulletin(session: Session, season: str) -> service.CapSeason:
+    s = service._season(session, season)
+    bulletins.published(session, s)
+    if s.reveal is None or s.selected_csv is None:
+        raise service.Conflict(f"season {s.season} has not been drawn yet")
+    return s
+
+
+@router.get("/seasons/{season}/bulletin/reveal.json")
+def bulletin_reveal(season: str, rt: RT) -> dict[str, Any]:
+    """A beacon season's reveal (secret, beacon value, rounds), public once it is drawn."""
+    with rt.reading() as session:
+        return dict(_drawn_from_bulletin(session, season).reveal or {})
+
+
+@router.get("/seasons/{season}/bulletin/selected.csv", response_class=PlainTextResponse)
+def bulletin_selected(season: str, rt: RT) -> PlainTextResponse:
+    """The selection by unit and registration id: with the bulletin and reveal, all to verify."""
+    with rt.reading() as session:
+        return PlainTextResponse(
+            _drawn_from_bulletin(session, season).selected_csv or "", media_type="text/csv"
+        )
 
 
 @router.post("/seasons/{season}/draw")
 def draw(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
     """Run the selection through the cap-selection library and publish the reveal."""
     with rt.writing() as session:
-        return service.public_view(service.draw(session, admin, season))
+        return service.public_view(service.draw(session, admin, season, rt.clock()))
 
 
 @router.post("/seasons/{season}/rounds")
 def further_round(season: str, body: RoundIn, rt: RT, admin: Admin) -> dict[str, Any]:
     """Select more after the draw (e.g. too few petitions filed): same seed, next stream."""
     with rt.writing() as session:
-        return service.public_view(service.further_round(session, admin, season, body))
+        return service.public_view(service.further_round(session, admin, season, body, rt.clock()))
 
 
 @router.get("/seasons/{season}/selected.csv", response_class=PlainTextResponse)
@@ -155,6 +205,20 @@ def my_registrations(rt: RT, employer: Employer) -> list[RegistrationOut]:
 def get_registration(reg_id: str, rt: RT, employer: Employer) -> RegistrationOut:
     with rt.reading() as session:
         return _reg_out(session, service.employer_registration(session, employer, reg_id))
+
+
+@router.get("/registrations/{reg_id}/proof")
+def registration_proof(reg_id: str, rt: RT, employer: Employer) -> dict[str, Any]:
+    """The inclusion proof of one's own registration on the season's bulletin.
+
+    Check it with ``talentvisa lottery prove --bulletin bulletin.csv --registration ID
+    --proof proof.json``; another employer's registration is 404, as if it did not exist.
+    """
+    with rt.reading() as session:
+        reg = service.employer_registration(session, employer, reg_id)
+        season = session.get(service.CapSeason, reg.season_id)
+        assert season is not None
+        return bulletins.proof(bulletins.published(session, season), reg.id)
 
 
 @router.post("/registrations/{reg_id}/petition", response_model=RegistrationOut)

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role, User
 from talentvisa.db.base import now
+from talentvisa.h1b import bulletin as bulletins
+from talentvisa.h1b.bulletin import BeaconIn
 from talentvisa.h1b.models import CapSeason, Registration
 from talentvisa.lottery import run as lottery
 from talentvisa.lottery.registrations import (
@@ -41,6 +43,11 @@ class SeasonIn(BaseModel):
     season: str = Field(pattern=r"^FY\d{4}$", examples=["FY2027"])
     regular_target: int = Field(ge=0, description="Units to select in the regular round.")
     advanced_target: int = Field(ge=0, description="Units to select in the advanced round.")
+    beacon: BeaconIn | None = Field(
+        None,
+        description="Name a drand round after the planned close: the season then publishes a "
+        "bulletin at the close and draws with the beacon-mixed seed (docs/bulletin.md).",
+    )
 
 
 class RegistrationIn(BaseModel):
@@ -120,6 +127,8 @@ def create_season(session: Session, admin: User, body: SeasonIn) -> CapSeason:
         seed_hex=seed.hex(),
         commitment=lottery.commitment(seed),
     )
+    if body.beacon is not None:
+        bulletins.name_beacon(season, body.beacon)
     session.add(season)
     session.flush()
     audit.append(
@@ -131,7 +140,8 @@ def create_season(session: Session, admin: User, body: SeasonIn) -> CapSeason:
         data={
             "commitment": season.commitment,
             "targets": [body.regular_target, body.advanced_target],
-        },
+        }
+        | _beacon_named(season),
     )
     return season
 
@@ -159,8 +169,55 @@ def open_season(session: Session, admin: User, name: str) -> CapSeason:
     return _transition(session, admin, name, "draft", "open")
 
 
-def close_season(session: Session, admin: User, name: str) -> CapSeason:
-    return _transition(session, admin, name, "open", "closed")
+def _beacon_named(season: CapSeason) -> dict[str, Any]:
+    if season.beacon_round is None:
+        return {}
+    return {"beacon": {"chain": season.beacon_chain, "round": season.beacon_round}}
+
+
+def close_season(
+    session: Session, admin: User, name: str, at: dt.datetime | None = None
+) -> CapSeason:
+    """Close the window; a beacon season publishes its bulletin in the same transaction."""
+    season = _transition(session, admin, name, "open", "closed")
+    if season.beacon_round is None:
+        return season
+    season.closed_at = at or season.closed_at
+    assert season.closed_at is not None
+    record = bulletins.publish(
+        session, season, _frame(registrations_of(session, season)), season.closed_at
+    )
+    audit.append(
+        session,
+        actor_id=admin.id,
+        entity_type="season",
+        entity_id=season.season,
+        action="bulletin_published",
+        data={
+            k: record.manifest[k]
+            for k in ("root", "commitment", "sha256", "rows", "registrations", "closed_at")
+        }
+        | _beacon_named(season),
+    )
+    return season
+
+
+def store_beacon(
+    session: Session, admin: User, name: str, doc: bulletins.DrandIn, at: dt.datetime
+) -> CapSeason:
+    """Keep the named drand round's value (its signature checked) for the draw."""
+    _require(admin, Role.admin)
+    season = _season(session, name, lock=True)
+    bulletins.store_beacon(season, doc, at)
+    audit.append(
+        session,
+        actor_id=admin.id,
+        entity_type="season",
+        entity_id=season.season,
+        action="beacon_value",
+        data={"beacon": season.beacon_value},
+    )
+    return season
 
 
 def register(
@@ -330,33 +387,71 @@ def _select(
     return run
 
 
+def _select_from_bulletin(
+    session: Session, season: CapSeason, rounds: list[lottery.RoundSpec], at: dt.datetime
+) -> None:
+    """A beacon season's rounds over its bulletin, refused if the list changed since."""
+    regs = registrations_of(session, season)
+    record = bulletins.published(session, season)
+    run, reveal = bulletins.draw(season, record, _frame(regs), rounds, at)
+    rows = run.bulletin.rows
+    chosen = {rid for c in run.chosen for i in c.tolist() for rid in rows[i].registrations}
+    on_bulletin = run.bulletin.index_of
+    for r in regs:
+        if r.status != "petition_filed":
+            r.status = (
+                "selected"
+                if r.id in chosen
+                else "not_selected"
+                if r.id in on_bulletin
+                else "invalid_duplicate"
+            )
+    season.reveal = reveal
+    season.selected_csv = run.selected_csv().decode("utf-8")
+
+
 def _record_run(session: Session, admin: User, season: CapSeason, action: str) -> None:
     assert season.reveal is not None
+    if season.beacon_round is None:
+        keys = ("seed", "registrations_sha256", "selected_sha256", "rounds", "variant")
+        data = {k: season.reveal[k] for k in keys}
+    else:
+        data = {k: season.reveal[k] for k in ("seed", "selected_sha256", "rounds")}
+        data["root"] = season.reveal["bulletin"]["root"]
+        data["beacon_round"] = season.beacon_round
     audit.append(
         session,
         actor_id=admin.id,
         entity_type="season",
         entity_id=season.season,
         action=action,
-        data={
-            k: season.reveal[k]
-            for k in ("seed", "registrations_sha256", "selected_sha256", "rounds", "variant")
-        },
+        data=data,
     )
 
 
-def draw(session: Session, admin: User, name: str) -> CapSeason:
+def _run_rounds(
+    session: Session, season: CapSeason, rounds: list[lottery.RoundSpec], at: dt.datetime | None
+) -> None:
+    if season.beacon_round is None:
+        _select(session, season, rounds)
+    else:
+        _select_from_bulletin(session, season, rounds, at or now())
+
+
+def draw(session: Session, admin: User, name: str, at: dt.datetime | None = None) -> CapSeason:
     _require(admin, Role.admin)
     season = _season(session, name, lock=True)
     if season.state != "closed":
         raise Conflict(f"season {season.season} is {season.state}; close the window first")
-    _select(session, season, _rounds(season))
+    _run_rounds(session, season, _rounds(season), at)
     _transition(session, admin, name, "closed", "drawn")
     _record_run(session, admin, season, "selection_run")
     return season
 
 
-def further_round(session: Session, admin: User, name: str, body: RoundIn) -> CapSeason:
+def further_round(
+    session: Session, admin: User, name: str, body: RoundIn, at: dt.datetime | None = None
+) -> CapSeason:
     """Select more units after the draw, e.g. when too few selected petitions were filed.
 
     The published order of selection is fixed by the committed seed; the round's target is
@@ -369,7 +464,7 @@ def further_round(session: Session, admin: User, name: str, body: RoundIn) -> Ca
             f"season {season.season} is {season.state}; a further round follows the draw"
         )
     before = {r.id for r in registrations_of(session, season) if r.status == "selected"}
-    _select(session, season, [*_rounds(season), lottery.RoundSpec(body.cap, body.target)])
+    _run_rounds(session, season, [*_rounds(season), lottery.RoundSpec(body.cap, body.target)], at)
     _record_run(session, admin, season, "selection_round")
     lost = before - {r.id for r in registrations_of(session, season) if r.status == "selected"}
     if lost:  # the rounds are nested by construction; this guards the invariant
@@ -445,11 +540,22 @@ def public_view(season: CapSeason) -> dict[str, Any]:
         "closed_at": season.closed_at,
         "drawn_at": season.drawn_at,
     }
-    if season.state == "drawn":
+    if season.beacon_round is not None:
+        out["beacon"] = {
+            "chain": season.beacon_chain,
+            "round": season.beacon_round,
+            "planned_close": season.planned_close,
+            "value": season.beacon_value,
+        }
+    if season.state == "drawn" and season.reveal is not None:
         out["reveal"] = season.reveal
         out["verify_command"] = (
             f"talentvisa lottery verify registrations.csv --reveal reveal.json "
             f"--selected selected.csv --commitment {season.commitment}"
+            if season.beacon_round is None
+            else "talentvisa lottery verify --bulletin bulletin.csv --reveal reveal.json "
+            f"--selected selected.csv --commitment {season.commitment} "
+            f"--root {season.reveal['bulletin']['root']} --beacon-round {season.beacon_round}"
         )
     return out
 
@@ -545,3 +651,10 @@ def employer_registrations(
     if season is not None:
         q = q.where(Registration.season_id == season.id)
     return list(session.scalars(q.order_by(Registration.created_at, Registration.id)))
+
+
+def season_of(session: Session, reg: Registration) -> CapSeason:
+    season = session.get(CapSeason, reg.season_id)
+    if season is None:  # the foreign key rules it out
+        raise NotFound(f"registration {reg.id} has no season")
+    return season

@@ -62,11 +62,13 @@ def _season_page(
     season = h1b.season_named(session, name)
     regs = h1b.employer_registrations(session, user, season)
     view = h1b.public_view(season)
+    record = h1b.bulletins.published_or_none(session, season)
     return render(
         page,
         "employer_season.html",
         status=status,
         s=view,
+        bulletin_root=record.root if record else None,
         regs=regs,
         errors=errors or {},
         form=form or {},
@@ -89,6 +91,23 @@ def reveal(name: str, page: PageDep, session: DB) -> Response:
         json.dumps(s.reveal, ensure_ascii=False, indent=2),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{s.season}.reveal.json"'},
+    )
+
+
+@router.get("/employer/registrations/{reg_id}/proof.json")
+def proof(reg_id: str, page: PageDep, session: DB) -> Response:
+    """One's own registration's inclusion proof, as a file for `talentvisa lottery prove`."""
+    user = page.need(Role.employer)
+    try:
+        reg = h1b.employer_registration(session, user, reg_id)
+        season = h1b.season_of(session, reg)
+        doc = h1b.bulletins.proof(h1b.bulletins.published(session, season), reg.id)
+    except ServiceError:
+        raise WebError(404, Msg(N_("There is no proof for this registration."))) from None
+    return Response(
+        json.dumps(doc, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{reg.id}.proof.json"'},
     )
 
 

@@ -1,0 +1,165 @@
+"""A beacon season's public bulletin: fixed at the close, drawn with the beacon-mixed seed.
+
+The library (lottery/bulletin.py, lottery/beacon.py) does the work; this module keeps what it
+builds in the database and turns its refusals into the service's errors. docs/bulletin.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from talentvisa.h1b.models import CapSeason, SeasonBulletin
+from talentvisa.lottery import beacon as bc
+from talentvisa.lottery import bulletin as bl
+from talentvisa.lottery.run import RoundSpec
+from talentvisa.service_errors import Conflict, Invalid, NotFound
+
+
+class BeaconIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    chain: str = Field(
+        min_length=1,
+        max_length=64,
+        description="A drand chain whose key is pinned: quicknet or default, or its hash.",
+        examples=["quicknet"],
+    )
+    # 10**9 rounds is a century of quicknet and keeps every round's time a valid datetime.
+    round: int = Field(ge=1, le=10**9, description="A drand round published after planned_close.")
+    planned_close: dt.datetime = Field(description="When the window is planned to close (UTC).")
+
+
+HEX = r"^(?:[0-9a-fA-F]{2})*$"
+
+
+class DrandIn(BaseModel):
+    """drand's JSON for one round, as served at ``/<chain hash>/public/<round>``."""
+
+    model_config = ConfigDict(extra="forbid")
+    round: int = Field(ge=1, le=10**12)
+    randomness: str = Field(pattern=HEX, min_length=64, max_length=64)
+    signature: str = Field(pattern=HEX, min_length=2, max_length=192)
+    previous_signature: str | None = Field(None, pattern=HEX, max_length=192)
+
+
+def name_beacon(season: CapSeason, body: BeaconIn) -> None:
+    """Record the named round, refusing one whose value may be known by the planned close."""
+    if body.planned_close.tzinfo is None:
+        raise Invalid("beacon.planned_close: must say its time zone (e.g. end in Z)", "beacon")
+    try:
+        chain = bc.chain(body.chain)
+        bl.name_beacon_round(chain, body.planned_close, body.round)
+    except (bc.BeaconError, bl.BulletinError) as exc:
+        raise Invalid(f"beacon: {exc}", "beacon") from None
+    except OverflowError:  # a planned close near year 1 or 9999 has no UTC time to compare
+        raise Invalid("beacon.planned_close: out of the range of times", "beacon") from None
+    season.beacon_chain = chain.name
+    season.beacon_round = body.round
+    season.planned_close = body.planned_close
+
+
+def _chain(season: CapSeason) -> bc.Chain:
+    assert season.beacon_chain is not None
+    return bc.chain(season.beacon_chain)
+
+
+def publish(
+    session: Session, season: CapSeason, frame: pl.DataFrame, closed_at: dt.datetime
+) -> SeasonBulletin:
+    """Build and store the bulletin of the valid registrations at the close."""
+    assert season.beacon_round is not None
+    year = int(season.season.removeprefix("FY"))
+    try:
+        bulletin, mapping = bl.build(frame, year)
+        public = bl.manifest(
+            bulletin, year, season.commitment, _chain(season), season.beacon_round, closed_at
+        )
+    except bl.BulletinError as exc:
+        raise Conflict(f"season {season.season} cannot publish its bulletin: {exc}") from None
+    buf = io.BytesIO()
+    mapping.write_csv(buf)
+    record = SeasonBulletin(
+        season_id=season.id,
+        root=bulletin.root,
+        rows=bulletin.to_bytes().decode(),
+        manifest=public,
+        mapping=buf.getvalue().decode(),
+        published_at=closed_at,
+    )
+    session.add(record)
+    return record
+
+
+def published(session: Session, season: CapSeason) -> SeasonBulletin:
+    record = session.get(SeasonBulletin, season.id)
+    if record is None:
+        raise NotFound(f"season {season.season} has no published bulletin")
+    return record
+
+
+def published_or_none(session: Session, season: CapSeason) -> SeasonBulletin | None:
+    return session.get(SeasonBulletin, season.id)
+
+
+def store_beacon(season: CapSeason, body: DrandIn, now: dt.datetime) -> None:
+    """Keep the named round's value once its signature verifies under the pinned key."""
+    if season.beacon_round is None:
+        raise Conflict(f"season {season.season} names no beacon")
+    if season.state != "closed":
+        raise Conflict(f"season {season.season} is {season.state}; the beacon follows the close")
+    try:
+        value = bc.BeaconValue.from_json(body.model_dump(exclude_none=True))
+    except bc.BeaconError as exc:
+        raise Invalid(str(exc), "beacon") from None
+    if value.round != season.beacon_round:
+        raise Invalid(
+            f"beacon: round {value.round} is not the round {season.beacon_round} the season named",
+            "beacon",
+        )
+    problems = bc.verify(_chain(season), value, season.beacon_round)
+    if problems:
+        raise Invalid(f"beacon: {problems[0]}", "beacon")
+    season.beacon_value = value.to_json()
+
+
+def draw(
+    season: CapSeason,
+    record: SeasonBulletin,
+    frame: pl.DataFrame,
+    rounds: list[RoundSpec],
+    now: dt.datetime,
+) -> tuple[bl.BulletinDraw, dict[str, Any]]:
+    """The draw over the bulletin rebuilt from today's list; refused if the list changed."""
+    if season.beacon_value is None:
+        raise Conflict(
+            f"season {season.season} draws with drand round {season.beacon_round}; "
+            "enter its value first (POST /seasons/{season}/beacon)"
+        )
+    year = int(season.season.removeprefix("FY"))
+    kept = pl.read_csv(io.StringIO(record.mapping), schema={"unit": pl.Utf8, "key": pl.Utf8})
+    pseudonyms = dict(zip(kept["key"].to_list(), kept["unit"].to_list(), strict=True))
+    try:
+        bulletin, _ = bl.build(frame, year, pseudonyms)
+        return bl.draw(
+            bulletin,
+            record.manifest,
+            bytes.fromhex(season.seed_hex),
+            bc.BeaconValue.from_json(season.beacon_value),
+            rounds,
+            now=now,
+        )
+    except bl.BulletinError as exc:
+        raise Conflict(f"season {season.season}: {exc}") from None
+
+
+def proof(record: SeasonBulletin, registration_id: str) -> dict[str, Any]:
+    try:
+        return bl.parse(record.rows.encode()).proof(registration_id)
+    except bl.BulletinError:
+        # Not on the bulletin (e.g. a duplicate the draw does not count): no proof to give.
+        raise NotFound(f"registration {registration_id} is not on the bulletin") from None
