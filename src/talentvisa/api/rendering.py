@@ -8,13 +8,21 @@ behind a 500 claiming the opposite. Endpoints that write return `rendered(...)` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 
-def rendered(value: BaseModel | Sequence[BaseModel], status_code: int = 200) -> Response:
+def rendered(
+    value: BaseModel | Sequence[BaseModel] | Mapping[str, Any], status_code: int = 200
+) -> Response:
+    if isinstance(value, Mapping):
+        # JSONResponse encodes in its constructor, that is here, inside the transaction.
+        return JSONResponse(jsonable_encoder(value), status_code=status_code)
     body = (
         value.model_dump_json()
         if isinstance(value, BaseModel)

@@ -3,12 +3,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from talentvisa.api.deps import RT, AnyUser, bounded, require
+from talentvisa.api.rendering import rendered
 from talentvisa.auth.models import Role, User
 from talentvisa.h1b import bulletin as bulletins
 from talentvisa.h1b import service
@@ -56,12 +57,12 @@ def _reg_out(session: Session, reg: Any) -> RegistrationOut:
     )
 
 
-@router.post("/seasons", status_code=201)
+@router.post("/seasons", status_code=201, response_model=dict[str, Any])
 @bounded
-def create_season(body: SeasonIn, rt: RT, admin: Admin) -> dict[str, Any]:
+def create_season(body: SeasonIn, rt: RT, admin: Admin) -> Response:
     """Create a cap season; its commitment (SHA-256 of a secret seed) is fixed now."""
     with rt.writing() as session:
-        return service.public_view(service.create_season(session, admin, body))
+        return rendered(service.public_view(service.create_season(session, admin, body)), 201)
 
 
 @router.get("/seasons/{season}")
@@ -72,28 +73,32 @@ def get_season(season: str, rt: RT, user: AnyUser) -> dict[str, Any]:
         return service.public_view(service._season(session, season))
 
 
-@router.post("/seasons/{season}/open")
+@router.post("/seasons/{season}/open", response_model=dict[str, Any])
 @bounded
-def open_window(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
+def open_window(season: str, rt: RT, admin: Admin) -> Response:
     with rt.writing() as session:
-        return service.public_view(service.open_season(session, admin, season))
+        return rendered(service.public_view(service.open_season(session, admin, season)))
 
 
-@router.post("/seasons/{season}/close")
+@router.post("/seasons/{season}/close", response_model=dict[str, Any])
 @bounded
-def close_window(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
+def close_window(season: str, rt: RT, admin: Admin) -> Response:
     with rt.writing() as session:
-        return service.public_view(service.close_season(session, admin, season, rt.clock()))
+        return rendered(
+            service.public_view(service.close_season(session, admin, season, rt.clock()))
+        )
 
 
-@router.post("/seasons/{season}/beacon")
-def enter_beacon(season: str, body: bulletins.DrandIn, rt: RT, admin: Admin) -> dict[str, Any]:
+@router.post("/seasons/{season}/beacon", response_model=dict[str, Any])
+def enter_beacon(season: str, body: bulletins.DrandIn, rt: RT, admin: Admin) -> Response:
     """Enter the named drand round's JSON (``/<chain hash>/public/<round>``) after it is out.
 
     Its BLS signature is checked under the chain's pinned key before it is kept (422 if not).
     """
     with rt.writing() as session:
-        return service.public_view(service.store_beacon(session, admin, season, body, rt.clock()))
+        return rendered(
+            service.public_view(service.store_beacon(session, admin, season, body, rt.clock()))
+        )
 
 
 @router.get("/seasons/{season}/bulletin.csv", response_class=PlainTextResponse)
@@ -135,18 +140,20 @@ def bulletin_selected(season: str, rt: RT) -> PlainTextResponse:
         )
 
 
-@router.post("/seasons/{season}/draw")
-def draw(season: str, rt: RT, admin: Admin) -> dict[str, Any]:
+@router.post("/seasons/{season}/draw", response_model=dict[str, Any])
+def draw(season: str, rt: RT, admin: Admin) -> Response:
     """Run the selection through the cap-selection library and publish the reveal."""
     with rt.writing() as session:
-        return service.public_view(service.draw(session, admin, season, rt.clock()))
+        return rendered(service.public_view(service.draw(session, admin, season, rt.clock())))
 
 
-@router.post("/seasons/{season}/rounds")
-def further_round(season: str, body: RoundIn, rt: RT, admin: Admin) -> dict[str, Any]:
+@router.post("/seasons/{season}/rounds", response_model=dict[str, Any])
+def further_round(season: str, body: RoundIn, rt: RT, admin: Admin) -> Response:
     """Select more after the draw (e.g. too few petitions filed): same seed, next stream."""
     with rt.writing() as session:
-        return service.public_view(service.further_round(session, admin, season, body, rt.clock()))
+        return rendered(
+            service.public_view(service.further_round(session, admin, season, body, rt.clock()))
+        )
 
 
 @router.get("/seasons/{season}/selected.csv", response_class=PlainTextResponse)
@@ -180,12 +187,12 @@ def identity_conflicts(season: str, rt: RT, user: AnyUser) -> dict[str, Any]:
 
 @router.post("/seasons/{season}/registrations", status_code=201, response_model=RegistrationOut)
 @bounded
-def register(season: str, body: RegistrationIn, rt: RT, employer: Employer) -> RegistrationOut:
+def register(season: str, body: RegistrationIn, rt: RT, employer: Employer) -> Response:
     with rt.writing() as session:
         reg = service.register(
             session, rt.cases.catalog, rt.cases.settings, employer, season, body, rt.cases.today()
         )
-        return _reg_out(session, reg)
+        return rendered(_reg_out(session, reg), 201)
 
 
 @router.get("/registrations", response_model=list[RegistrationOut])
@@ -223,10 +230,10 @@ def registration_proof(reg_id: str, rt: RT, employer: Employer) -> dict[str, Any
 
 @router.post("/registrations/{reg_id}/petition", response_model=RegistrationOut)
 @bounded
-def petition(reg_id: str, body: PetitionIn, rt: RT, employer: Employer) -> RegistrationOut:
+def petition(reg_id: str, body: PetitionIn, rt: RT, employer: Employer) -> Response:
     """File the petition for a selected registration; the rules decide the fees due."""
     with rt.writing() as session:
         reg = service.file_petition(
             session, rt.cases.catalog, rt.cases.settings, employer, reg_id, body, rt.cases.today()
         )
-        return _reg_out(session, reg)
+        return rendered(_reg_out(session, reg))
