@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,28 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """Run `app` under uvicorn in a thread over real HTTP, and yield its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", proxy_headers=False
+    )
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not srv.started:
+        if time.time() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
 
 
 @dataclass
@@ -96,23 +119,10 @@ def server(
         engine = make_engine(f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}")
     migrate.upgrade(engine)
     app = create_app(engine, data_dir, today=lambda: TODAY)
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", proxy_headers=False
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started:
-        if time.time() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
     try:
-        yield Server(f"http://127.0.0.1:{port}", backend, app, engine, data_dir)
+        with served(app) as url:
+            yield Server(url, backend, app, engine, data_dir)
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
         if schema:
             with sa.create_engine(PG_ADMIN_URL).begin() as c:

@@ -9,21 +9,18 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from talentvisa import demo
 from talentvisa.api.app import create_app
 from talentvisa.db import migrate
 from talentvisa.db.engine import make_engine, transaction
 
-from ..service.conftest import TODAY, free_port
+from ..service.conftest import TODAY, served
 
 HERE = Path(__file__).parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -96,19 +93,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     rt = app.state.runtime
     with transaction(rt.factory) as s:
         demo.load(s, rt.cases)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        if time.time() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with served(app) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()

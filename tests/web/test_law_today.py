@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from talentvisa.api.app import create_app
 from talentvisa.db import migrate
 from talentvisa.db.engine import make_engine
 
-from ..service.conftest import free_port
+from ..service.conftest import served
 from .test_browser import FIT_ANSWERS
 
 ON = dt.date(2026, 12, 7)
@@ -28,21 +25,10 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(f"sqlite:///{data_dir / 'talentvisa.sqlite3'}")
     migrate.upgrade(engine)
     app = create_app(engine, data_dir, secure_cookies=False, today=lambda: ON)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        if time.time() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with served(app) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
 
 

@@ -53,14 +53,14 @@ def _json(path: Path, option: str) -> Any:
         raise fail(f"{option}: {path} is not JSON: {exc}") from None
 
 
-def _secret(path: Path) -> bytes:
+def read_seed(path: Path) -> bytes:
     text = _read(path, "--seed-file").decode("utf-8", "replace").strip()
     try:
         secret = bytes.fromhex(text)
     except ValueError:
-        raise fail(f"--seed-file: {path} must hold the secret as hex") from None
+        raise fail(f"--seed-file: {path} must hold the seed as hex") from None
     if len(secret) < 16:
-        raise fail("--seed-file: the secret must be at least 16 bytes (32 hex digits)")
+        raise fail("--seed-file: the seed must be at least 16 bytes (32 hex digits)")
     return secret
 
 
@@ -86,7 +86,7 @@ def publish_cmd(
         regs = load(registrations)
         bulletin, mapping = build(regs, year)
         public = manifest(
-            bulletin, year, commitment(_secret(seed_file)), chain, beacon_round, close
+            bulletin, year, commitment(read_seed(seed_file)), chain, beacon_round, close
         )
     except (SeasonError, bc.BeaconError, BulletinError, RegistrationError) as exc:
         raise fail(str(exc)) from None
@@ -127,7 +127,7 @@ def draw_bulletin_cmd(
         value = bc.BeaconValue.from_json(_json(beacon_path, "--beacon"))
         specs = [RoundSpec("regular", regular_target), RoundSpec("advanced", advanced_target)]
         run, reveal = draw(
-            bulletin, _json(manifest_path, "--manifest"), _secret(seed_file), value, specs
+            bulletin, _json(manifest_path, "--manifest"), read_seed(seed_file), value, specs
         )
     except (BulletinError, bc.BeaconError) as exc:
         raise fail(str(exc)) from None

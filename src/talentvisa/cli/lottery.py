@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from talentvisa.cli.bulletin import fail, read_seed, verify_public
 from talentvisa.cli.bulletin import register as register_bulletin
-from talentvisa.cli.bulletin import verify_public
 from talentvisa.lottery.odds import (
     Group,
     OddsInputError,
@@ -37,25 +37,6 @@ from talentvisa.lottery.select import ALGORITHM, ALGORITHMS
 app = typer.Typer(help="H-1B cap selection: commit, draw, verify, odds.", no_args_is_help=True)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def read_seed(path: Path) -> bytes:
-    try:
-        text = path.read_text("utf-8").strip()
-    except OSError as exc:
-        raise fail(f"--seed-file: cannot read {path}: {exc.strerror}") from None
-    try:
-        seed = bytes.fromhex(text)
-    except ValueError:
-        raise fail(f"--seed-file: {path} must hold the seed as hex") from None
-    if len(seed) < 16:
-        raise fail("--seed-file: the seed must be at least 16 bytes (32 hex digits)")
-    return seed
 
 
 @app.command("commit")
