@@ -11,7 +11,7 @@ Grammar (informally)::
            | expr ("+" | "-" | "*" | "/") expr | "-" expr
            | expr "if" expr "else" expr
            | NAME | NUMBER | STRING | True | False | None | "[" expr, ... "]"
-           | FUNC "(" expr, ... ")"              # see FUNCTIONS
+           | FUNC "(" expr, ... ")"              # see functions.FUNCTIONS
 """
 
 from __future__ import annotations
@@ -20,17 +20,7 @@ import ast
 from dataclasses import dataclass
 from functools import lru_cache
 
-#: Function name -> allowed argument counts. Semantics live in the evaluators.
-FUNCTIONS: dict[str, tuple[int, ...]] = {
-    "min": (2, 3, 4),
-    "max": (2, 3, 4),
-    "floor": (1,),
-    "abs": (1,),
-    "age": (1,),  # completed years between a date and the evaluation date
-    "years_since": (1,),  # fractional years (365.25 days) from a date to the evaluation date
-    "is_known": (1,),  # the only function that never returns unknown
-    "overlaps": (2,),  # two lists share at least one element
-}
+from talentvisa.rules.functions import FUNCTIONS
 
 
 class ExpressionError(ValueError):
@@ -158,8 +148,9 @@ def _convert(n: ast.AST, src: str) -> Node:
         if name not in FUNCTIONS:
             allowed = ", ".join(sorted(FUNCTIONS))
             raise ExpressionError(f"unknown function {name!r} in {src!r} (allowed: {allowed})")
-        if len(n.args) not in FUNCTIONS[name]:
-            raise ExpressionError(f"{name}() takes {FUNCTIONS[name]} arguments in {src!r}")
+        if len(n.args) not in FUNCTIONS[name].arity:
+            arity = FUNCTIONS[name].arity
+            raise ExpressionError(f"{name}() takes {arity} arguments in {src!r}")
         return Call(name, tuple(_convert(a, src) for a in n.args))
     raise ExpressionError(f"{type(n).__name__} is not allowed in rule expressions: {src!r}")
 

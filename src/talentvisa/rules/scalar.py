@@ -2,13 +2,13 @@
 
 ``None`` is *unknown*. Every operator propagates it except ``and``/``or`` (which short-circuit
 on a decisive False/True), ``is_known`` (which tests for it), and ``x if c else y`` when both
-branches agree. The vectorized evaluator (vector.py) implements the same table over columns.
+branches agree. The vectorized evaluator (vector.py) implements the same table over columns;
+the functions, with both their implementations, are declared once in functions.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +26,7 @@ from talentvisa.rules.expr import (
     Node,
     Not,
 )
+from talentvisa.rules.functions import FUNCTIONS
 
 
 class RuleTypeError(TypeError):
@@ -38,14 +39,6 @@ class Interval:
 
     lo: float
     hi: float
-
-
-def completed_years(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
-def fractional_years(since: dt.date, on: dt.date) -> float:
-    return (on - since).days / 365.25
 
 
 def _bool(v: Any, what: str) -> bool | None:
@@ -150,22 +143,7 @@ def evaluate(node: Node, lookup: Callable[[str], Any], on: dt.date) -> Any:
 
 
 def _call(f: str, args: list[Any], on: dt.date) -> Any:
-    if f == "is_known":
-        return args[0] is not None
-    if any(a is None for a in args):
-        return None
-    if f == "min":
-        return min(args)
-    if f == "max":
-        return max(args)
-    if f == "floor":
-        return math.floor(args[0])
-    if f == "abs":
-        return abs(args[0])
-    if f == "age":
-        return completed_years(args[0], on)
-    if f == "years_since":
-        return fractional_years(args[0], on)
-    if f == "overlaps":
-        return bool(set(args[0]) & set(args[1]))
-    raise RuleTypeError(f"unknown function {f}")
+    fn = FUNCTIONS.get(f)
+    if fn is None:
+        raise RuleTypeError(f"unknown function {f}")
+    return fn.call_scalar(args, on)

@@ -32,9 +32,10 @@ from talentvisa.rules.expr import (
     Not,
 )
 from talentvisa.rules.facts import CONSTANTS
+from talentvisa.rules.functions import FUNCTIONS, completed_years
 from talentvisa.rules.model import Factor, PointsTable
 from talentvisa.rules.params import Resolved
-from talentvisa.rules.scalar import RuleTypeError, completed_years, evaluate
+from talentvisa.rules.scalar import RuleTypeError, evaluate
 
 DTYPES: dict[str, Any] = {
     "date": pl.Date,
@@ -96,13 +97,6 @@ def add_in_order(terms: list[pl.Expr]) -> pl.Expr:
     for t in terms:
         total = total + t
     return total
-
-
-def _null_if_any(args: list[pl.Expr], value: pl.Expr) -> pl.Expr:
-    cond = args[0].is_null()
-    for a in args[1:]:
-        cond = cond | a.is_null()
-    return pl.when(cond).then(NULL).otherwise(value)
 
 
 class ProgramCompiler:
@@ -264,37 +258,18 @@ class ProgramCompiler:
         }[op]()
 
     def _call(self, f: str, parts: list[Compiled]) -> pl.Expr:
-        if f == "overlaps":
-            lst, other = parts
-            if not isinstance(other, Lit) or isinstance(lst, Lit | Bounds):
-                raise RuleTypeError("overlaps(list fact, constant list) is the supported form")
-            if other.value is None:
-                return pl.lit(None, dtype=pl.Boolean)
-            # List facts hold strings, and a string never equals a non-string in the scalar
-            # set intersection, so other members (e.g. YAML 1.1 reading NO as false) can't match.
-            members = [v for v in other.value if isinstance(v, str)]
-            hit = lst.list.eval(pl.element().is_in(members)).list.any()
-            return pl.when(lst.is_null()).then(NULL).otherwise(hit)
-        args = [_e(p) for p in parts]
-        if f == "is_known":
-            return args[0].is_not_null()
-        if f == "min":
-            return _null_if_any(args, pl.min_horizontal(*args))
-        if f == "max":
-            return _null_if_any(args, pl.max_horizontal(*args))
-        if f == "floor":
-            return args[0].cast(pl.Float64).floor()
-        if f == "abs":
-            return args[0].abs()
-        if f == "age":
-            d, on = args[0], self.on
-            later = (d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)) > (
-                on.month * 100 + on.day
-            )
-            return on.year - d.dt.year().cast(pl.Int64) - later.cast(pl.Int64)
-        if f == "years_since":
-            return (pl.lit(self.on) - args[0]).dt.total_days() / 365.25
-        raise RuleTypeError(f"unknown function {f}")
+        fn = FUNCTIONS.get(f)
+        if fn is None:
+            raise RuleTypeError(f"unknown function {f}")
+        if not fn.constant:
+            return fn.call_polars([_e(p) for p in parts], self.on)
+        args: list[Any] = []
+        for i, p in enumerate(parts):
+            wanted = i in fn.constant
+            if wanted != isinstance(p, Lit) or isinstance(p, Bounds):
+                raise RuleTypeError(f"{fn.form} is the supported form")
+            args.append(p.value if isinstance(p, Lit) else p)
+        return fn.call_polars(args, self.on)
 
     # --- program parts -------------------------------------------------------------
 
@@ -357,7 +332,7 @@ def table_total(table: PointsTable, ends: dict[str, pl.Expr]) -> pl.Expr:
 
 
 def latest_birth(on: dt.date, years: int) -> dt.date:
-    """The latest birth date that is at least ``years`` old on ``on`` (scalar.completed_years)."""
+    """The latest birth date that is at least ``years`` old on ``on`` (completed_years)."""
     if years <= 0:
         return dt.date.max
     try:
