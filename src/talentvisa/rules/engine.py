@@ -126,9 +126,20 @@ def assess(
     on: dt.date,
     settings: Settings = NO_SETTINGS,
 ) -> Assessment:
-    prog = cp.program
     facts = facts_of(profile) if isinstance(profile, Profile) else profile
-    base: dict[str, Any] = {
+    head = _head(cp, on, settings)
+    outside = coverage_outcome(cp, on)
+    if outside is not None:
+        return Assessment(**head, **_nothing_evaluated(), **outside)
+    params = resolve_all(cp.program, on, settings)
+    run = evaluate_program(cp, _Scope(facts, params, on, cp))
+    return Assessment(**head, **_explained(cp, run), in_force=True)
+
+
+def _head(cp: CompiledProgram, on: dt.date, settings: Settings) -> dict[str, Any]:
+    """What every assessment of the program says, whatever the profile."""
+    prog = cp.program
+    return {
         "program_id": prog.id,
         "program_name": prog.name,
         "program_version": prog.version,
@@ -136,7 +147,10 @@ def assess(
         "on": on,
         "benefits": list(cp.memo("benefits", functools.partial(_benefits, cp))),
     }
-    empty: dict[str, Any] = {
+
+
+def _nothing_evaluated() -> dict[str, Any]:
+    return {
         "criteria": [],
         "parameters": [],
         "points": [],
@@ -148,33 +162,51 @@ def assess(
         "selection": None,
         "tiers": {},
     }
+
+
+def coverage_outcome(cp: CompiledProgram, on: dt.date) -> dict[str, Any] | None:
+    """The outcome on a date the program's rules are not assessed: ineligible outside its
+    in-force window, unknown before the date its encoding covers; None on any other date."""
+    prog = cp.program
     window = prog.in_force
     if not prog.in_force_on(on):
-        return Assessment(
-            **base,
-            **empty,
+        return {
             **_noted([not_in_force(on, window.start, window.before)]),
-            in_force=False,
-            outcome=Outcome.ineligible,
-        )
+            "in_force": False,
+            "outcome": Outcome.ineligible,
+        }
     if not prog.encoded_on(on):
-        return Assessment(
-            **base,
-            **empty,
+        return {
             **_noted([message("not_encoded", coverage_from=prog.coverage_from)]),
-            in_force=True,
-            outcome=Outcome.unknown,
-        )
+            "in_force": True,
+            "outcome": Outcome.unknown,
+        }
+    return None
 
-    params = resolve_all(prog, on, settings)
-    scope = _Scope(facts, params, on, cp)
+
+@dataclass
+class Evaluation:
+    """Every value one assessment computed, before the notes and questions that explain it."""
+
+    params: dict[str, Resolved]
+    points: list[PointsResult]
+    traces: dict[str, CriterionTrace]
+    outcome: Outcome
+    reasons: list[str]
+    tiers: dict[str, Outcome]
+    fees: list[FeeLine]
+    documents: list[DocumentLine]
+    selection: dict[str, Any] | None
+    params_used: set[str]
+
+
+def evaluate_program(cp: CompiledProgram, scope: _Scope) -> Evaluation:
+    """Points tables, then criteria in dependency order, then what reads them."""
+    prog = cp.program
     points = [_score_table(cp, tid, scope) for tid in prog.points]
     params_used: set[str] = set()
-    traces: dict[str, CriterionTrace] = {}
-    for cid in cp.order:
-        traces[cid] = _criterion(cp, cid, scope, params_used)
+    traces = {cid: _criterion(cp, cid, scope, params_used) for cid in cp.order}
     outcome_value, _ = scope.run(cp.eligibility)
-    outcome = Outcome.of(outcome_value)
     reasons = _explain(cp, cp.eligibility, outcome_value, scope)
     tiers = {tid: Outcome.of(scope.run(node)[0]) for tid, node in cp.tier_nodes}
     fees = [_fee(cp, fid, scope, params_used) for fid in prog.fees]
@@ -186,54 +218,85 @@ def assess(
     ]
     selection = None
     if prog.intake.capped:
-        cap_names = [*prog.intake.cap_parameters, prog.intake.odds_parameter or ""]
-        selection = {n: params[n].value for n in cap_names if n}
-        params_used |= {n for n in cap_names if n}
-    touched = (
-        {c for c, t in traces.items() if t.outcome == Outcome.unknown}
-        # a contested value is not silent law: its own questions name it (when_used)
-        | {n for n in params_used if params[n].value is None and not params[n].contested}
-        | {f.id for f in fees if f.status == FeeStatus.unknown or f.amount is None}
-        | {key for key, b in prog.benefits if b.value is None}
+        cap_names = [n for n in [*prog.intake.cap_parameters, prog.intake.odds_parameter] if n]
+        selection = {n: scope.params[n].value for n in cap_names}
+        params_used |= set(cap_names)
+    return Evaluation(
+        params=scope.params,
+        points=points,
+        traces=traces,
+        outcome=Outcome.of(outcome_value),
+        reasons=reasons,
+        tiers=tiers,
+        fees=fees,
+        documents=documents,
+        selection=selection,
+        params_used=params_used,
     )
-    used = (
-        set(traces)
-        | params_used
-        | {f.id for f in fees if f.status != FeeStatus.not_due}
-        | {key for key, _ in prog.benefits}
-    )
-    notes = [
+
+
+def _explained(cp: CompiledProgram, run: Evaluation) -> dict[str, Any]:
+    """An evaluation's parts of an Assessment, with the notes and questions that explain it."""
+    prog, params, used = cp.program, run.params, run.params_used
+    contested = [_contested(cp, params[n]) for n in prog.parameters if n in used]
+    return {
+        **_noted(_notes(cp, run)),
+        "outcome": run.outcome,
+        "reasons": run.reasons,
+        "criteria": [run.traces[c] for c in prog.criteria],
+        "parameters": [_param_read(cp, params[n]) for n in prog.parameters if n in used],
+        "points": run.points,
+        "tiers": run.tiers,
+        "selection": run.selection,
+        "fees": run.fees,
+        "totals": _totals(run.fees),
+        "documents": run.documents,
+        "open_questions": open_questions(cp, run),
+        "contested": [c for c in contested if c is not None],
+    }
+
+
+def _notes(cp: CompiledProgram, run: Evaluation) -> list[Message]:
+    """The deployer settings the assessment used, and amounts left unconverted."""
+    params = run.params
+    return [
         message(
             "deployer_setting",
             parameter=n,
             value=params[n].chosen or params[n].value,
             note=params[n].note,
         )
-        for n in sorted(params_used)
+        for n in sorted(run.params_used)
         if params[n].origin == "deployer"
-    ] + (_not_converted(cp, traces) if outcome == Outcome.unknown else [])
-    contested = [_contested(cp, params[n]) for n in prog.parameters if n in params_used]
-    return Assessment(
-        **base,
-        **_noted(notes),
-        in_force=True,
-        outcome=outcome,
-        reasons=reasons,
-        criteria=[traces[c] for c in prog.criteria],
-        parameters=[_param_read(cp, params[n]) for n in prog.parameters if n in params_used],
-        points=points,
-        tiers=tiers,
-        selection=selection,
-        fees=fees,
-        totals=_totals(fees),
-        documents=documents,
-        open_questions=[
-            QuestionLine(id=q.id, question=q.question, deployer_setting=q.deployer_setting)
-            for q in prog.open_questions
-            if (touched | (used if q.when_used else set[str]())) & set(q.affects)
-        ],
-        contested=[c for c in contested if c is not None],
+    ] + (_not_converted(cp, run.traces) if run.outcome == Outcome.unknown else [])
+
+
+def open_questions(cp: CompiledProgram, run: Evaluation) -> list[QuestionLine]:
+    """The program's open questions that bear on this assessment.
+
+    A question bears on it when an item it affects is unknown here (an unknown criterion, a
+    silent parameter, a fee or benefit without a value), or, for a ``when_used`` question,
+    when the assessment merely used an item it affects.
+    """
+    prog, params = cp.program, run.params
+    touched = (
+        {c for c, t in run.traces.items() if t.outcome == Outcome.unknown}
+        # a contested value is not silent law: its own questions name it (when_used)
+        | {n for n in run.params_used if params[n].value is None and not params[n].contested}
+        | {f.id for f in run.fees if f.status == FeeStatus.unknown or f.amount is None}
+        | {key for key, b in prog.benefits if b.value is None}
     )
+    used = (
+        set(run.traces)
+        | run.params_used
+        | {f.id for f in run.fees if f.status != FeeStatus.not_due}
+        | {key for key, _ in prog.benefits}
+    )
+    return [
+        QuestionLine(id=q.id, question=q.question, deployer_setting=q.deployer_setting)
+        for q in prog.open_questions
+        if (touched | (used if q.when_used else set[str]())) & set(q.affects)
+    ]
 
 
 #: Facts naming the currency of an amount that a criterion compares with a threshold.
