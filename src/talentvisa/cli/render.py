@@ -14,7 +14,7 @@ from talentvisa.rules import compare
 from talentvisa.rules.assessment import Assessment, Outcome
 from talentvisa.rules.calendar import Calendar
 from talentvisa.rules.compiled import CompiledProgram
-from talentvisa.rules.model import Program
+from talentvisa.rules.model import Factor, PointsTable, Program
 from talentvisa.rules.refdata import convert
 
 #: Programs per comparison table; more columns than this do not fit a terminal.
@@ -66,20 +66,48 @@ def program_list(catalog: dict[str, CompiledProgram], on: dt.date) -> Table:
 
 
 def program_detail(cp: CompiledProgram, on: dt.date | None) -> RenderableType:
+    """A program as its file reads: head, parameters, criteria, points, fees, benefits,
+    sources, then its open questions and conflicts between sources if it has any."""
+    p = cp.program
+    parts: list[RenderableType] = [program_head(cp), parameters_table(p, on), criteria_table(p)]
+    parts += [points_table(tid, table) for tid, table in p.points.items()]
+    parts += [fees_table(p), benefits_table(p), RText("Sources", style="bold")]
+    parts += source_lines(p)
+    if p.open_questions:
+        parts.append(
+            Panel("\n".join(f"• {q.question.en}" for q in p.open_questions), title="Open questions")
+        )
+    if p.conflicts:
+        parts.append(conflicts_panel(p))
+    return Group(*parts)
+
+
+def _folded(title: str, columns: tuple[str, ...]) -> Table:
+    """A table whose every column folds long text rather than cut it."""
+    t = Table(title=title)
+    for col in columns:
+        t.add_column(col, overflow="fold")
+    return t
+
+
+def program_head(cp: CompiledProgram) -> Panel:
     p = cp.program
     start = p.in_force.start or f"(not encoded; coverage from {p.coverage_from})"
-    head = Panel(
+    return Panel(
         f"{p.name.en}\n{p.name.zh}\n\n{p.summary.en}\n\n"
         f"In force from {start}"
         + (f" until {p.in_force.before}" if p.in_force.before else "")
         + f"\nVersion {p.version} · hash {cp.hash}",
         title=p.id,
     )
-    params = Table(
-        title="Parameters and their history" + (f" (★ = in force on {on})" if on else "")
+
+
+def parameters_table(p: Program, on: dt.date | None) -> Table:
+    """Every value each parameter has had; ★ marks the one in force on ``on``."""
+    params = _folded(
+        "Parameters and their history" + (f" (★ = in force on {on})" if on else ""),
+        ("parameter", "from", "until", "value", "sources"),
     )
-    for col in ("parameter", "from", "until", "value", "sources"):
-        params.add_column(col, overflow="fold")
     for name, param in p.parameters.items():
         for v in param.values:
             current = on is not None and v.start <= on and (v.before is None or on < v.before)
@@ -93,6 +121,10 @@ def program_detail(cp: CompiledProgram, on: dt.date | None) -> RenderableType:
                 value_text(v.value) + (f"\n({v.note.en})" if v.note else ""),
                 urls,
             )
+    return params
+
+
+def criteria_table(p: Program) -> Table:
     crit = Table(title="Criteria")
     crit.add_column("criterion")
     crit.add_column("rule", overflow="fold")
@@ -102,59 +134,59 @@ def program_detail(cp: CompiledProgram, on: dt.date | None) -> RenderableType:
             f"\n  except {e.id}: when {e.when} → {e.then}" for e in c.exceptions
         )
         crit.add_row(cid, rule, c.label.en)
-    parts: list[RenderableType] = [head, params, crit]
-    for tid, table in p.points.items():
-        pt = Table(title=f"Points table {tid}: {table.label.en}")
-        for col in ("factor", "cap", "scoring", "sources"):
-            pt.add_column(col, overflow="fold")
-        for fid, f in table.factors.items():
-            if f.bands is not None:
-                how = f"{f.input}: " + "; ".join(
-                    f"[{b.at_least if b.at_least is not None else '-∞'}, "
-                    f"{b.below if b.below is not None else '∞'}) → {b.points:g}"
-                    for b in f.bands
-                )
-            elif f.rules is not None:
-                how = f"{f.combine} of: " + "; ".join(f"{r.when} → {r.points:g}" for r in f.rules)
-            else:
-                how = f"formula: {f.formula}"
-            pt.add_row(fid, f"{f.cap:g}", how, ", ".join(f.source))
-        for gid, g in table.groups.items():
-            how = f"{g.label.en}: sum of {', '.join(g.factors)}, then capped"
-            pt.add_row(f"group {gid}", f"{g.cap:g}", how, ", ".join(g.source))
-        parts.append(pt)
-    fees = Table(title="Fees")
-    for col in ("fee", "amount", "currency", "payer", "frequency", "when"):
-        fees.add_column(col, overflow="fold")
+    return crit
+
+
+def points_table(tid: str, table: PointsTable) -> Table:
+    pt = _folded(f"Points table {tid}: {table.label.en}", ("factor", "cap", "scoring", "sources"))
+    for fid, f in table.factors.items():
+        pt.add_row(fid, f"{f.cap:g}", factor_scoring(f), ", ".join(f.source))
+    for gid, g in table.groups.items():
+        how = f"{g.label.en}: sum of {', '.join(g.factors)}, then capped"
+        pt.add_row(f"group {gid}", f"{g.cap:g}", how, ", ".join(g.source))
+    return pt
+
+
+def factor_scoring(f: Factor) -> str:
+    """How a factor scores, in one line: its bands as half-open ranges, rules or formula."""
+    if f.bands is not None:
+        return f"{f.input}: " + "; ".join(
+            f"[{b.at_least if b.at_least is not None else '-∞'}, "
+            f"{b.below if b.below is not None else '∞'}) → {b.points:g}"
+            for b in f.bands
+        )
+    if f.rules is not None:
+        return f"{f.combine} of: " + "; ".join(f"{r.when} → {r.points:g}" for r in f.rules)
+    return f"formula: {f.formula}"
+
+
+def fees_table(p: Program) -> Table:
+    fees = _folded("Fees", ("fee", "amount", "currency", "payer", "frequency", "when"))
     for fid, fee in p.fees.items():
         fees.add_row(fid, fee.amount, fee.currency, fee.payer.value, fee.frequency.value, fee.when)
-    parts.append(fees)
-    parts.append(benefits_table(p))
-    parts.append(RText("Sources", style="bold"))
-    for sid, src in p.sources.items():
-        # One line each, never wrapped, so that every URL stays whole and clickable.
-        parts.append(
-            RText(
-                f"  {sid}: {src.url} — {src.title} (read {src.read}, {src.reliability.value})",
-                no_wrap=True,
-                overflow="ignore",
-            )
+    return fees
+
+
+def source_lines(p: Program) -> list[RText]:
+    # One line each, never wrapped, so that every URL stays whole and clickable.
+    return [
+        RText(
+            f"  {sid}: {src.url} — {src.title} (read {src.read}, {src.reliability.value})",
+            no_wrap=True,
+            overflow="ignore",
         )
-    if p.open_questions:
-        parts.append(
-            Panel("\n".join(f"• {q.question.en}" for q in p.open_questions), title="Open questions")
-        )
-    if p.conflicts:
-        parts.append(
-            Panel(
-                "\n".join(
-                    f"• {c.about.en}: chose {c.chosen.en}; rejected {c.rejected.en}. {c.why.en}"
-                    for c in p.conflicts
-                ),
-                title="Conflicts between sources",
-            )
-        )
-    return Group(*parts)
+        for sid, src in p.sources.items()
+    ]
+
+
+def conflicts_panel(p: Program) -> Panel:
+    return Panel(
+        "\n".join(
+            f"• {c.about.en}: chose {c.chosen.en}; rejected {c.rejected.en}. {c.why.en}"
+            for c in p.conflicts
+        ),
+        title="Conflicts between sources",
+    )
 
 
 def benefits_table(p: Program) -> Table:
