@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,63 +60,99 @@ def load(session: Session, ctx: cases.CaseContext) -> bool:
         r: auth.create_user(session, e, PASSWORD, r, f"Demo {r.value}") for r, e in ACCOUNTS.items()
     }
     applicant, officer = users[Role.applicant], users[Role.officer]
+    new_application(session, applicant, "Draft application")
+    submitted_application(session, ctx, applicant, "Submitted application")
+    awaiting_evidence(session, ctx, applicant, officer)
+    issued_visa(session, ctx, applicant, officer)
+    lottery_season(session, ctx, users[Role.admin], users[Role.employer])
+    return True
 
-    def new(name: str) -> str:
-        profile = Profile.model_validate({**GRADUATE, "name": name})
-        return cases.create(session, applicant, ApplicationCreate(profile=profile)).id
 
-    def version(app_id: str) -> int:
-        session.flush()
-        return cases.visible(session, applicant, app_id).version
+def new_application(session: Session, applicant: User, name: str) -> str:
+    """A draft application of the demo graduate, under ``name``."""
+    profile = Profile.model_validate({**GRADUATE, "name": name})
+    return cases.create(session, applicant, ApplicationCreate(profile=profile)).id
 
-    new("Draft application")
-    submitted = new("Submitted application")
-    cases.submit(session, ctx, applicant, submitted, version(submitted))
-    rfe = new("Awaiting evidence")
-    cases.submit(session, ctx, applicant, rfe, version(rfe))
-    cases.assign(session, officer, rfe, AssignIn(version=version(rfe)))
+
+def _version(session: Session, applicant: User, app_id: str) -> int:
+    session.flush()
+    return cases.visible(session, applicant, app_id).version
+
+
+def submitted_application(
+    session: Session, ctx: cases.CaseContext, applicant: User, name: str
+) -> str:
+    app_id = new_application(session, applicant, name)
+    cases.submit(session, ctx, applicant, app_id, _version(session, applicant, app_id))
+    return app_id
+
+
+def _assigned(
+    session: Session, ctx: cases.CaseContext, applicant: User, officer: User, name: str
+) -> tuple[str, Callable[[], int]]:
+    """A submitted application assigned to ``officer``, and how to read its version."""
+    app_id = submitted_application(session, ctx, applicant, name)
+
+    def version() -> int:
+        return _version(session, applicant, app_id)
+
+    cases.assign(session, officer, app_id, AssignIn(version=version()))
+    return app_id, version
+
+
+def awaiting_evidence(
+    session: Session, ctx: cases.CaseContext, applicant: User, officer: User
+) -> str:
+    """An application whose officer asked for the degree certificate."""
+    app_id, version = _assigned(session, ctx, applicant, officer, "Awaiting evidence")
     cases.request_evidence(
         session,
         ctx,
         officer,
-        rfe,
+        app_id,
         EvidenceRequestIn(
             message="Please upload your master's degree certificate.",
             due=ctx.today() + dt.timedelta(days=30),
-            version=version(rfe),
+            version=version(),
         ),
     )
-    done = new("Issued visa")
-    cases.submit(session, ctx, applicant, done, version(done))
-    cases.assign(session, officer, done, AssignIn(version=version(done)))
+    return app_id
+
+
+def issued_visa(session: Session, ctx: cases.CaseContext, applicant: User, officer: User) -> str:
+    """An application approved on the deployer's policy, and its five-year visa issued."""
+    app_id, version = _assigned(session, ctx, applicant, officer, "Issued visa")
     cases.decide(
         session,
         ctx,
         officer,
-        done,
+        app_id,
         DecisionIn(
             decision="approve",
             reasons=["graduate_route"],
             text="Degree verified with the issuer.",
             override_code=OverrideCode.deployer_policy,
-            version=version(done),
+            version=version(),
         ),
     )
     cases.issue(
         session,
         ctx,
         officer,
-        done,
+        app_id,
         IssueIn(
-            version=version(done),
+            version=version(),
             valid_from=ctx.today(),
             valid_until=ctx.today() + dt.timedelta(days=365 * 5),
             entries="multiple",
             max_stay_days=180,
         ),
     )
+    return app_id
 
-    admin, employer = users[Role.admin], users[Role.employer]
+
+def lottery_season(session: Session, ctx: cases.CaseContext, admin: User, employer: User) -> None:
+    """An open H-1B season FY2028 with four registrations, two of them advanced degrees."""
     h1b.create_season(
         session, admin, h1b.SeasonIn(season="FY2028", regular_target=2, advanced_target=1)
     )
@@ -140,4 +177,3 @@ def load(session: Session, ctx: cases.CaseContext) -> bool:
             ),
             ctx.today(),
         )
-    return True
