@@ -5,6 +5,7 @@ declared: the checker, the scalar evaluator and the batch compiler all read it."
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -15,9 +16,12 @@ from hypothesis import strategies as st
 from talentvisa.rules import builtin_catalog
 from talentvisa.rules.expr import ExpressionError, parse
 from talentvisa.rules.functions import FUNCTIONS, ArgType, Function, _table
+from talentvisa.rules.loader import ProgramFileError, load_program
 from talentvisa.rules.params import NO_SETTINGS, resolve_all
 from talentvisa.rules.scalar import evaluate
 from talentvisa.rules.vector import ProgramCompiler, _e
+
+PROGRAMS = Path(__file__).resolve().parents[2] / "src" / "talentvisa" / "programs"
 
 PROPERTY = settings(
     max_examples=150,
@@ -152,3 +156,20 @@ def test_a_new_function_is_declared_in_one_place(monkeypatch: pytest.MonkeyPatch
     scalar = [evaluate(node, {"date_of_birth": d}.get, on) for d in births]
     assert scalar == vector == [True, False, None]
     parse.cache_clear()
+
+
+def test_a_program_file_calling_an_undeclared_function_names_file_line_and_the_table(
+    tmp_path: Path,
+) -> None:
+    text = (PROGRAMS / "cn-k.yaml").read_text("utf-8")
+    line = "expr: age(date_of_birth) <= max_age"
+    assert text.count(line) == 1
+    path = tmp_path / "cn-k.yaml"
+    path.write_text(text.replace(line, "expr: median(date_of_birth) <= max_age"), "utf-8")
+    at = text[: text.index(line)].count("\n") + 1
+    with pytest.raises(ProgramFileError) as exc:
+        load_program(path)
+    assert str(exc.value) == (
+        f"{path}:{at}: criteria.age_requirement.expr: unknown function 'median' in "
+        f"'median(date_of_birth) <= max_age' (allowed: {', '.join(sorted(FUNCTIONS))})"
+    )
