@@ -14,6 +14,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from talentvisa.h1b import workflow
 from talentvisa.h1b.models import CapSeason, SeasonBulletin
 from talentvisa.lottery import beacon as bc
 from talentvisa.lottery import bulletin as bl
@@ -110,8 +111,7 @@ def store_beacon(season: CapSeason, body: DrandIn, now: dt.datetime) -> None:
     """Keep the named round's value once its signature verifies under the pinned key."""
     if season.beacon_round is None:
         raise Conflict(f"season {season.season} names no beacon")
-    if season.state != "closed":
-        raise Conflict(f"season {season.season} is {season.state}; the beacon follows the close")
+    workflow.check(workflow.BEACON, season.season, season.state)
     try:
         value = bc.BeaconValue.from_json(body.model_dump(exclude_none=True))
     except bc.BeaconError as exc:
