@@ -9,11 +9,17 @@ from sqlalchemy.orm import Session
 from talentvisa.api.deps import RT, AnyUser, Runtime, bounded, require
 from talentvisa.api.rendering import rendered
 from talentvisa.auth.models import Role, User
-from talentvisa.h1b import bulletin as bulletins
 from talentvisa.h1b import service
 from talentvisa.h1b.context import H1bContext
 from talentvisa.h1b.models import Registration
-from talentvisa.h1b.schemas import PetitionIn, RegistrationIn, RegistrationOut, RoundIn, SeasonIn
+from talentvisa.h1b.schemas import (
+    DrandIn,
+    PetitionIn,
+    RegistrationIn,
+    RegistrationOut,
+    RoundIn,
+    SeasonIn,
+)
 
 router = APIRouter(tags=["h1b"])
 Admin = Annotated[User, Depends(require(Role.admin))]
@@ -75,7 +81,7 @@ def close_window(season: str, rt: RT, admin: Admin) -> Response:
 
 
 @router.post("/seasons/{season}/beacon", response_model=dict[str, Any])
-def enter_beacon(season: str, body: bulletins.DrandIn, rt: RT, admin: Admin) -> Response:
+def enter_beacon(season: str, body: DrandIn, rt: RT, admin: Admin) -> Response:
     """Enter the named drand round's JSON (``/<chain hash>/public/<round>``) after it is out.
 
     Its BLS signature is checked under the chain's pinned key before it is kept (422 if not).

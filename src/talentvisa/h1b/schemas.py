@@ -1,4 +1,4 @@
-"""What the H-1B API reads and answers: seasons, registrations, further rounds, petitions."""
+"""What the H-1B API reads and answers: seasons, beacons, registrations, rounds, petitions."""
 
 from __future__ import annotations
 
@@ -7,8 +7,33 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
-from talentvisa.h1b.bulletin import BeaconIn
 from talentvisa.rules.codes import UnknownCode, alpha2_table, country_alpha2
+
+
+class BeaconIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    chain: str = Field(
+        min_length=1,
+        max_length=64,
+        description="A drand chain whose key is pinned: quicknet or default, or its hash.",
+        examples=["quicknet"],
+    )
+    # 10**9 rounds is a century of quicknet and keeps every round's time a valid datetime.
+    round: int = Field(ge=1, le=10**9, description="A drand round published after planned_close.")
+    planned_close: dt.datetime = Field(description="When the window is planned to close (UTC).")
+
+
+HEX = r"^(?:[0-9a-fA-F]{2})*$"
+
+
+class DrandIn(BaseModel):
+    """drand's JSON for one round, as served at ``/<chain hash>/public/<round>``."""
+
+    model_config = ConfigDict(extra="forbid")
+    round: int = Field(ge=1, le=10**12)
+    randomness: str = Field(pattern=HEX, min_length=64, max_length=64)
+    signature: str = Field(pattern=HEX, min_length=2, max_length=192)
+    previous_signature: str | None = Field(None, pattern=HEX, max_length=192)
 
 
 class SeasonIn(BaseModel):

@@ -18,10 +18,9 @@ from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role, User
 from talentvisa.h1b import bulletin as bulletins
 from talentvisa.h1b import workflow
-from talentvisa.h1b.bulletin import DrandIn
 from talentvisa.h1b.context import H1bContext
 from talentvisa.h1b.models import CapSeason, Registration, SeasonBulletin
-from talentvisa.h1b.schemas import PetitionIn, RegistrationIn, RoundIn, SeasonIn
+from talentvisa.h1b.schemas import DrandIn, PetitionIn, RegistrationIn, RoundIn, SeasonIn
 from talentvisa.h1b.workflow import RegistrationStatus, SeasonState, Step
 from talentvisa.lottery import run as lottery
 from talentvisa.lottery.registrations import (
@@ -91,10 +90,13 @@ def _record(ctx: H1bContext, entity_type: str, entity_id: str, action: str, data
     )
 
 
-def _take(ctx: H1bContext, season: CapSeason, step: Step[SeasonState]) -> CapSeason:
-    """Move a season checked for `step` to its target state, stamped and in the audit trail."""
+def _take(
+    ctx: H1bContext, season: CapSeason, step: Step[SeasonState], at: dt.datetime | None = None
+) -> CapSeason:
+    """Move a season checked for `step` to its target state, stamped (`at`, or the context's
+    clock now) and in the audit trail."""
     season.state = step.target.value
-    setattr(season, STAMP[step.target], ctx.clock())
+    setattr(season, STAMP[step.target], at or ctx.clock())
     _record(ctx, "season", season.season, step.target.value, {"commitment": season.commitment})
     return season
 
@@ -373,17 +375,20 @@ def _record_run(ctx: H1bContext, season: CapSeason, action: str) -> None:
     _record(ctx, "season", season.season, action, data)
 
 
-def _run_rounds(ctx: H1bContext, season: CapSeason, rounds: list[lottery.RoundSpec]) -> None:
+def _run_rounds(
+    session: Session, season: CapSeason, rounds: list[lottery.RoundSpec], at: dt.datetime
+) -> None:
     if season.beacon_round is None:
-        _select(ctx.session, season, rounds)
+        _select(session, season, rounds)
     else:
-        _select_from_bulletin(ctx.session, season, rounds, ctx.clock())
+        _select_from_bulletin(session, season, rounds, at)
 
 
 def draw(ctx: H1bContext, name: str) -> CapSeason:
     season = _locked(ctx, name, Role.admin, workflow.DRAW)
-    _run_rounds(ctx, season, _rounds(season))
-    _take(ctx, season, workflow.DRAW)
+    at = ctx.clock()
+    _run_rounds(ctx.session, season, _rounds(season), at)
+    _take(ctx, season, workflow.DRAW, at)
     _record_run(ctx, season, "selection_run")
     return season
 
@@ -397,7 +402,8 @@ def further_round(ctx: H1bContext, name: str, body: RoundIn) -> CapSeason:
     season = _locked(ctx, name, Role.admin, workflow.FURTHER_ROUND)
     selected = RegistrationStatus.selected
     before = {r.id for r in registrations_of(ctx.session, season) if r.status == selected}
-    _run_rounds(ctx, season, [*_rounds(season), lottery.RoundSpec(body.cap, body.target)])
+    rounds = [*_rounds(season), lottery.RoundSpec(body.cap, body.target)]
+    _run_rounds(ctx.session, season, rounds, ctx.clock())
     _record_run(ctx, season, "selection_round")
     lost = before - {r.id for r in registrations_of(ctx.session, season) if r.status == selected}
     if lost:  # the rounds are nested by construction; this guards the invariant
@@ -516,6 +522,12 @@ def selected_csv(session: Session, name: str) -> str:
 def bulletin_of(session: Session, name: str) -> SeasonBulletin:
     """The bulletin a beacon season published at its close (404 for any other season)."""
     return bulletins.published(session, _season(session, name))
+
+
+def bulletin_root(session: Session, season: CapSeason) -> str | None:
+    """The root of the bulletin the season published at its close, if it did."""
+    record = bulletins.published_or_none(session, season)
+    return record.root if record else None
 
 
 def drawn_from_bulletin(session: Session, name: str) -> CapSeason:

@@ -69,13 +69,12 @@ def _season_page(
     season = h1b.season_named(session, name)
     regs = h1b.employer_registrations(ctx, season)
     view = h1b.public_view(season)
-    record = h1b.bulletins.published_or_none(session, season)
     return render(
         page,
         "employer_season.html",
         status=status,
         s=view,
-        bulletin_root=record.root if record else None,
+        bulletin_root=h1b.bulletin_root(session, season),
         regs=regs,
         errors=errors or {},
         form=form or {},
