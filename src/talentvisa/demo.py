@@ -20,6 +20,8 @@ from talentvisa.cases.schemas import (
     OverrideCode,
 )
 from talentvisa.h1b import service as h1b
+from talentvisa.h1b.context import H1bContext
+from talentvisa.h1b.schemas import RegistrationIn, SeasonIn
 from talentvisa.rules.profile import Profile
 
 PASSWORD = "demo-password-2026"
@@ -151,20 +153,19 @@ def issued_visa(session: Session, ctx: cases.CaseContext, applicant: User, offic
     return app_id
 
 
-def lottery_season(session: Session, ctx: cases.CaseContext, admin: User, employer: User) -> None:
+def lottery_season(
+    session: Session, ctx: cases.CaseContext, admin_user: User, employer_user: User
+) -> None:
     """An open H-1B season FY2028 with four registrations, two of them advanced degrees."""
-    h1b.create_season(
-        session, admin, h1b.SeasonIn(season="FY2028", regular_target=2, advanced_target=1)
-    )
-    h1b.open_season(session, admin, "FY2028")
+    admin = H1bContext(session, admin_user, ctx)
+    employer = H1bContext(session, employer_user, ctx)
+    h1b.create_season(admin, SeasonIn(season="FY2028", regular_target=2, advanced_target=1))
+    h1b.open_season(admin, "FY2028")
     for i, (level, adv) in enumerate([(1, False), (2, True), (4, False), (3, True)]):
         h1b.register(
-            session,
-            ctx.catalog,
-            ctx.settings,
             employer,
             "FY2028",
-            h1b.RegistrationIn(
+            RegistrationIn(
                 passport_country="IN",
                 passport_number=f"Z{1000000 + i}",
                 family_name=f"Demo{i}",
@@ -175,5 +176,4 @@ def lottery_season(session: Session, ctx: cases.CaseContext, admin: User, employ
                 worksite="Austin, TX",
                 us_advanced_degree=adv,
             ),
-            ctx.today(),
         )

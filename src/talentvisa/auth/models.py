@@ -17,6 +17,10 @@ class Role(StrEnum):
     admin = "admin"
 
 
+#: The roles that review cases: officers, and supervisors who assign and oversee them.
+STAFF: frozenset[Role] = frozenset({Role.officer, Role.supervisor})
+
+
 class User(Base):
     __tablename__ = "users"
 

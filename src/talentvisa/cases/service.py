@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from talentvisa.audit import service as audit
-from talentvisa.auth.models import Role, User
+from talentvisa.auth.models import STAFF, Role, User
 from talentvisa.cases import workflow
 from talentvisa.cases.models import Application, Document, EvidenceRequest, IdempotencyRecord
 from talentvisa.cases.schemas import (
@@ -45,7 +45,6 @@ MAX_UPLOAD = 10 * 1024 * 1024
 #: Documents one application may hold (docs/inputs.md): well above any program's checklist.
 MAX_DOCUMENTS = 50
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-STAFF = {Role.officer.value, Role.supervisor.value}
 REQUIRED_TO_SUBMIT = ("date_of_birth", "nationalities")
 
 

@@ -7,10 +7,11 @@ the service, which knows the case.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from enum import StrEnum
 
-from talentvisa.auth.models import Role
+from talentvisa.auth.models import STAFF, Role
 
 
 class State(StrEnum):
@@ -40,13 +41,12 @@ class Transition:
 
 
 def _t(
-    action: str, sources: set[State], target: State, roles: set[Role], guard: Guard
+    action: str, sources: set[State], target: State, roles: Set[Role], guard: Guard
 ) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles), guard)
 
 
 S, R = State, Role
-STAFF = {R.officer, R.supervisor}
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (

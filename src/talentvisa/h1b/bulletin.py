@@ -11,40 +11,15 @@ import io
 from typing import Any
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from talentvisa.h1b import workflow
 from talentvisa.h1b.models import CapSeason, SeasonBulletin
+from talentvisa.h1b.schemas import BeaconIn, DrandIn
 from talentvisa.lottery import beacon as bc
 from talentvisa.lottery import bulletin as bl
 from talentvisa.lottery.run import RoundSpec
 from talentvisa.service_errors import Conflict, Invalid, NotFound
-
-
-class BeaconIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    chain: str = Field(
-        min_length=1,
-        max_length=64,
-        description="A drand chain whose key is pinned: quicknet or default, or its hash.",
-        examples=["quicknet"],
-    )
-    # 10**9 rounds is a century of quicknet and keeps every round's time a valid datetime.
-    round: int = Field(ge=1, le=10**9, description="A drand round published after planned_close.")
-    planned_close: dt.datetime = Field(description="When the window is planned to close (UTC).")
-
-
-HEX = r"^(?:[0-9a-fA-F]{2})*$"
-
-
-class DrandIn(BaseModel):
-    """drand's JSON for one round, as served at ``/<chain hash>/public/<round>``."""
-
-    model_config = ConfigDict(extra="forbid")
-    round: int = Field(ge=1, le=10**12)
-    randomness: str = Field(pattern=HEX, min_length=64, max_length=64)
-    signature: str = Field(pattern=HEX, min_length=2, max_length=192)
-    previous_signature: str | None = Field(None, pattern=HEX, max_length=192)
 
 
 def name_beacon(season: CapSeason, body: BeaconIn) -> None:
@@ -110,8 +85,7 @@ def store_beacon(season: CapSeason, body: DrandIn, now: dt.datetime) -> None:
     """Keep the named round's value once its signature verifies under the pinned key."""
     if season.beacon_round is None:
         raise Conflict(f"season {season.season} names no beacon")
-    if season.state != "closed":
-        raise Conflict(f"season {season.season} is {season.state}; the beacon follows the close")
+    workflow.check(workflow.BEACON, season.season, season.state)
     try:
         value = bc.BeaconValue.from_json(body.model_dump(exclude_none=True))
     except bc.BeaconError as exc:

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from talentvisa.db.base import Base, UTCDateTime, new_id, now
+from talentvisa.h1b.workflow import RegistrationStatus
 
 
 class CapSeason(Base):
@@ -14,7 +15,7 @@ class CapSeason(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     season: Mapped[str] = mapped_column(String(10), unique=True)
-    state: Mapped[str] = mapped_column(String(20))  # draft, open, closed, drawn
+    state: Mapped[str] = mapped_column(String(20))  # h1b/workflow.py SeasonState
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     regular_target: Mapped[int] = mapped_column(Integer)
     advanced_target: Mapped[int] = mapped_column(Integer)
@@ -71,7 +72,7 @@ class Registration(Base):
     us_advanced_degree: Mapped[bool] = mapped_column(Boolean)
     fee_amount: Mapped[float] = mapped_column()
     fee_currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(30), default="submitted")
+    status: Mapped[str] = mapped_column(String(30), default=RegistrationStatus.submitted.value)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
     petition: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     duplicate_of: Mapped[str | None] = mapped_column(String(32))

@@ -1,22 +1,27 @@
-"""Cap seasons and registrations: window, commitment, dedupe, draw, results, petition fees."""
+"""Cap seasons and registrations: window, commitment, dedupe, draw, results, petition fees.
+
+Each use case takes an `H1bContext` (h1b/context.py) and runs inside its one transaction; the
+steps a season and a registration may take are declared in h1b/workflow.py.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role, User
-from talentvisa.db.base import now
 from talentvisa.h1b import bulletin as bulletins
-from talentvisa.h1b.bulletin import BeaconIn
-from talentvisa.h1b.models import CapSeason, Registration
+from talentvisa.h1b import workflow
+from talentvisa.h1b.context import H1bContext
+from talentvisa.h1b.models import CapSeason, Registration, SeasonBulletin
+from talentvisa.h1b.schemas import DrandIn, PetitionIn, RegistrationIn, RoundIn, SeasonIn
+from talentvisa.h1b.workflow import RegistrationStatus, SeasonState, Step
 from talentvisa.lottery import run as lottery
 from talentvisa.lottery.registrations import (
     RegistrationError,
@@ -27,74 +32,23 @@ from talentvisa.lottery.registrations import (
 )
 from talentvisa.lottery.rules import SeasonError, parse_season, rule_for
 from talentvisa.lottery.select import ALGORITHM
-from talentvisa.rules.codes import UnknownCode, alpha2_table, country_alpha2
-from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.engine import assess
-from talentvisa.rules.params import Settings
 from talentvisa.rules.params import resolve as resolve_param
 from talentvisa.rules.profile import Profile
 from talentvisa.service_errors import Conflict, Forbidden, Invalid, NotFound
 
 PROGRAM = "us-h1b"
+#: Who may read every employer's registrations (the canonical list, identity conflicts).
+READERS = (Role.admin, Role.supervisor, Role.officer)
+#: The moment each state is entered is kept on the season.
+STAMP = {
+    SeasonState.open: "opened_at",
+    SeasonState.closed: "closed_at",
+    SeasonState.drawn: "drawn_at",
+}
 
 
-class SeasonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    season: str = Field(pattern=r"^FY\d{4}$", examples=["FY2027"])
-    regular_target: int = Field(ge=0, description="Units to select in the regular round.")
-    advanced_target: int = Field(ge=0, description="Units to select in the advanced round.")
-    beacon: BeaconIn | None = Field(
-        None,
-        description="Name a drand round after the planned close: the season then publishes a "
-        "bulletin at the close and draws with the beacon-mixed seed (docs/bulletin.md).",
-    )
-
-
-class RegistrationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    passport_country: str = Field(
-        min_length=2,
-        max_length=3,
-        description="ISO 3166-1 alpha-2 or alpha-3 (IND and IN are one country); stored alpha-2.",
-        examples=["IN"],
-        # Documented as the codes pycountry knows, so clients and fuzzers send real ones.
-        json_schema_extra={"enum": list[JsonValue](sorted(alpha2_table()))},
-    )
-    passport_number: str = Field(pattern=r"^[A-Z0-9]{5,20}$")
-    family_name: str = Field(min_length=1, max_length=200)
-    given_name: str = Field("", max_length=200)
-    date_of_birth: dt.date
-    wage_level: int = Field(ge=1, le=4, description="Lowest OEWS level among worksites, 1-4.")
-    soc_code: str = Field(pattern=r"^\d{2}-\d{4}$")
-    worksite: str = Field(min_length=2, max_length=200)
-    us_advanced_degree: bool
-
-    @field_validator("passport_country")
-    @classmethod
-    def _alpha2(cls, value: str) -> str:
-        try:
-            return country_alpha2(value)
-        except UnknownCode as exc:
-            raise ValueError(str(exc)) from None
-
-
-class EmployerFacts(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    fte: int = Field(ge=0)
-    nonprofit: bool
-    acwia_exempt: bool = False
-    h1b_dependent: bool = False
-
-
-class PetitionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    beneficiary_location: str = Field(pattern=r"^[A-Z]{2}$", description="Country now.")
-    immigration_status: str = Field(min_length=1, max_length=40, examples=["F-1", "none"])
-    petition_type: Literal["new_employment", "change_of_status", "change_of_employer"]
-    consular_notification: bool
-    exception_granted: bool = False
-    employer: EmployerFacts
-    highest_degree: Literal["bachelor", "master", "doctorate"]
+# --- finding and locking ------------------------------------------------------------------
 
 
 def _season(session: Session, name: str, lock: bool = False) -> CapSeason:
@@ -110,18 +64,75 @@ def _require(user: User, *roles: Role) -> None:
         raise Forbidden(f"this needs the role {' or '.join(r.value for r in roles)}")
 
 
-def create_season(session: Session, admin: User, body: SeasonIn) -> CapSeason:
-    _require(admin, Role.admin)
+def _locked(
+    ctx: H1bContext, name: str, role: Role, step: Step[SeasonState] | None = None
+) -> CapSeason:
+    """The season, for `role` only, locked, and (given a step) in a state the step is taken from.
+
+    Registering, closing and drawing all take this lock: a registration either commits before
+    the window closes and is in the draw, or sees the closed state. (SQLite: the writer lock.)
+    """
+    _require(ctx.user, role)
+    season = _season(ctx.session, name, lock=True)
+    if step is not None:
+        workflow.check(step, season.season, season.state)
+    return season
+
+
+def _record(ctx: H1bContext, entity_type: str, entity_id: str, action: str, data: Any) -> None:
+    audit.append(
+        ctx.session,
+        actor_id=ctx.user.id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        data=data,
+    )
+
+
+def _take(
+    ctx: H1bContext, season: CapSeason, step: Step[SeasonState], at: dt.datetime | None = None
+) -> CapSeason:
+    """Move a season checked for `step` to its target state, stamped (`at`, or the context's
+    clock now) and in the audit trail."""
+    season.state = step.target.value
+    setattr(season, STAMP[step.target], at or ctx.clock())
+    _record(ctx, "season", season.season, step.target.value, {"commitment": season.commitment})
+    return season
+
+
+def seasons(session: Session) -> list[CapSeason]:
+    """Every cap season, newest first."""
+    return list(session.scalars(select(CapSeason).order_by(CapSeason.season.desc())))
+
+
+def season_named(session: Session, name: str) -> CapSeason:
+    """One season by its name (e.g. FY2027); 404 if there is none."""
+    return _season(session, name)
+
+
+def season_of(session: Session, reg: Registration) -> CapSeason:
+    season = session.get(CapSeason, reg.season_id)
+    if season is None:  # the foreign key rules it out
+        raise NotFound(f"registration {reg.id} has no season")
+    return season
+
+
+# --- the season's steps -------------------------------------------------------------------
+
+
+def create_season(ctx: H1bContext, body: SeasonIn) -> CapSeason:
+    _require(ctx.user, Role.admin)
     try:
         rule_for(parse_season(body.season))
     except SeasonError as exc:
         raise Invalid(f"season: {exc}", "season") from None
-    if session.scalar(select(CapSeason).where(CapSeason.season == body.season)) is not None:
+    if ctx.session.scalar(select(CapSeason).where(CapSeason.season == body.season)) is not None:
         raise Conflict(f"season: {body.season} already exists", "season")
     seed = lottery.new_seed()
     season = CapSeason(
         season=body.season,
-        state="draft",
+        state=SeasonState.draft.value,
         regular_target=body.regular_target,
         advanced_target=body.advanced_target,
         seed_hex=seed.hex(),
@@ -129,15 +140,14 @@ def create_season(session: Session, admin: User, body: SeasonIn) -> CapSeason:
     )
     if body.beacon is not None:
         bulletins.name_beacon(season, body.beacon)
-    session.add(season)
-    session.flush()
-    audit.append(
-        session,
-        actor_id=admin.id,
-        entity_type="season",
-        entity_id=season.season,
-        action="create",
-        data={
+    ctx.session.add(season)
+    ctx.session.flush()
+    _record(
+        ctx,
+        "season",
+        season.season,
+        "create",
+        {
             "commitment": season.commitment,
             "targets": [body.regular_target, body.advanced_target],
         }
@@ -146,27 +156,8 @@ def create_season(session: Session, admin: User, body: SeasonIn) -> CapSeason:
     return season
 
 
-def _transition(session: Session, admin: User, name: str, frm: str, to: str) -> CapSeason:
-    _require(admin, Role.admin)
-    season = _season(session, name, lock=True)
-    if season.state != frm:
-        raise Conflict(f"season {season.season} is {season.state}; it must be {frm} to become {to}")
-    season.state = to
-    stamp = {"open": "opened_at", "closed": "closed_at", "drawn": "drawn_at"}[to]
-    setattr(season, stamp, now())
-    audit.append(
-        session,
-        actor_id=admin.id,
-        entity_type="season",
-        entity_id=season.season,
-        action=to,
-        data={"commitment": season.commitment},
-    )
-    return season
-
-
-def open_season(session: Session, admin: User, name: str) -> CapSeason:
-    return _transition(session, admin, name, "draft", "open")
+def open_season(ctx: H1bContext, name: str) -> CapSeason:
+    return _take(ctx, _locked(ctx, name, Role.admin, workflow.OPEN), workflow.OPEN)
 
 
 def _beacon_named(season: CapSeason) -> dict[str, Any]:
@@ -175,25 +166,21 @@ def _beacon_named(season: CapSeason) -> dict[str, Any]:
     return {"beacon": {"chain": season.beacon_chain, "round": season.beacon_round}}
 
 
-def close_season(
-    session: Session, admin: User, name: str, at: dt.datetime | None = None
-) -> CapSeason:
+def close_season(ctx: H1bContext, name: str) -> CapSeason:
     """Close the window; a beacon season publishes its bulletin in the same transaction."""
-    season = _transition(session, admin, name, "open", "closed")
+    season = _take(ctx, _locked(ctx, name, Role.admin, workflow.CLOSE), workflow.CLOSE)
     if season.beacon_round is None:
         return season
-    season.closed_at = at or season.closed_at
     assert season.closed_at is not None
     record = bulletins.publish(
-        session, season, _frame(registrations_of(session, season)), season.closed_at
+        ctx.session, season, _frame(registrations_of(ctx.session, season)), season.closed_at
     )
-    audit.append(
-        session,
-        actor_id=admin.id,
-        entity_type="season",
-        entity_id=season.season,
-        action="bulletin_published",
-        data={
+    _record(
+        ctx,
+        "season",
+        season.season,
+        "bulletin_published",
+        {
             k: record.manifest[k]
             for k in ("root", "commitment", "sha256", "rows", "registrations", "closed_at")
         }
@@ -202,40 +189,18 @@ def close_season(
     return season
 
 
-def store_beacon(
-    session: Session, admin: User, name: str, doc: bulletins.DrandIn, at: dt.datetime
-) -> CapSeason:
+def store_beacon(ctx: H1bContext, name: str, doc: DrandIn) -> CapSeason:
     """Keep the named drand round's value (its signature checked) for the draw."""
-    _require(admin, Role.admin)
-    season = _season(session, name, lock=True)
-    bulletins.store_beacon(season, doc, at)
-    audit.append(
-        session,
-        actor_id=admin.id,
-        entity_type="season",
-        entity_id=season.season,
-        action="beacon_value",
-        data={"beacon": season.beacon_value},
-    )
+    season = _locked(ctx, name, Role.admin)
+    bulletins.store_beacon(season, doc, ctx.clock())
+    _record(ctx, "season", season.season, "beacon_value", {"beacon": season.beacon_value})
     return season
 
 
-def register(
-    session: Session,
-    catalog: dict[str, CompiledProgram],
-    settings: Settings,
-    employer: User,
-    name: str,
-    body: RegistrationIn,
-    today: dt.date,
-) -> Registration:
-    _require(employer, Role.employer)
-    # The lock that close and draw take too: a registration either commits before the window
-    # closes and is in the draw, or sees the closed state. (SQLite: the writer lock.)
-    season = _season(session, name, lock=True)
-    if season.state != "open":
-        raise Conflict(f"the registration window for {season.season} is {season.state}, not open")
-    clash = session.scalar(
+def register(ctx: H1bContext, name: str, body: RegistrationIn) -> Registration:
+    season = _locked(ctx, name, Role.employer, workflow.REGISTER)
+    employer = ctx.user
+    clash = ctx.session.scalar(
         select(Registration).where(
             Registration.season_id == season.id,
             Registration.employer_id == employer.id,
@@ -245,7 +210,10 @@ def register(
     )
     if clash is not None:
         raise _already_registered()
-    fee = resolve_param(catalog[PROGRAM].program, "registration_fee", today, settings)
+    programs = ctx.programs
+    fee = resolve_param(
+        programs.catalog[PROGRAM].program, "registration_fee", ctx.today(), programs.settings
+    )
     reg = Registration(
         season_id=season.id,
         employer_id=employer.id,
@@ -253,20 +221,15 @@ def register(
         fee_currency="USD",
         **body.model_dump(),
     )
-    session.add(reg)
+    ctx.session.add(reg)
     try:
-        session.flush()
+        ctx.session.flush()
     except IntegrityError:
         # The unique index's answer when the check above was passed by a concurrent twin.
         raise _already_registered() from None
     # Passport data stays out of the audit trail and logs; the id identifies the registration.
-    audit.append(
-        session,
-        actor_id=employer.id,
-        entity_type="registration",
-        entity_id=reg.id,
-        action="register",
-        data={"season": season.season, "fee": reg.fee_amount},
+    _record(
+        ctx, "registration", reg.id, "register", {"season": season.season, "fee": reg.fee_amount}
     )
     return reg
 
@@ -278,6 +241,9 @@ def _already_registered() -> Conflict:
         "registration would make both invalid (8 CFR 214.2(h)(8)(iii)(A)(2))",
         "passport_number",
     )
+
+
+# --- the draw -----------------------------------------------------------------------------
 
 
 def _frame(regs: list[Registration]) -> pl.DataFrame:
@@ -314,34 +280,23 @@ def _frame(regs: list[Registration]) -> pl.DataFrame:
     )
 
 
-# Set only by migration 0004_h1b on copies that the old check-then-insert let through.
-WITHDRAWN_DUPLICATE = "withdrawn_duplicate"
-
-
 def algorithm_of(season: CapSeason) -> str:
     """The unit definition a season was drawn with (published in its reveal), or the current."""
     return str(season.reveal["algorithm"]) if season.reveal else ALGORITHM
 
 
 def registrations_of(session: Session, season: CapSeason) -> list[Registration]:
+    """The season's registrations in the draw, by id."""
     return list(
         session.scalars(
             select(Registration)
             .where(
                 Registration.season_id == season.id,
-                Registration.status != WITHDRAWN_DUPLICATE,
+                Registration.status != RegistrationStatus.withdrawn_duplicate.value,
             )
             .order_by(Registration.id)
         )
     )
-
-
-class RoundIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    cap: Literal["regular", "advanced"] = Field(
-        description="regular: from every unselected unit; advanced: unselected US advanced degrees"
-    )
-    target: int = Field(ge=1, description="Units to select in this further round.")
 
 
 def _rounds(season: CapSeason) -> list[lottery.RoundSpec]:
@@ -379,9 +334,7 @@ def _select(
         ) from None
     statuses = run.status_of()
     for r in regs:
-        # A petition already filed keeps its status; selection never takes one back.
-        if r.status != "petition_filed":
-            r.status = statuses[r.id]
+        r.status = workflow.after_selection(r.status, RegistrationStatus(statuses[r.id]))
     season.reveal = run.reveal()
     season.selected_csv = run.selected_csv().decode("utf-8")
     return run
@@ -398,19 +351,19 @@ def _select_from_bulletin(
     chosen = {rid for c in run.chosen for i in c.tolist() for rid in rows[i].registrations}
     on_bulletin = run.bulletin.index_of
     for r in regs:
-        if r.status != "petition_filed":
-            r.status = (
-                "selected"
-                if r.id in chosen
-                else "not_selected"
-                if r.id in on_bulletin
-                else "invalid_duplicate"
-            )
+        r.status = workflow.after_selection(
+            r.status,
+            RegistrationStatus.selected
+            if r.id in chosen
+            else RegistrationStatus.not_selected
+            if r.id in on_bulletin
+            else RegistrationStatus.invalid_duplicate,
+        )
     season.reveal = reveal
     season.selected_csv = run.selected_csv().decode("utf-8")
 
 
-def _record_run(session: Session, admin: User, season: CapSeason, action: str) -> None:
+def _record_run(ctx: H1bContext, season: CapSeason, action: str) -> None:
     assert season.reveal is not None
     if season.beacon_round is None:
         keys = ("seed", "registrations_sha256", "selected_sha256", "rounds", "variant")
@@ -419,76 +372,69 @@ def _record_run(session: Session, admin: User, season: CapSeason, action: str) -
         data = {k: season.reveal[k] for k in ("seed", "selected_sha256", "rounds")}
         data["root"] = season.reveal["bulletin"]["root"]
         data["beacon_round"] = season.beacon_round
-    audit.append(
-        session,
-        actor_id=admin.id,
-        entity_type="season",
-        entity_id=season.season,
-        action=action,
-        data=data,
-    )
+    _record(ctx, "season", season.season, action, data)
 
 
 def _run_rounds(
-    session: Session, season: CapSeason, rounds: list[lottery.RoundSpec], at: dt.datetime | None
+    session: Session, season: CapSeason, rounds: list[lottery.RoundSpec], at: dt.datetime
 ) -> None:
     if season.beacon_round is None:
         _select(session, season, rounds)
     else:
-        _select_from_bulletin(session, season, rounds, at or now())
+        _select_from_bulletin(session, season, rounds, at)
 
 
-def draw(session: Session, admin: User, name: str, at: dt.datetime | None = None) -> CapSeason:
-    _require(admin, Role.admin)
-    season = _season(session, name, lock=True)
-    if season.state != "closed":
-        raise Conflict(f"season {season.season} is {season.state}; close the window first")
-    _run_rounds(session, season, _rounds(season), at)
-    _transition(session, admin, name, "closed", "drawn")
-    _record_run(session, admin, season, "selection_run")
+def draw(ctx: H1bContext, name: str) -> CapSeason:
+    season = _locked(ctx, name, Role.admin, workflow.DRAW)
+    at = ctx.clock()
+    _run_rounds(ctx.session, season, _rounds(season), at)
+    _take(ctx, season, workflow.DRAW, at)
+    _record_run(ctx, season, "selection_run")
     return season
 
 
-def further_round(
-    session: Session, admin: User, name: str, body: RoundIn, at: dt.datetime | None = None
-) -> CapSeason:
+def further_round(ctx: H1bContext, name: str, body: RoundIn) -> CapSeason:
     """Select more units after the draw, e.g. when too few selected petitions were filed.
 
     The published order of selection is fixed by the committed seed; the round's target is
     recorded in the reveal and the audit trail, and the whole run re-verifies as before.
     """
-    _require(admin, Role.admin)
-    season = _season(session, name, lock=True)
-    if season.state != "drawn":
-        raise Conflict(
-            f"season {season.season} is {season.state}; a further round follows the draw"
-        )
-    before = {r.id for r in registrations_of(session, season) if r.status == "selected"}
-    _run_rounds(session, season, [*_rounds(season), lottery.RoundSpec(body.cap, body.target)], at)
-    _record_run(session, admin, season, "selection_round")
-    lost = before - {r.id for r in registrations_of(session, season) if r.status == "selected"}
+    season = _locked(ctx, name, Role.admin, workflow.FURTHER_ROUND)
+    selected = RegistrationStatus.selected
+    before = {r.id for r in registrations_of(ctx.session, season) if r.status == selected}
+    rounds = [*_rounds(season), lottery.RoundSpec(body.cap, body.target)]
+    _run_rounds(ctx.session, season, rounds, ctx.clock())
+    _record_run(ctx, season, "selection_round")
+    lost = before - {r.id for r in registrations_of(ctx.session, season) if r.status == selected}
     if lost:  # the rounds are nested by construction; this guards the invariant
         raise RuntimeError(f"a further round unselected {len(lost)} registrations")
     return season
 
 
-def canonical_registrations(session: Session, user: User, name: str) -> bytes:
-    _require(user, Role.admin, Role.supervisor, Role.officer)
-    season = _season(session, name)
-    frame = _frame(registrations_of(session, season))
+# --- what is published and who may read it ------------------------------------------------
+
+
+def _readable(ctx: H1bContext, name: str) -> CapSeason:
+    """A season whose every registration the caller may read (officers, supervisors, admins)."""
+    _require(ctx.user, *READERS)
+    return _season(ctx.session, name)
+
+
+def canonical_registrations(ctx: H1bContext, name: str) -> bytes:
+    season = _readable(ctx, name)
+    frame = _frame(registrations_of(ctx.session, season))
     return canonical_bytes(normalize(frame, algorithm=algorithm_of(season)))
 
 
-def conflicts(session: Session, user: User, name: str) -> dict[str, Any]:
+def conflicts(ctx: H1bContext, name: str) -> dict[str, Any]:
     """Passports whose registrations disagree on identity, for officers' review.
 
     The rule (docs/h1b.md): such a beneficiary is one unit, at the lowest wage level among
     its valid registrations, advanced only if all of them say so. Nothing here reaches an
     employer: each of them sees only its own registrations.
     """
-    _require(user, Role.admin, Role.supervisor, Role.officer)
-    season = _season(session, name)
-    regs = registrations_of(session, season)
+    season = _readable(ctx, name)
+    regs = registrations_of(ctx.session, season)
     frame = normalize(_frame(regs), algorithm=algorithm_of(season))
     found = identity_conflicts(frame)
     counted = {
@@ -560,27 +506,65 @@ def public_view(season: CapSeason) -> dict[str, Any]:
     return out
 
 
-def employer_registration(session: Session, employer: User, reg_id: str) -> Registration:
-    reg = session.get(Registration, reg_id)
-    if reg is None or reg.employer_id != employer.id:
+def _drawn(season: CapSeason) -> CapSeason:
+    if season.reveal is None or season.selected_csv is None:
+        raise Conflict(f"season {season.season} has not been drawn yet")
+    return season
+
+
+def selected_csv(session: Session, name: str) -> str:
+    """The published selection, once the season is drawn (409 before)."""
+    selected = _drawn(_season(session, name)).selected_csv
+    assert selected is not None
+    return selected
+
+
+def bulletin_of(session: Session, name: str) -> SeasonBulletin:
+    """The bulletin a beacon season published at its close (404 for any other season)."""
+    return bulletins.published(session, _season(session, name))
+
+
+def bulletin_root(session: Session, season: CapSeason) -> str | None:
+    """The root of the bulletin the season published at its close, if it did."""
+    record = bulletins.published_or_none(session, season)
+    return record.root if record else None
+
+
+def drawn_from_bulletin(session: Session, name: str) -> CapSeason:
+    """A beacon season that published its bulletin and was drawn over it."""
+    season = _season(session, name)
+    bulletins.published(session, season)
+    return _drawn(season)
+
+
+# --- an employer's registrations ----------------------------------------------------------
+
+
+def employer_registration(ctx: H1bContext, reg_id: str) -> Registration:
+    reg = ctx.session.get(Registration, reg_id)
+    if reg is None or reg.employer_id != ctx.user.id:
         raise NotFound(f"registration {reg_id} not found")
     return reg
 
 
-def file_petition(
-    session: Session,
-    catalog: dict[str, CompiledProgram],
-    settings: Settings,
-    employer: User,
-    reg_id: str,
-    body: PetitionIn,
-    today: dt.date,
-) -> Registration:
-    reg = employer_registration(session, employer, reg_id)
-    if reg.status != "selected":
-        raise Conflict(
-            f"only a selected registration may file a petition (this one is {reg.status})"
-        )
+def employer_registrations(ctx: H1bContext, season: CapSeason | None = None) -> list[Registration]:
+    """An employer's own registrations, optionally in one season, oldest first."""
+    q = select(Registration).where(Registration.employer_id == ctx.user.id)
+    if season is not None:
+        q = q.where(Registration.season_id == season.id)
+    return list(ctx.session.scalars(q.order_by(Registration.created_at, Registration.id)))
+
+
+def registration_proof(ctx: H1bContext, reg_id: str) -> dict[str, Any]:
+    """The inclusion proof of one's own registration on its season's bulletin."""
+    reg = employer_registration(ctx, reg_id)
+    record = bulletins.published(ctx.session, season_of(ctx.session, reg))
+    return bulletins.proof(record, reg.id)
+
+
+def file_petition(ctx: H1bContext, reg_id: str, body: PetitionIn) -> Registration:
+    reg = employer_registration(ctx, reg_id)
+    workflow.check(workflow.FILE_PETITION, reg.id, reg.status)
     if reg.petition is not None:
         raise Conflict("a petition was already filed for this registration")
     profile = Profile.model_validate(
@@ -607,7 +591,8 @@ def file_petition(
             },
         }
     )
-    a = assess(catalog[PROGRAM], profile, today, settings)
+    today = ctx.today()
+    a = assess(ctx.programs.catalog[PROGRAM], profile, today, ctx.programs.settings)
     reg.petition = {
         "filed_on": today.isoformat(),
         "program_hash": a.program_hash,
@@ -616,45 +601,17 @@ def file_petition(
         "totals": [t.model_dump(mode="json") for t in a.totals],
         "trace": [c.model_dump(mode="json") for c in a.criteria],
     }
-    reg.status = "petition_filed"
+    reg.status = workflow.FILE_PETITION.target.value
     proclamation = next(f for f in a.fees if f.id == "proclamation")
-    audit.append(
-        session,
-        actor_id=employer.id,
-        entity_type="registration",
-        entity_id=reg.id,
-        action="petition_filed",
-        data={
+    _record(
+        ctx,
+        "registration",
+        reg.id,
+        "petition_filed",
+        {
             "proclamation": proclamation.status.value,
             "amount": proclamation.amount,
             "program_hash": a.program_hash,
         },
     )
     return reg
-
-
-def seasons(session: Session) -> list[CapSeason]:
-    """Every cap season, newest first."""
-    return list(session.scalars(select(CapSeason).order_by(CapSeason.season.desc())))
-
-
-def season_named(session: Session, name: str) -> CapSeason:
-    """One season by its name (e.g. FY2027); 404 if there is none."""
-    return _season(session, name)
-
-
-def employer_registrations(
-    session: Session, employer: User, season: CapSeason | None = None
-) -> list[Registration]:
-    """An employer's own registrations, optionally in one season, oldest first."""
-    q = select(Registration).where(Registration.employer_id == employer.id)
-    if season is not None:
-        q = q.where(Registration.season_id == season.id)
-    return list(session.scalars(q.order_by(Registration.created_at, Registration.id)))
-
-
-def season_of(session: Session, reg: Registration) -> CapSeason:
-    season = session.get(CapSeason, reg.season_id)
-    if season is None:  # the foreign key rules it out
-        raise NotFound(f"registration {reg.id} has no season")
-    return season

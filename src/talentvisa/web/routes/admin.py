@@ -9,9 +9,11 @@ from fastapi import Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from talentvisa.api.deps import DB
-from talentvisa.auth.models import Role
+from talentvisa.api.deps import DB, runtime
+from talentvisa.auth.models import Role, User
 from talentvisa.h1b import service as h1b
+from talentvisa.h1b.context import H1bContext
+from talentvisa.h1b.schemas import SeasonIn
 from talentvisa.service_errors import ServiceError
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, of_error
@@ -20,6 +22,11 @@ from talentvisa.web.route import web_router
 
 router = web_router()
 ACTIONS = {"open": h1b.open_season, "close": h1b.close_season, "draw": h1b.draw}
+
+
+def _ctx(page: Page, session: DB, user: User) -> H1bContext:
+    rt = runtime(page.request)
+    return H1bContext(session, user, rt.cases, rt.clock)
 
 
 def _page(
@@ -61,7 +68,7 @@ def create(
     }
     errors: dict[str, Msg] = {}
     try:
-        body = h1b.SeasonIn(
+        body = SeasonIn(
             season=season.strip().upper(),
             regular_target=regular_target or -1,
             advanced_target=advanced_target or -1,
@@ -76,7 +83,7 @@ def create(
             )
         return _page(page, session, errors, form, 400)
     try:
-        h1b.create_season(session, admin, body)
+        h1b.create_season(_ctx(page, session, admin), body)
     except ServiceError as exc:
         undo(session)
         where, msg = of_error(exc)
@@ -86,8 +93,8 @@ def create(
 
 @router.get("/admin/seasons/{name}/conflicts", response_class=HTMLResponse)
 def conflicts(name: str, page: PageDep, session: DB) -> HTMLResponse:
-    admin = page.need(Role.admin)
-    return render(page, "admin_conflicts.html", found=h1b.conflicts(session, admin, name))
+    ctx = _ctx(page, session, page.need(Role.admin))
+    return render(page, "admin_conflicts.html", found=h1b.conflicts(ctx, name))
 
 
 @router.post("/admin/seasons/{name}/{action}", response_class=HTMLResponse)
@@ -96,7 +103,7 @@ def act(name: str, action: str, page: Posted, session: DB) -> Response:
     if action not in ACTIONS:
         raise WebError(404, Msg(N_("We could not find that page or record.")))
     try:
-        ACTIONS[action](session, admin, name)
+        ACTIONS[action](_ctx(page, session, admin), name)
     except ServiceError as exc:
         undo(session)
         _, msg = of_error(exc)

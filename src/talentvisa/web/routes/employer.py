@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from fastapi.responses import HTMLResponse, Response
@@ -10,8 +9,11 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from talentvisa.api.deps import DB, runtime
-from talentvisa.auth.models import Role
+from talentvisa.auth.models import Role, User
 from talentvisa.h1b import service as h1b
+from talentvisa.h1b.context import H1bContext
+from talentvisa.h1b.schemas import RegistrationIn
+from talentvisa.h1b.workflow import WAS_SELECTED
 from talentvisa.service_errors import ServiceError
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, of_error
@@ -43,10 +45,15 @@ ERROR_OF = {
 }
 
 
+def _ctx(page: Page, session: DB, user: User) -> H1bContext:
+    rt = runtime(page.request)
+    return H1bContext(session, user, rt.cases, rt.clock)
+
+
 @router.get("/employer", response_class=HTMLResponse)
 def seasons(page: PageDep, session: DB) -> HTMLResponse:
-    user = page.need(Role.employer)
-    rows = [(s, len(h1b.employer_registrations(session, user, s))) for s in h1b.seasons(session)]
+    ctx = _ctx(page, session, page.need(Role.employer))
+    rows = [(s, len(h1b.employer_registrations(ctx, s))) for s in h1b.seasons(session)]
     return render(page, "employer_seasons.html", rows=rows)
 
 
@@ -58,21 +65,20 @@ def _season_page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    user = page.need(Role.employer)
+    ctx = _ctx(page, session, page.need(Role.employer))
     season = h1b.season_named(session, name)
-    regs = h1b.employer_registrations(session, user, season)
+    regs = h1b.employer_registrations(ctx, season)
     view = h1b.public_view(season)
-    record = h1b.bulletins.published_or_none(session, season)
     return render(
         page,
         "employer_season.html",
         status=status,
         s=view,
-        bulletin_root=record.root if record else None,
+        bulletin_root=h1b.bulletin_root(session, season),
         regs=regs,
         errors=errors or {},
         form=form or {},
-        selected=sum(1 for r in regs if r.status in ("selected", "petition_filed")),
+        selected=sum(1 for r in regs if r.status in WAS_SELECTED),
     )
 
 
@@ -97,17 +103,15 @@ def reveal(name: str, page: PageDep, session: DB) -> Response:
 @router.get("/employer/registrations/{reg_id}/proof.json")
 def proof(reg_id: str, page: PageDep, session: DB) -> Response:
     """One's own registration's inclusion proof, as a file for `talentvisa lottery prove`."""
-    user = page.need(Role.employer)
+    ctx = _ctx(page, session, page.need(Role.employer))
     try:
-        reg = h1b.employer_registration(session, user, reg_id)
-        season = h1b.season_of(session, reg)
-        doc = h1b.bulletins.proof(h1b.bulletins.published(session, season), reg.id)
+        doc = h1b.registration_proof(ctx, reg_id)
     except ServiceError:
         raise WebError(404, Msg(N_("There is no proof for this registration."))) from None
     return Response(
         json.dumps(doc, indent=2),
         media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{reg.id}.proof.json"'},
+        headers={"Content-Disposition": f'attachment; filename="{reg_id}.proof.json"'},
     )
 
 
@@ -124,7 +128,7 @@ def _register(name: str, page: Page, session: DB, form: dict[str, str]) -> Respo
     status = 400
     body = None
     try:
-        body = h1b.RegistrationIn(
+        body = RegistrationIn(
             passport_country=form["passport_country"].upper(),
             passport_number=form["passport_number"].upper().replace(" ", ""),
             family_name=form["family_name"],
@@ -140,10 +144,8 @@ def _register(name: str, page: Page, session: DB, form: dict[str, str]) -> Respo
             field = str(e["loc"][0]) if e["loc"] else "_form"
             errors[field] = Msg(ERROR_OF.get(field, N_("Check this answer.")))
     if body is not None:
-        rt = runtime(page.request)
-        today: dt.date = rt.cases.today()
         try:
-            h1b.register(session, rt.cases.catalog, rt.cases.settings, user, name, body, today)
+            h1b.register(_ctx(page, session, user), name, body)
         except ServiceError as exc:
             undo(session)
             where, msg = of_error(exc)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from talentvisa.api.deps import DB, runtime
 from talentvisa.audit import service as audit
 from talentvisa.auth import directory
-from talentvisa.auth.models import Role
+from talentvisa.auth.models import STAFF
 from talentvisa.cases import service
 from talentvisa.cases.schemas import (
     AssignIn,
@@ -31,7 +31,6 @@ from talentvisa.web.page import Page, PageDep, Posted, redirect, render, undo
 from talentvisa.web.route import web_router
 
 router = web_router()
-STAFF = (Role.officer, Role.supervisor)
 SORTS = {
     "submitted_at": N_("oldest first"),
     "-submitted_at": N_("newest first"),
