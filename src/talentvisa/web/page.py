@@ -1,8 +1,13 @@
-"""Who is looking, in which language, and the CSRF token their forms must carry.
+"""Who is looking, in which language, the CSRF token their forms must carry, and the unit
+of work a page runs in.
 
 Signed-in users' forms carry their session's CSRF token (the one the API issues with the
 session cookie). Anonymous forms (log-in, sign-up) use a signed double submit: a random
 HttpOnly cookie, and in the form the HMAC of it under a server secret.
+
+Only a form's post writes: it takes `Writing`, after its CSRF token was checked. A page shown
+by GET takes `Reading`, or no database at all, and so never waits for the writer lock; who is
+signed in is looked up the way the API does it (`Runtime.authenticate`), without a write.
 """
 
 from __future__ import annotations
@@ -10,18 +15,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy.orm import Session
 
-from talentvisa.api.deps import DB, SESSION_COOKIE, runtime
-from talentvisa.auth import service as auth
+from talentvisa.api.deps import SESSION_COOKIE, runtime
 from talentvisa.auth.models import ApiToken, Role, User
+from talentvisa.db.unit_of_work import UnitOfWork
 from talentvisa.web.i18n import LANG_COOKIE, LANGUAGES, N_, NATIVE, Lang, current, pick
 from talentvisa.web.messages import Msg
 from talentvisa.web.templating import ENV
@@ -90,7 +94,7 @@ class Page:
         return f"{path}?{urlencode(params)}"
 
 
-def _page(request: Request, session: DB) -> Page:
+async def _page(request: Request) -> Page:
     chosen = pick(
         request.query_params.get("lang"),
         request.cookies.get(LANG_COOKIE),
@@ -99,7 +103,7 @@ def _page(request: Request, session: DB) -> Page:
     user = token = None
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
-        found = auth.resolve_token(session, raw, "session")
+        found = await runtime(request).authenticate(raw, "session")
         if found is not None:
             user, token = found
     anon = request.cookies.get(ANON_COOKIE, "")
@@ -112,11 +116,7 @@ def _page(request: Request, session: DB) -> Page:
 PageDep = Annotated[Page, Depends(_page)]
 
 
-def _posted(page: PageDep, session: DB, csrf_token: Annotated[str, Form()] = "") -> Page:
-    # A form's action runs inside a savepoint, so that a refused action can be undone and
-    # the page re-rendered with the error in the same request transaction (see `undo`).
-    session.info["savepoint"] = session.begin_nested()
-    session.info["files_before"] = len(session.info.get("files_on_rollback", []))
+async def _posted(page: PageDep, csrf_token: Annotated[str, Form()] = "") -> Page:
     if not page.csrf_ok(csrf_token):
         raise WebError(
             403,
@@ -132,6 +132,24 @@ def _posted(page: PageDep, session: DB, csrf_token: Annotated[str, Form()] = "")
 
 #: A page handling a form post, after its CSRF token was checked.
 Posted = Annotated[Page, Depends(_posted)]
+
+
+def _reading(request: Request) -> Iterator[UnitOfWork]:
+    with runtime(request).read() as work:
+        yield work
+
+
+def _writing(page: Posted) -> Iterator[UnitOfWork]:
+    # After `Posted`: a form with a wrong CSRF token never takes the writer lock. A refused
+    # action runs in `work.attempt()`, so that the page can show the error in this request.
+    with runtime(page.request).write() as work:
+        yield work
+
+
+#: A page shown by GET: one read, no writer lock.
+Reading = Annotated[UnitOfWork, Depends(_reading, scope="function")]
+#: A form's post: one write unit of work, committed after the page answers.
+Writing = Annotated[UnitOfWork, Depends(_writing, scope="function")]
 
 
 def _set_cookies(page: Page, response: Any) -> None:
@@ -180,18 +198,3 @@ def redirect(page: Page, url: str) -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     _set_cookies(page, response)
     return response
-
-
-def undo(session: Session) -> None:
-    """Roll back what a refused action wrote (its savepoint), keeping the request's transaction.
-
-    The page then shows the error, and nothing of the refused action is stored.
-    """
-    savepoint = session.info.pop("savepoint", None)
-    if savepoint is not None and savepoint.is_active:
-        savepoint.rollback()
-    files = session.info.get("files_on_rollback", [])
-    keep = session.info.pop("files_before", 0)
-    for path in files[keep:]:
-        Path(path).unlink(missing_ok=True)
-    del files[keep:]

@@ -8,14 +8,23 @@ from typing import Annotated
 from fastapi import Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
-from talentvisa.api.deps import DB
 from talentvisa.auth.models import Role
 from talentvisa.h1b import service as h1b
 from talentvisa.service_errors import ServiceError
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, of_error
-from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render, undo
+from talentvisa.web.page import (
+    Page,
+    PageDep,
+    Posted,
+    Reading,
+    WebError,
+    Writing,
+    redirect,
+    render,
+)
 from talentvisa.web.route import web_router
 
 router = web_router()
@@ -24,7 +33,7 @@ ACTIONS = {"open": h1b.open_season, "close": h1b.close_season, "draw": h1b.draw}
 
 def _page(
     page: Page,
-    session: DB,
+    session: Session,
     errors: dict[str, Msg] | None = None,
     form: dict[str, str] | None = None,
     status: int = 200,
@@ -41,14 +50,14 @@ def _page(
 
 
 @router.get("/admin/seasons", response_class=HTMLResponse)
-def seasons(page: PageDep, session: DB) -> HTMLResponse:
-    return _page(page, session)
+def seasons(page: PageDep, work: Reading) -> HTMLResponse:
+    return _page(page, work.session)
 
 
 @router.post("/admin/seasons", response_class=HTMLResponse)
 def create(
     page: Posted,
-    session: DB,
+    work: Writing,
     season: Annotated[str, Form()] = "",
     regular_target: Annotated[str, Form()] = "",
     advanced_target: Annotated[str, Form()] = "",
@@ -74,31 +83,31 @@ def create(
                 if field == "season"
                 else N_("Enter a whole number of zero or more.")
             )
-        return _page(page, session, errors, form, 400)
+        return _page(page, work.session, errors, form, 400)
     try:
-        h1b.create_season(session, admin, body)
+        with work.attempt():
+            h1b.create_season(work.session, admin, body)
     except ServiceError as exc:
-        undo(session)
         where, msg = of_error(exc)
-        return _page(page, session, {where or "_form": msg}, form, exc.status)
+        return _page(page, work.session, {where or "_form": msg}, form, exc.status)
     return redirect(page, "/admin/seasons?done=1")
 
 
 @router.get("/admin/seasons/{name}/conflicts", response_class=HTMLResponse)
-def conflicts(name: str, page: PageDep, session: DB) -> HTMLResponse:
+def conflicts(name: str, page: PageDep, work: Reading) -> HTMLResponse:
     admin = page.need(Role.admin)
-    return render(page, "admin_conflicts.html", found=h1b.conflicts(session, admin, name))
+    return render(page, "admin_conflicts.html", found=h1b.conflicts(work.session, admin, name))
 
 
 @router.post("/admin/seasons/{name}/{action}", response_class=HTMLResponse)
-def act(name: str, action: str, page: Posted, session: DB) -> Response:
+def act(name: str, action: str, page: Posted, work: Writing) -> Response:
     admin = page.need(Role.admin)
     if action not in ACTIONS:
         raise WebError(404, Msg(N_("We could not find that page or record.")))
     try:
-        ACTIONS[action](session, admin, name)
+        with work.attempt():
+            ACTIONS[action](work.session, admin, name)
     except ServiceError as exc:
-        undo(session)
         _, msg = of_error(exc)
-        return _page(page, session, {"_form": msg}, None, exc.status)
+        return _page(page, work.session, {"_form": msg}, None, exc.status)
     return redirect(page, "/admin/seasons?done=1")
