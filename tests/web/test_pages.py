@@ -323,6 +323,19 @@ def test_concurrent_pages_neither_fail_nor_leave_the_writer_lock_held(server: Se
     assert officer.get("/officer").status_code == 200
 
 
+def signed_in_with_draft(server: Server) -> tuple[Visitor, str, str]:
+    """An applicant signed in to the portal, their bearer token, and a draft with a profile."""
+    email = account(server, Role.applicant)
+    applicant = Visitor(server.url)
+    applicant.login(email)
+    token = httpx.post(
+        f"{server.url}/auth/token", json={"email": email, "password": PASSWORD}
+    ).json()["access_token"]
+    with server.client(token) as api:
+        app_id = api.post("/applications", json={"profile": PROFILE}).json()["id"]
+    return applicant, token, app_id
+
+
 @contextmanager
 def writer_held(server: Server) -> Iterator[None]:
     """Another thread's write unit of work, open (BEGIN IMMEDIATE, the writer lock) until the
@@ -352,14 +365,7 @@ def test_pages_shown_by_get_answer_while_another_write_holds_the_sqlite_writer_l
     """Only a form's post writes: anonymous pages, the comparison and signed-in pages read
     without the writer lock, so they answer at once (the busy timeout is 30 s) while a write
     is open. A post still waits for the lock, so the lock was really held."""
-    email = account(server, Role.applicant)
-    applicant = Visitor(server.url)
-    applicant.login(email)
-    token = httpx.post(
-        f"{server.url}/auth/token", json={"email": email, "password": PASSWORD}
-    ).json()["access_token"]
-    with server.client(token) as api:
-        app_id = api.post("/applications", json={"profile": PROFILE}).json()["id"]
+    applicant, _, app_id = signed_in_with_draft(server)
     new_form = applicant.get("/my/new").text
     applicant.http.timeout = httpx.Timeout(5)
     posted: dict[str, httpx.Response] = {}
@@ -396,14 +402,8 @@ def test_pages_shown_by_get_answer_while_another_write_holds_the_sqlite_writer_l
 def test_a_submit_is_one_use_case_for_the_portal_and_the_api(server: Server) -> None:
     """The portal and the API submit through the same service call, idempotency included: a
     retry through the API with the portal form's key replays the portal's submission."""
-    email = account(server, Role.applicant)
-    applicant = Visitor(server.url)
-    applicant.login(email)
-    token = httpx.post(
-        f"{server.url}/auth/token", json={"email": email, "password": PASSWORD}
-    ).json()["access_token"]
+    applicant, token, app_id = signed_in_with_draft(server)
     with server.client(token) as api:
-        app_id = api.post("/applications", json={"profile": PROFILE}).json()["id"]
         review = applicant.get(f"/my/{app_id}/review").text
         assert "What the rules say now" in review  # the same pre-screen the submit stores
         fields = dict(re.findall(r'name="(version|idem_key)" value="([^"]+)"', review))

@@ -39,6 +39,7 @@ from talentvisa.db.unit_of_work import UnitOfWork
 from talentvisa.rules.assessment import Assessment, Outcome
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.engine import assess
+from talentvisa.rules.facts import facts_of
 from talentvisa.rules.params import Settings
 from talentvisa.rules.profile import Profile
 from talentvisa.service_errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
@@ -371,7 +372,8 @@ def prescreen(
 
 def compare(ctx: CaseContext, profile: Profile, on: dt.date) -> list[Assessment]:
     """Every program of the catalog assessed for one profile, eligible first (`RANK`)."""
-    results = [assess(cp, profile, on, ctx.settings) for cp in ctx.catalog.values()]
+    facts = facts_of(profile)  # once, not once per program
+    results = [assess(cp, facts, on, ctx.settings) for cp in ctx.catalog.values()]
     return sorted(results, key=lambda a: RANK[a.outcome])
 
 

@@ -1,13 +1,9 @@
-"""Who is looking, in which language, the CSRF token their forms must carry, and the unit
-of work a page runs in.
+"""Who is looking, in which language, and the CSRF token their forms must carry.
 
 Signed-in users' forms carry their session's CSRF token (the one the API issues with the
 session cookie). Anonymous forms (log-in, sign-up) use a signed double submit: a random
-HttpOnly cookie, and in the form the HMAC of it under a server secret.
-
-Only a form's post writes: it takes `Writing`, after its CSRF token was checked. A page shown
-by GET takes `Reading`, or no database at all, and so never waits for the writer lock; who is
-signed in is looked up the way the API does it (`Runtime.authenticate`), without a write.
+HttpOnly cookie, and in the form the HMAC of it under a server secret. Who is signed in is
+looked up as the API does it (`Runtime.authenticate`): cached, read-only, no writer lock.
 """
 
 from __future__ import annotations
@@ -15,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -25,7 +20,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from talentvisa.api.deps import SESSION_COOKIE, runtime
 from talentvisa.auth.models import ApiToken, Role, User
-from talentvisa.db.unit_of_work import UnitOfWork
 from talentvisa.web.i18n import LANG_COOKIE, LANGUAGES, N_, NATIVE, Lang, current, pick
 from talentvisa.web.messages import Msg
 from talentvisa.web.templating import ENV
@@ -132,24 +126,6 @@ async def _posted(page: PageDep, csrf_token: Annotated[str, Form()] = "") -> Pag
 
 #: A page handling a form post, after its CSRF token was checked.
 Posted = Annotated[Page, Depends(_posted)]
-
-
-def _reading(request: Request) -> Iterator[UnitOfWork]:
-    with runtime(request).read() as work:
-        yield work
-
-
-def _writing(page: Posted) -> Iterator[UnitOfWork]:
-    # After `Posted`: a form with a wrong CSRF token never takes the writer lock. A refused
-    # action runs in `work.attempt()`, so that the page can show the error in this request.
-    with runtime(page.request).write() as work:
-        yield work
-
-
-#: A page shown by GET: one read, no writer lock.
-Reading = Annotated[UnitOfWork, Depends(_reading, scope="function")]
-#: A form's post: one write unit of work, committed after the page answers.
-Writing = Annotated[UnitOfWork, Depends(_writing, scope="function")]
 
 
 def _set_cookies(page: Page, response: Any) -> None:

@@ -14,8 +14,8 @@ from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role, User
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg
-from talentvisa.web.page import Page, PageDep, Posted, Writing, redirect, render
-from talentvisa.web.route import web_router
+from talentvisa.web.page import Page, PageDep, Posted, redirect, render
+from talentvisa.web.route import Writing, web_router
 
 router = web_router()
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

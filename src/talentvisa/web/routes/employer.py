@@ -17,17 +17,8 @@ from talentvisa.h1b import service as h1b
 from talentvisa.service_errors import ServiceError
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, of_error
-from talentvisa.web.page import (
-    Page,
-    PageDep,
-    Posted,
-    Reading,
-    WebError,
-    Writing,
-    redirect,
-    render,
-)
-from talentvisa.web.route import web_router
+from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render
+from talentvisa.web.route import Reading, Writing, web_router
 
 router = web_router()
 FIELDS = (

@@ -29,8 +29,8 @@ from talentvisa.service_errors import ServiceError
 from talentvisa.web import application_form as af
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, of_error
-from talentvisa.web.page import Page, PageDep, Posted, Reading, Writing, redirect, render
-from talentvisa.web.route import web_router
+from talentvisa.web.page import Page, PageDep, Posted, redirect, render
+from talentvisa.web.route import Reading, Writing, web_router
 
 router = web_router()
 STAFF = (Role.officer, Role.supervisor)
