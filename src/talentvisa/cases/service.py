@@ -414,7 +414,7 @@ def _submit(
     session: Session, ctx: CaseContext, user: User, app_id: str, version: int
 ) -> Application:
     app = visible(session, user, app_id)
-    _program(ctx, app.program_id)
+    _program(ctx, app.program_id)  # an unknown program is refused before the profile
     profile = Profile.model_validate(app.profile)  # once: for the checks and the pre-screen
     # Who is applying must be known before an officer sees the case; everything else may stay
     # unknown and is then asked for through a request for evidence.
