@@ -5,14 +5,19 @@ schema), then drives concurrent clients for a fixed time:
 
 * ceiling: GET /health, a trivial JSON endpoint of the same app (no database);
 * submissions: create a K visa application, upload one small PNG, submit with an
-  Idempotency-Key (three requests, each its own transaction).
+  Idempotency-Key (three requests, each its own transaction);
+* a portal page (--page, by default "Which visa fits me?" with its twelve assessments),
+  fetched by --readers clients one request at a time: alone, then while the submission
+  clients run. A page that waited for the writer lock would queue behind every submission.
 
 It prints throughput and p50/p99 latency, and the ratio of submissions to the ceiling, by
-requests and by whole submissions. Ceiling and submission windows alternate for --rounds
-rounds, and the median of the per-round ratios is reported, because the machine is shared.
-Every load loop stops by itself after --seconds.
+requests and by whole submissions, and the page's latency under submissions against its
+latency alone. The windows alternate for --rounds rounds, and the median of the per-round
+ratios is reported, because the machine is shared. Every load loop stops by itself after
+--seconds.
 
-    python bench/service.py [--seconds 4] [--rounds 3] [--clients 16] [--no-postgres]
+    python bench/service.py [--seconds 4] [--rounds 3] [--clients 16] [--readers 2]
+                            [--page /programs] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -40,6 +45,12 @@ PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84"
     b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+#: "Which visa fits me?" for a master's graduate with a US offer: twelve assessments.
+FIT = (
+    "/fit/result?dob=2000-03-14&nationality=IN&degree=master&field=computer_science"
+    "&degree_country=IN&rank=211&experience=2&offer_country=US&salary=118000&currency=USD"
+    "&wage_level=2"
 )
 PROFILE = {
     "date_of_birth": "1999-05-01",
@@ -91,16 +102,18 @@ async def tokens(url: str, n: int) -> list[str]:
     return out
 
 
-async def drive(
-    url: str, seconds: float, workers: list[str | None], job: str
-) -> tuple[int, list[float], int]:
-    """Run `job` in a loop on every worker until the time is up; (count, latencies, errors)."""
-    latencies: list[float] = []
-    errors = 0
+Result = tuple[int, list[float], int]
+
+
+async def drive(url: str, seconds: float, workers: list[tuple[str | None, str]]) -> list[Result]:
+    """Run each worker's job in a loop until the time is up; per job, (count, latencies,
+    errors). A job is "health", "submit" or a page's path."""
+    results: dict[str, Result] = {}
     stop = time.perf_counter() + seconds
 
-    async def one(token: str | None) -> None:
-        nonlocal errors
+    async def one(token: str | None, job: str) -> None:
+        latencies = results.setdefault(job, (0, [], 0))[1]
+        errors = 0
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as c:
             while time.perf_counter() < stop:
@@ -108,17 +121,21 @@ async def drive(
                 try:
                     if job == "health":
                         ok = (await c.get("/health")).status_code == 200
-                    else:
+                    elif job == "submit":
                         ok = await submission(c)
+                    else:
+                        ok = (await c.get(job)).status_code == 200
                 except httpx.HTTPError:
                     ok = False
                 if ok:
                     latencies.append(time.perf_counter() - t)
                 else:
                     errors += 1
+        results[job] = (len(results[job][1]), latencies, results[job][2] + errors)
 
-    await asyncio.gather(*(one(t) for t in workers))
-    return len(latencies), latencies, errors
+    await asyncio.gather(*(one(t, job) for t, job in workers))
+    jobs = list(dict.fromkeys(job for _, job in workers))
+    return [results[job] for job in jobs]
 
 
 async def submission(c: httpx.AsyncClient) -> bool:
@@ -146,55 +163,70 @@ def pct(values: list[float], q: float) -> float:
 
 
 def measure(name: str, env: dict[str, str], args: argparse.Namespace) -> list[tuple[str, ...]]:
-    """Alternate ceiling and submission windows, so both see the same machine load.
+    """Alternate the windows of each kind, so that all see the same machine load.
 
     The machines are shared: a window of each kind per round, and the ratio of each round,
     of which the median is reported.
     """
     proc, url = start_server(env)
-    health: list[tuple[int, list[float]]] = []
-    subs: list[tuple[int, list[float]]] = []
-    errors = [0, 0]
+    health: list[Result] = []
+    subs: list[Result] = []
+    alone: list[Result] = []
+    loaded: list[Result] = []
+    beside: list[Result] = []
+    readers: list[tuple[str | None, str]] = [(None, args.page)] * args.readers
     try:
         toks = asyncio.run(tokens(url, args.clients))
+        writers: list[tuple[str | None, str]] = [(t, "submit") for t in toks]
         for _ in range(args.rounds):
-            n_h, lat_h, err_h = asyncio.run(
-                drive(url, args.seconds, [None] * args.clients, "health")
-            )
-            n_s, lat_s, err_s = asyncio.run(drive(url, args.seconds, list(toks), "submit"))
-            health.append((n_h, lat_h))
-            subs.append((n_s, lat_s))
-            errors[0] += err_h
-            errors[1] += err_s
+            health += asyncio.run(drive(url, args.seconds, [(None, "health")] * args.clients))
+            subs += asyncio.run(drive(url, args.seconds, writers))
+            alone += asyncio.run(drive(url, args.seconds, readers))
+            page, with_page = asyncio.run(drive(url, args.seconds, readers + writers))
+            loaded.append(page)
+            beside.append(with_page)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     window = args.seconds
     ratios = sorted(s[0] / h[0] for h, s in zip(health, subs, strict=True) if h[0])
     ratio = statistics.median(ratios) if ratios else 0.0
-    rate_h = statistics.median(h[0] / window for h in health)
-    rate_s = statistics.median(s[0] / window for s in subs)
-    lat_h = [x for _, lat in health for x in lat]
-    lat_s = [x for _, lat in subs for x in lat]
+    slowdown = statistics.median(
+        pct(b[1], 50) / pct(a[1], 50) for a, b in zip(alone, loaded, strict=True)
+    )
+    kept = statistics.median(b[0] / s[0] for s, b in zip(subs, beside, strict=True) if s[0])
     spread = f"rounds {ratios[0]:.1%}-{ratios[-1]:.1%}" if ratios else ""
+
+    def row(load: str, runs: list[Result], rate: str, note: str = "") -> tuple[str, ...]:
+        lat = [x for _, xs, _ in runs for x in xs]
+        errors = sum(e for _, _, e in runs)
+        return (name, load, rate, f"{pct(lat, 50):.1f}", f"{pct(lat, 99):.1f}", str(errors), note)
+
+    def per_second(runs: list[Result]) -> float:
+        return statistics.median(n / window for n, _, _ in runs)
+
+    rate_s = per_second(subs)
+    short = args.page if len(args.page) < 30 else args.page[:27] + "..."
     return [
-        (
-            name,
-            "GET /health (ceiling)",
-            f"{rate_h:,.0f}/s",
-            f"{pct(lat_h, 50):.1f}",
-            f"{pct(lat_h, 99):.1f}",
-            str(errors[0]),
-            "",
-        ),
-        (
-            name,
+        row("GET /health (ceiling)", health, f"{per_second(health):,.0f}/s"),
+        row(
             "submission: create + upload + submit",
+            subs,
             f"{rate_s:,.1f}/s ({3 * rate_s:,.0f} req/s)",
-            f"{pct(lat_s, 50):.1f}",
-            f"{pct(lat_s, 99):.1f}",
-            str(errors[1]),
             f"{3 * ratio:.1%} by requests, {ratio:.1%} by submissions ({spread})",
+        ),
+        row(f"page {short}, alone", alone, f"{per_second(alone):,.1f}/s"),
+        row(
+            f"page {short}, under submissions",
+            loaded,
+            f"{per_second(loaded):,.1f}/s",
+            f"p50 x{slowdown:.2f} of the page alone",
+        ),
+        row(
+            "submissions beside the page",
+            beside,
+            f"{per_second(beside):,.1f}/s",
+            f"{kept:.1%} of submissions alone",
         ),
     ]
 
@@ -204,6 +236,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=4.0, help="length of each window")
     ap.add_argument("--rounds", type=int, default=3, help="ceiling/submission window pairs")
     ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--readers", type=int, default=2, help="clients fetching the page")
+    ap.add_argument("--page", default=FIT, help="the portal page measured under submissions")
     ap.add_argument("--no-postgres", action="store_true")
     args = ap.parse_args()
     rows = []

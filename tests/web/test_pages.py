@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -16,7 +19,7 @@ from talentvisa.auth.models import Role
 from talentvisa.db.engine import transaction, writer_lock
 from talentvisa.rules.loader import builtin_catalog
 
-from ..service.conftest import PDF
+from ..service.conftest import PDF, PROFILE
 from .conftest import PASSWORD, Server, Visitor, csrf
 
 CK = builtin_catalog()["cn-k"]
@@ -318,6 +321,115 @@ def test_concurrent_pages_neither_fail_nor_leave_the_writer_lock_held(server: Se
         assert lock.acquire(timeout=5), "the writer lock was left held"
         lock.release()
     assert officer.get("/officer").status_code == 200
+
+
+def signed_in_with_draft(server: Server) -> tuple[Visitor, str, str]:
+    """An applicant signed in to the portal, their bearer token, and a draft with a profile."""
+    email = account(server, Role.applicant)
+    applicant = Visitor(server.url)
+    applicant.login(email)
+    token = httpx.post(
+        f"{server.url}/auth/token", json={"email": email, "password": PASSWORD}
+    ).json()["access_token"]
+    with server.client(token) as api:
+        app_id = api.post("/applications", json={"profile": PROFILE}).json()["id"]
+    return applicant, token, app_id
+
+
+@contextmanager
+def writer_held(server: Server) -> Iterator[None]:
+    """Another thread's write unit of work, open (BEGIN IMMEDIATE, the writer lock) until the
+    block ends, as a long submission would hold it."""
+    begun, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with transaction(server.app.state.runtime.factory) as s:
+            s.execute(sa.text("SELECT 1"))  # the connection's BEGIN IMMEDIATE
+            begun.set()
+            done.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert begun.wait(10)
+    try:
+        yield
+    finally:
+        done.set()
+        holder.join(10)
+
+
+@pytest.mark.parametrize("server", ["sqlite"], indirect=True)  # PostgreSQL has no such lock
+def test_pages_shown_by_get_answer_while_another_write_holds_the_sqlite_writer_lock(
+    server: Server,
+) -> None:
+    """Only a form's post writes: anonymous pages, the comparison and signed-in pages read
+    without the writer lock, so they answer at once (the busy timeout is 30 s) while a write
+    is open. A post still waits for the lock, so the lock was really held."""
+    applicant, _, app_id = signed_in_with_draft(server)
+    new_form = applicant.get("/my/new").text
+    applicant.http.timeout = httpx.Timeout(5)
+    posted: dict[str, httpx.Response] = {}
+
+    def post_new() -> None:
+        posted["r"] = applicant.request(
+            "POST", "/my/new", follow=False, data={"csrf_token": csrf(new_form)}
+        )
+
+    with writer_held(server):
+        for path in (
+            FIT,
+            "/programs",
+            "/programs/cn-k",
+            "/",
+            "/login",
+            "/my",
+            f"/my/{app_id}",
+            f"/my/{app_id}/review",
+        ):
+            started = time.perf_counter()
+            r = applicant.get(path)
+            elapsed = time.perf_counter() - started
+            assert r.status_code == 200, (path, r.status_code)
+            assert elapsed < 2, f"{path} waited {elapsed:.1f} s for the writer lock"
+        writer = threading.Thread(target=post_new)
+        writer.start()
+        writer.join(1.0)
+        assert writer.is_alive(), "a post should wait for the writer lock"
+    writer.join(10)
+    assert posted["r"].status_code == 303
+
+
+def test_a_submit_is_one_use_case_for_the_portal_and_the_api(server: Server) -> None:
+    """The portal and the API submit through the same service call, idempotency included: a
+    retry through the API with the portal form's key replays the portal's submission."""
+    applicant, token, app_id = signed_in_with_draft(server)
+    with server.client(token) as api:
+        review = applicant.get(f"/my/{app_id}/review").text
+        assert "What the rules say now" in review  # the same pre-screen the submit stores
+        fields = dict(re.findall(r'name="(version|idem_key)" value="([^"]+)"', review))
+        r = applicant.request(
+            "POST", f"/my/{app_id}/submit", data={"csrf_token": csrf(review), **fields}
+        )
+        assert r.status_code == 200 and r.url.path == f"/my/{app_id}"
+        again = api.post(
+            f"/applications/{app_id}/submit",
+            json={"version": int(fields["version"])},
+            headers={"Idempotency-Key": fields["idem_key"]},
+        )
+        assert again.status_code == 200, again.text
+        assert again.headers.get("Idempotent-Replayed") == "true"
+        body = again.json()
+        assert body["id"] == app_id and body["state"] == "submitted"
+        assert (
+            body["prescreen_outcome"]
+            == api.get(f"/applications/{app_id}").json()["prescreen_outcome"]
+        )
+        other = api.post(
+            f"/applications/{app_id}/submit",
+            json={"version": int(fields["version"]) + 1},
+            headers={"Idempotency-Key": fields["idem_key"]},
+        )
+        assert other.status_code == 422 and other.json()["error"]["field"] == "Idempotency-Key"
 
 
 def test_an_empty_draft_is_not_submitted_and_the_language_link_opens_the_form_page(

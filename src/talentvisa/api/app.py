@@ -25,8 +25,8 @@ from talentvisa.auth.router import router as auth_router
 from talentvisa.cases.router import router as cases_router
 from talentvisa.cases.service import CaseContext
 from talentvisa.db import migrate
-from talentvisa.db.engine import commits as engine_commits
 from talentvisa.db.engine import read_engine
+from talentvisa.db.unit_of_work import commits as engine_commits
 from talentvisa.h1b.router import router as h1b_router
 from talentvisa.rules.loader import builtin_catalog, settings_from_env
 from talentvisa.service_errors import ServiceError

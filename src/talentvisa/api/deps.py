@@ -1,7 +1,8 @@
 """Per-request dependencies: the runtime, the caller, role checks.
 
-A request's database work is one transaction, opened and committed inside the endpoint with
-``with rt.writing() as session`` (or ``rt.reading()`` for a read). Opening it there, rather
+A request's database work is one unit of work (db/unit_of_work.py), opened and committed
+inside the endpoint with ``with rt.writing() as session`` (or ``rt.reading()`` for a read;
+``rt.write()`` and ``rt.read()`` give the unit of work itself). Opening it there, rather
 than in a dependency, keeps the transaction inside one call: on SQLite the one writer lock is
 then held only while the endpoint runs, not across the event-loop hops between dependencies,
 the endpoint and the teardown, which under load cost most of the time. Endpoints marked
@@ -15,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,13 +33,9 @@ from talentvisa.auth import service as auth
 from talentvisa.auth.cache import TokenCache
 from talentvisa.auth.models import ApiToken, Role, User
 from talentvisa.cases.service import CaseContext
-from talentvisa.db.engine import (
-    holding_writer_lock,
-    read_only,
-    session_factory,
-    transaction,
-    writer_lock,
-)
+from talentvisa.db import unit_of_work
+from talentvisa.db.engine import session_factory
+from talentvisa.db.unit_of_work import UnitOfWork, holding_writer_lock, writer_lock
 from talentvisa.service_errors import Forbidden, ServiceError
 
 P = ParamSpec("P")
@@ -109,13 +106,21 @@ class Runtime:
                 lock.release()
         return await run_in_threadpool(work)
 
-    def writing(self) -> AbstractContextManager[Session]:
+    def write(self) -> AbstractContextManager[UnitOfWork]:
         """The request's unit of work: everything commits together, or nothing does."""
-        return transaction(self.factory)
+        return unit_of_work.write(self.factory)
+
+    def read(self) -> AbstractContextManager[UnitOfWork]:
+        """A consistent read that takes no write lock and never commits."""
+        return unit_of_work.read(self.reader)
+
+    def writing(self) -> AbstractContextManager[Session]:
+        """`write`, yielding its session."""
+        return unit_of_work.transaction(self.factory)
 
     def reading(self) -> AbstractContextManager[Session]:
-        """A consistent read that takes no write lock and never commits."""
-        return read_only(self.reader)
+        """`read`, yielding its session."""
+        return unit_of_work.read_only(self.reader)
 
 
 def bounded(endpoint: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
@@ -152,19 +157,6 @@ DEVICE_COOKIE = "tv_device"
 def client_address(request: Request) -> str:
     """The address that log-in and sign-up limits count against (api/proxies.py)."""
     return proxies.client_address(request, runtime(request).trusted_proxies)
-
-
-def _session(request: Request) -> Iterator[Session]:
-    """A transaction around the whole request, committed after the endpoint returns.
-
-    Simpler than `RT` for pages that are not on a hot path; it holds the transaction across
-    the hops between dependency, endpoint and teardown.
-    """
-    with runtime(request).writing() as session:
-        yield session
-
-
-DB = Annotated[Session, Depends(_session, scope="function")]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What a crash leaves behind among uploaded documents, found and (for files) removed.
 
 An upload writes its file under documents/ first and its `documents` row in the request's
-transaction; a failed transaction deletes the file again (`db.base.ROLLBACK_FILES`). A process
+transaction; a failed transaction deletes the file again (`UnitOfWork.on_rollback`). A process
 killed between the two (kill -9, a power cut, the OOM killer) leaves a file with no row, or a
 `.<name>.part` file of an interrupted write, and nothing else would ever remove it. A row whose
 file is gone means the files were lost or restored from an older backup than the database:

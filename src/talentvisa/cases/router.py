@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.orm import Session
 
@@ -136,24 +136,12 @@ def download(app_id: str, doc_id: str, rt: RT, user: AnyUser) -> FileResponse:
 
 @router.post("/applications/{app_id}/submit", response_model=ApplicationOut)
 @bounded
-def submit(
-    app_id: str, body: VersionIn, request: Request, rt: RT, user: Applicant, key: IdemKey
-) -> JSONResponse:
+def submit(app_id: str, body: VersionIn, rt: RT, user: Applicant, key: IdemKey) -> JSONResponse:
     """Submit once: a retry with the same Idempotency-Key replays the first answer."""
-    fingerprint = service.request_hash({"path": request.url.path, **body.model_dump()})
     with rt.writing() as session:
-        previous = service.replay(session, user, key, fingerprint)
-        if previous is not None:
-            return JSONResponse(
-                previous.body,
-                status_code=previous.status_code,
-                headers={"Idempotent-Replayed": "true"},
-            )
-        app = service.submit(session, rt.cases, user, app_id, body.version)
-        session.flush()  # so the answer carries the version just written
-        out = service.to_out(session, app, user).model_dump(mode="json")
-        service.remember(session, user, key, fingerprint, 200, out)
-        return JSONResponse(out)
+        done = service.submit(session, rt.cases, user, app_id, body.version, key)
+        headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+        return JSONResponse(done.body, status_code=done.status, headers=headers)
 
 
 @router.post("/applications/{app_id}/assign", response_model=ApplicationOut)

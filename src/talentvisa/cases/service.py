@@ -1,4 +1,5 @@
-"""Application use cases. Each function runs inside the caller's single transaction."""
+"""Application use cases. Each function runs inside the caller's one unit of work
+(db/unit_of_work.py), and each is what every adapter calls: the API and the portal alike."""
 
 from __future__ import annotations
 
@@ -33,9 +34,12 @@ from talentvisa.cases.schemas import (
     IssueIn,
 )
 from talentvisa.cases.workflow import TRANSITIONS, Guard, State
-from talentvisa.db.base import ROLLBACK_FILES, new_id, now
+from talentvisa.db.base import new_id, now
+from talentvisa.db.unit_of_work import UnitOfWork
+from talentvisa.rules.assessment import Assessment, Outcome
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.engine import assess
+from talentvisa.rules.facts import facts_of
 from talentvisa.rules.params import Settings
 from talentvisa.rules.profile import Profile
 from talentvisa.service_errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
@@ -46,6 +50,8 @@ MAX_UPLOAD = 10 * 1024 * 1024
 MAX_DOCUMENTS = 50
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 REQUIRED_TO_SUBMIT = ("date_of_birth", "nationalities")
+#: Programs compared for one profile: eligible first, then those the rules cannot decide yet.
+RANK = {Outcome.eligible: 0, Outcome.unknown: 1, Outcome.ineligible: 2}
 
 
 @dataclass
@@ -287,8 +293,8 @@ def upload(
     tmp = ctx.documents_dir / f".{stored}.part"
     tmp.write_bytes(content)
     tmp.replace(ctx.documents_dir / stored)
-    # If the transaction fails, the adapter deletes the file: nothing half-stored remains.
-    session.info.setdefault(ROLLBACK_FILES, []).append(ctx.documents_dir / stored)
+    # If the unit of work rolls back, the file goes too: nothing half-stored remains.
+    UnitOfWork.of(session).on_rollback(ctx.documents_dir / stored)
     doc = Document(
         id=new_id(),
         uploaded_at=now(),
@@ -349,14 +355,66 @@ def remember(
         raise Conflict("Idempotency-Key: a request with this key is in progress; retry") from None
 
 
+def _program(ctx: CaseContext, program_id: str) -> CompiledProgram:
+    cp = ctx.catalog.get(program_id)
+    if cp is None:
+        raise Invalid(f"program_id: {program_id} is not in the catalog", "program_id")
+    return cp
+
+
+def prescreen(
+    ctx: CaseContext, program_id: str, profile: Profile, on: dt.date | None = None
+) -> Assessment:
+    """The pre-screen of a profile for one program, on `on` (default today)."""
+    return assess(_program(ctx, program_id), profile, on or ctx.today(), ctx.settings)
+
+
+def compare(ctx: CaseContext, profile: Profile, on: dt.date) -> list[Assessment]:
+    """Every program of the catalog assessed for one profile, eligible first (`RANK`)."""
+    facts = facts_of(profile)  # once, not once per program
+    results = [assess(cp, facts, on, ctx.settings) for cp in ctx.catalog.values()]
+    return sorted(results, key=lambda a: RANK[a.outcome])
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A submission's answer: the application as the applicant now sees it, or, for a retry
+    with the same idempotency key, the first answer again (`replayed`)."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool
+
+
 def submit(
+    session: Session,
+    ctx: CaseContext,
+    user: User,
+    app_id: str,
+    version: int,
+    key: str | None = None,
+) -> Submitted:
+    """Submit a draft once: a retry with the same idempotency key (a double click, a lost
+    answer) finds the first answer; the same key for another request is refused. Without a
+    key (a caller that never retries, such as the demo loader) nothing is remembered."""
+    fingerprint = request_hash({"submit": app_id, "version": version})
+    previous = None if key is None else replay(session, user, key, fingerprint)
+    if previous is not None:
+        return Submitted(previous.status_code, previous.body, replayed=True)
+    app = _submit(session, ctx, user, app_id, version)
+    session.flush()  # so the answer carries the version just written
+    body = to_out(session, app, user).model_dump(mode="json")
+    if key is not None:
+        remember(session, user, key, fingerprint, 200, body)
+    return Submitted(200, body, replayed=False)
+
+
+def _submit(
     session: Session, ctx: CaseContext, user: User, app_id: str, version: int
 ) -> Application:
     app = visible(session, user, app_id)
-    cp = ctx.catalog.get(app.program_id)
-    if cp is None:
-        raise Invalid(f"program_id: {app.program_id} is not in the catalog", "program_id")
-    profile = Profile.model_validate(app.profile)
+    _program(ctx, app.program_id)  # an unknown program is refused before the profile
+    profile = Profile.model_validate(app.profile)  # once: for the checks and the pre-screen
     # Who is applying must be known before an officer sees the case; everything else may stay
     # unknown and is then asked for through a request for evidence.
     missing = [f for f in REQUIRED_TO_SUBMIT if not getattr(profile, f)]
@@ -367,7 +425,7 @@ def submit(
             f"profile.{missing[0]}",
         )
     on = ctx.today()
-    assessment = assess(cp, profile, on, ctx.settings)
+    assessment = prescreen(ctx, app.program_id, profile, on)
     _move(session, app, user, "submit", version, {"prescreen": assessment.outcome.value})
     app.submitted_at = now()
     app.prescreen = assessment.model_dump(mode="json")

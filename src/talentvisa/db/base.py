@@ -18,10 +18,6 @@ NAMING = {
 }
 
 
-# Under this key of `Session.info`, a use case lists files it wrote; a rollback deletes them.
-ROLLBACK_FILES = "files_on_rollback"
-
-
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Timezone-aware UTC datetimes on both SQLite (which drops the zone) and PostgreSQL."""
 

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import os
-import threading
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from talentvisa.db.base import ROLLBACK_FILES
+# Units of work are opened in db/unit_of_work.py; these names stay importable from here.
+from talentvisa.db.unit_of_work import read_only, serialize_writes, transaction, writer_lock
+
+__all__ = [
+    "data_dir",
+    "database_url",
+    "make_engine",
+    "read_engine",
+    "read_only",
+    "session_factory",
+    "transaction",
+    "writer_lock",
+]
 
 DEFAULT_DATA_DIR = Path("data")
 
@@ -72,28 +79,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
         # half-way with SQLITE_BUSY, and optimistic-lock checks see the latest committed row.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    _WRITERS[engine] = threading.Lock()
-
-
-# SQLite has one writer at a time. Within this process, units of work queue on this lock,
-# which hands over at once; SQLite's own busy handler polls with growing sleeps, which under
-# load turned into seconds of idle waiting. BEGIN IMMEDIATE still guards against other
-# processes. The lock is taken before BEGIN and released after COMMIT.
-#
-# It is a plain Lock, not an RLock: a transaction may begin in one worker thread and end in
-# another (FastAPI runs a generator dependency's set-up and teardown as two thread-pool calls),
-# and an RLock refuses a release from another thread, which left it held for good. A caller
-# that takes the lock first says so in `holding_writer_lock` (see api.deps.Runtime.call).
-_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
-holding_writer_lock: ContextVar[bool] = ContextVar("holding_writer_lock", default=False)
-#: Set by the HTTP adapter to a fresh list per request; each commit appends to it, so that an
-#: error after a commit is not reported as "nothing was saved".
-commits: ContextVar[list[bool] | None] = ContextVar("commits", default=None)
-
-
-def writer_lock(engine: Engine) -> threading.Lock | None:
-    """The in-process writer lock of a SQLite engine; None for other databases."""
-    return _WRITERS.get(engine)
+    serialize_writes(engine)
 
 
 def read_engine(engine: Engine) -> Engine:
@@ -127,34 +113,3 @@ def read_engine(engine: Engine) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: everything commits together or nothing does.
-
-    Files that a use case wrote and registered under ``session.info[ROLLBACK_FILES]`` are
-    deleted when the transaction rolls back, so a failed request leaves no orphan upload.
-    """
-    lock = writer_lock(factory.kw["bind"])
-    with nullcontext() if lock is None or holding_writer_lock.get() else lock:
-        session = factory()
-        try:
-            with session.begin():
-                yield session
-            done = commits.get()
-            if done is not None:
-                done.append(True)
-        except BaseException:
-            for path in session.info.pop(ROLLBACK_FILES, []):
-                Path(path).unlink(missing_ok=True)
-            raise
-        finally:
-            session.close()
-
-
-@contextmanager
-def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A read transaction that never commits: closing the session rolls it back."""
-    with factory() as session:
-        yield session

@@ -1,8 +1,8 @@
 """The web portal: server-rendered pages in English and Simplified Chinese.
 
-An outer adapter like the API: it calls the domain services and the rules engine, and
-nothing inward imports it. `install(app)` adds its routes, static files, page headers and
-HTML error pages to the FastAPI app.
+An outer adapter like the API: it calls the domain services (the same use cases as the API,
+never the rules engine itself), and nothing inward imports it. `install(app)` adds its
+routes, static files, page headers and HTML error pages to the FastAPI app.
 """
 
 from __future__ import annotations

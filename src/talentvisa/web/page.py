@@ -2,7 +2,8 @@
 
 Signed-in users' forms carry their session's CSRF token (the one the API issues with the
 session cookie). Anonymous forms (log-in, sign-up) use a signed double submit: a random
-HttpOnly cookie, and in the form the HMAC of it under a server secret.
+HttpOnly cookie, and in the form the HMAC of it under a server secret. Who is signed in is
+looked up as the API does it (`Runtime.authenticate`): cached, read-only, no writer lock.
 """
 
 from __future__ import annotations
@@ -11,16 +12,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy.orm import Session
 
-from talentvisa.api.deps import DB, SESSION_COOKIE, runtime
-from talentvisa.auth import service as auth
+from talentvisa.api.deps import SESSION_COOKIE, runtime
 from talentvisa.auth.models import ApiToken, Role, User
 from talentvisa.web.i18n import LANG_COOKIE, LANGUAGES, N_, NATIVE, Lang, current, pick
 from talentvisa.web.messages import Msg
@@ -90,7 +88,7 @@ class Page:
         return f"{path}?{urlencode(params)}"
 
 
-def _page(request: Request, session: DB) -> Page:
+async def _page(request: Request) -> Page:
     chosen = pick(
         request.query_params.get("lang"),
         request.cookies.get(LANG_COOKIE),
@@ -99,7 +97,7 @@ def _page(request: Request, session: DB) -> Page:
     user = token = None
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
-        found = auth.resolve_token(session, raw, "session")
+        found = await runtime(request).authenticate(raw, "session")
         if found is not None:
             user, token = found
     anon = request.cookies.get(ANON_COOKIE, "")
@@ -112,11 +110,7 @@ def _page(request: Request, session: DB) -> Page:
 PageDep = Annotated[Page, Depends(_page)]
 
 
-def _posted(page: PageDep, session: DB, csrf_token: Annotated[str, Form()] = "") -> Page:
-    # A form's action runs inside a savepoint, so that a refused action can be undone and
-    # the page re-rendered with the error in the same request transaction (see `undo`).
-    session.info["savepoint"] = session.begin_nested()
-    session.info["files_before"] = len(session.info.get("files_on_rollback", []))
+async def _posted(page: PageDep, csrf_token: Annotated[str, Form()] = "") -> Page:
     if not page.csrf_ok(csrf_token):
         raise WebError(
             403,
@@ -180,18 +174,3 @@ def redirect(page: Page, url: str) -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     _set_cookies(page, response)
     return response
-
-
-def undo(session: Session) -> None:
-    """Roll back what a refused action wrote (its savepoint), keeping the request's transaction.
-
-    The page then shows the error, and nothing of the refused action is stored.
-    """
-    savepoint = session.info.pop("savepoint", None)
-    if savepoint is not None and savepoint.is_active:
-        savepoint.rollback()
-    files = session.info.get("files_on_rollback", [])
-    keep = session.info.pop("files_before", 0)
-    for path in files[keep:]:
-        Path(path).unlink(missing_ok=True)
-    del files[keep:]

@@ -7,14 +7,15 @@ from typing import Annotated
 
 from fastapi import Form
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
-from talentvisa.api.deps import DB, DEVICE_COOKIE, SESSION_COOKIE, client_address, runtime
+from talentvisa.api.deps import DEVICE_COOKIE, SESSION_COOKIE, client_address, runtime
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role, User
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg
 from talentvisa.web.page import Page, PageDep, Posted, redirect, render
-from talentvisa.web.route import web_router
+from talentvisa.web.route import Writing, web_router
 
 router = web_router()
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -34,7 +35,7 @@ def _safe_next(target: str, user: User) -> str:
     return HOME.get(user.role, "/")
 
 
-def _start_session(page: Page, session: DB, user: User) -> None:
+def _start_session(page: Page, session: Session, user: User) -> None:
     raw, _ = auth.issue_token(session, user, "session")
     page.cookies[SESSION_COOKIE] = (raw, int(auth.SESSION_TTL.total_seconds()))
     page.cookies[DEVICE_COOKIE] = (auth.device_token(user), int(auth.DEVICE_TTL.total_seconds()))
@@ -50,7 +51,7 @@ def signup_form(page: PageDep) -> HTMLResponse:
 @router.post("/signup", response_class=HTMLResponse)
 def signup(
     page: Posted,
-    session: DB,
+    work: Writing,
     display_name: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
@@ -71,7 +72,7 @@ def signup(
     if not errors:
         try:
             auth.sign_up(
-                session,
+                work.session,
                 email,
                 password,
                 Role(role),
@@ -106,7 +107,7 @@ def login_form(page: PageDep, next: str = "") -> HTMLResponse:
 @router.post("/login", response_class=HTMLResponse)
 def login(
     page: Posted,
-    session: DB,
+    work: Writing,
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
@@ -121,7 +122,7 @@ def login(
         device = page.request.cookies.get(DEVICE_COOKIE)
         client = client_address(page.request)
         try:
-            user = auth.authenticate(session, email[:254], password[:200], client, device)
+            user = auth.authenticate(work.session, email[:254], password[:200], client, device)
         except auth.RateLimited as exc:
             errors["_form"] = Msg(
                 N_("Too many failed log-ins. Wait %(n)s seconds and try again."),
@@ -132,15 +133,15 @@ def login(
                 # The failed attempt is committed with this response, for the rate limit.
                 errors["email"] = Msg(N_("The email address or the password is wrong."))
             else:
-                _start_session(page, session, user)
+                _start_session(page, work.session, user)
                 return redirect(page, _safe_next(next, user))
     return render(page, "login.html", status=400, errors=errors, form=form)
 
 
 @router.post("/logout")
-def logout(page: Posted, session: DB) -> Response:
+def logout(page: Posted, work: Writing) -> Response:
     if page.token is not None:
-        auth.revoke(session, page.token.id)
+        auth.revoke(work.session, page.token.id)
         runtime(page.request).tokens.forget_token(page.token.id)
     response = redirect(page, "/")
     response.delete_cookie(SESSION_COOKIE, path="/")

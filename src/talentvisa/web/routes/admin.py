@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
-from talentvisa.api.deps import DB, runtime
+from talentvisa.api.deps import runtime
 from talentvisa.auth.models import Role, User
 from talentvisa.h1b import service as h1b
 from talentvisa.h1b.context import H1bContext
@@ -17,21 +18,21 @@ from talentvisa.h1b.schemas import SeasonIn
 from talentvisa.service_errors import ServiceError
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, of_error
-from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render, undo
-from talentvisa.web.route import web_router
+from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render
+from talentvisa.web.route import Reading, Writing, web_router
 
 router = web_router()
 ACTIONS = {"open": h1b.open_season, "close": h1b.close_season, "draw": h1b.draw}
 
 
-def _ctx(page: Page, session: DB, user: User) -> H1bContext:
+def _ctx(page: Page, session: Session, user: User) -> H1bContext:
     rt = runtime(page.request)
     return H1bContext(session, user, rt.cases, rt.clock)
 
 
 def _page(
     page: Page,
-    session: DB,
+    session: Session,
     errors: dict[str, Msg] | None = None,
     form: dict[str, str] | None = None,
     status: int = 200,
@@ -48,14 +49,14 @@ def _page(
 
 
 @router.get("/admin/seasons", response_class=HTMLResponse)
-def seasons(page: PageDep, session: DB) -> HTMLResponse:
-    return _page(page, session)
+def seasons(page: PageDep, work: Reading) -> HTMLResponse:
+    return _page(page, work.session)
 
 
 @router.post("/admin/seasons", response_class=HTMLResponse)
 def create(
     page: Posted,
-    session: DB,
+    work: Writing,
     season: Annotated[str, Form()] = "",
     regular_target: Annotated[str, Form()] = "",
     advanced_target: Annotated[str, Form()] = "",
@@ -81,31 +82,31 @@ def create(
                 if field == "season"
                 else N_("Enter a whole number of zero or more.")
             )
-        return _page(page, session, errors, form, 400)
+        return _page(page, work.session, errors, form, 400)
     try:
-        h1b.create_season(_ctx(page, session, admin), body)
+        with work.attempt():
+            h1b.create_season(_ctx(page, work.session, admin), body)
     except ServiceError as exc:
-        undo(session)
         where, msg = of_error(exc)
-        return _page(page, session, {where or "_form": msg}, form, exc.status)
+        return _page(page, work.session, {where or "_form": msg}, form, exc.status)
     return redirect(page, "/admin/seasons?done=1")
 
 
 @router.get("/admin/seasons/{name}/conflicts", response_class=HTMLResponse)
-def conflicts(name: str, page: PageDep, session: DB) -> HTMLResponse:
-    ctx = _ctx(page, session, page.need(Role.admin))
+def conflicts(name: str, page: PageDep, work: Reading) -> HTMLResponse:
+    ctx = _ctx(page, work.session, page.need(Role.admin))
     return render(page, "admin_conflicts.html", found=h1b.conflicts(ctx, name))
 
 
 @router.post("/admin/seasons/{name}/{action}", response_class=HTMLResponse)
-def act(name: str, action: str, page: Posted, session: DB) -> Response:
+def act(name: str, action: str, page: Posted, work: Writing) -> Response:
     admin = page.need(Role.admin)
     if action not in ACTIONS:
         raise WebError(404, Msg(N_("We could not find that page or record.")))
     try:
-        ACTIONS[action](_ctx(page, session, admin), name)
+        with work.attempt():
+            ACTIONS[action](_ctx(page, work.session, admin), name)
     except ServiceError as exc:
-        undo(session)
         _, msg = of_error(exc)
-        return _page(page, session, {"_form": msg}, None, exc.status)
+        return _page(page, work.session, {"_form": msg}, None, exc.status)
     return redirect(page, "/admin/seasons?done=1")

@@ -7,22 +7,23 @@ from typing import Annotated, Any
 
 from fastapi import File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from talentvisa.api.deps import DB, runtime
+from talentvisa.api.deps import runtime
 from talentvisa.audit import service as audit
 from talentvisa.auth import directory
 from talentvisa.auth.models import Role
 from talentvisa.cases import service, workflow
 from talentvisa.cases.schemas import ApplicationCreate, ApplicationUpdate, EvidenceResponseIn
-from talentvisa.rules.engine import assess
+from talentvisa.db.unit_of_work import UnitOfWork
 from talentvisa.rules.profile import Profile
 from talentvisa.service_errors import ServiceError
 from talentvisa.web import application_form as af
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, of_error
-from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render, undo
-from talentvisa.web.route import web_router
+from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render
+from talentvisa.web.route import Reading, Writing, web_router
 
 router = web_router()
 PROGRAM = "cn-k"
@@ -40,9 +41,9 @@ def _program_documents(page: Page) -> list[Any]:
 
 
 @router.get("/my", response_class=HTMLResponse)
-def my_applications(page: PageDep, session: DB) -> HTMLResponse:
+def my_applications(page: PageDep, work: Reading) -> HTMLResponse:
     user = page.need(Role.applicant)
-    return render(page, "my_list.html", apps=service.mine(session, user))
+    return render(page, "my_list.html", apps=service.mine(work.session, user))
 
 
 @router.get("/my/new", response_class=HTMLResponse)
@@ -52,15 +53,15 @@ def new_form(page: PageDep) -> HTMLResponse:
 
 
 @router.post("/my/new")
-def new(page: Posted, session: DB) -> Response:
+def new(page: Posted, work: Writing) -> Response:
     user = page.need(Role.applicant)
-    app = service.create(session, user, ApplicationCreate(program_id=PROGRAM))
+    app = service.create(work.session, user, ApplicationCreate(program_id=PROGRAM))
     return redirect(page, f"/my/{app.id}/{af.SLUGS[0]}")
 
 
 def _step_page(
     page: Page,
-    session: DB,
+    session: Session,
     app_id: str,
     slug: str,
     errors: dict[str, Msg] | None = None,
@@ -79,9 +80,8 @@ def _step_page(
         values = {f.name: af.shown(app.profile, f) for f in s.fields}
     assessment = None
     if slug == "review":
-        ctx = runtime(page.request).cases
-        assessment = assess(
-            ctx.catalog[PROGRAM], Profile.model_validate(app.profile), ctx.today(), ctx.settings
+        assessment = service.prescreen(
+            runtime(page.request).cases, app.program_id, Profile.model_validate(app.profile)
         )
     return render(
         page,
@@ -105,7 +105,7 @@ def _step_page(
 def upload(
     app_id: str,
     page: Posted,
-    session: DB,
+    work: Writing,
     file: Annotated[UploadFile | None, File()] = None,
     kind: Annotated[str, Form(max_length=60)] = "supporting_documents",
     back: Annotated[str, Form()] = "",
@@ -117,23 +117,23 @@ def upload(
         if file is None or not file.filename:
             raise ServiceError("file: choose a file", "file")
         content = file.file.read(service.MAX_UPLOAD + 1)
-        service.upload(
-            session,
-            runtime(page.request).cases,
-            user,
-            app_id,
-            kind if kind in known else "supporting_documents",
-            file.filename,
-            content,
-        )
+        with work.attempt():
+            service.upload(
+                work.session,
+                runtime(page.request).cases,
+                user,
+                app_id,
+                kind if kind in known else "supporting_documents",
+                file.filename,
+                content,
+            )
     except ServiceError as exc:
-        undo(session)
         errors = {"file": Msg(N_("Upload a PDF, PNG or JPEG file of at most 10 MB."))}
         if exc.code not in ("invalid", "too_large", "unsupported_media_type", "bad_request"):
             errors = _errors(exc, "file")
         if back == "status":
-            return _status_page(page, session, app_id, errors=errors, status=exc.status)
-        return _step_page(page, session, app_id, "documents", errors=errors, status=exc.status)
+            return _status_page(page, work.session, app_id, errors=errors, status=exc.status)
+        return _step_page(page, work.session, app_id, "documents", errors=errors, status=exc.status)
     return redirect(page, target)
 
 
@@ -141,26 +141,27 @@ def upload(
 def submit(
     app_id: str,
     page: Posted,
-    session: DB,
+    work: Writing,
     version: Annotated[int, Form()],
     idem_key: Annotated[str, Form(min_length=8, max_length=200)],
 ) -> Response:
     user = page.need(Role.applicant)
-    fingerprint = service.request_hash({"path": page.request.url.path, "version": version})
     try:
         # A double click sends the same key: the second request finds the first's answer.
-        if service.replay(session, user, idem_key, fingerprint) is None:
-            service.submit(session, runtime(page.request).cases, user, app_id, version)
-            service.remember(session, user, idem_key, fingerprint, 200, {"id": app_id})
+        with work.attempt():
+            service.submit(
+                work.session, runtime(page.request).cases, user, app_id, version, idem_key
+            )
     except ServiceError as exc:
-        undo(session)
-        return _step_page(page, session, app_id, "review", errors=_errors(exc), status=exc.status)
+        return _step_page(
+            page, work.session, app_id, "review", errors=_errors(exc), status=exc.status
+        )
     return redirect(page, f"/my/{app_id}?done=submitted")
 
 
 def _status_page(
     page: Page,
-    session: DB,
+    session: Session,
     app_id: str,
     errors: dict[str, Msg] | None = None,
     status: int = 200,
@@ -188,15 +189,15 @@ def _status_page(
 
 
 @router.get("/my/{app_id}", response_class=HTMLResponse)
-def status_page(app_id: str, page: PageDep, session: DB) -> HTMLResponse:
-    return _status_page(page, session, app_id)
+def status_page(app_id: str, page: PageDep, work: Reading) -> HTMLResponse:
+    return _status_page(page, work.session, app_id)
 
 
 @router.post("/my/{app_id}/respond", response_class=HTMLResponse)
 def respond(
     app_id: str,
     page: Posted,
-    session: DB,
+    work: Writing,
     version: Annotated[int, Form()],
     response: Annotated[str, Form()] = "",
 ) -> Response:
@@ -204,20 +205,23 @@ def respond(
     if not response.strip():
         return _status_page(
             page,
-            session,
+            work.session,
             app_id,
             errors={"response": Msg(N_("Write your answer to the request."))},
             status=400,
         )
     try:
-        service.respond(
-            session, user, app_id, EvidenceResponseIn(response=response[:20000], version=version)
-        )
+        with work.attempt():
+            service.respond(
+                work.session,
+                user,
+                app_id,
+                EvidenceResponseIn(response=response[:20000], version=version),
+            )
     except ServiceError as exc:
-        undo(session)
         return _status_page(
             page,
-            session,
+            work.session,
             app_id,
             errors=_errors(exc),
             status=exc.status,
@@ -227,31 +231,34 @@ def respond(
 
 
 @router.post("/my/{app_id}/withdraw", response_class=HTMLResponse)
-def withdraw(app_id: str, page: Posted, session: DB, version: Annotated[int, Form()]) -> Response:
+def withdraw(app_id: str, page: Posted, work: Writing, version: Annotated[int, Form()]) -> Response:
     user = page.need(Role.applicant)
     try:
-        service.withdraw(session, user, app_id, version)
+        with work.attempt():
+            service.withdraw(work.session, user, app_id, version)
     except ServiceError as exc:
-        undo(session)
-        return _status_page(page, session, app_id, errors=_errors(exc), status=exc.status)
+        return _status_page(page, work.session, app_id, errors=_errors(exc), status=exc.status)
     return redirect(page, f"/my/{app_id}?done=withdrawn")
 
 
 @router.get("/my/{app_id}/{slug}", response_class=HTMLResponse)
-def step_form(app_id: str, slug: str, page: PageDep, session: DB) -> Response:
-    return _step_page(page, session, app_id, slug)
+def step_form(app_id: str, slug: str, page: PageDep, work: Reading) -> Response:
+    return _step_page(page, work.session, app_id, slug)
 
 
 @router.post("/my/{app_id}/{slug}", response_class=HTMLResponse)
-async def save_step(app_id: str, slug: str, page: Posted, session: DB) -> Response:
+async def save_step(app_id: str, slug: str, page: Posted, work: Writing) -> Response:
     # The step's fields vary, so the form is read whole; the database work runs in the
     # thread pool like every sync endpoint, so a lock wait never blocks the event loop.
     form = {k: str(v) for k, v in (await page.request.form()).items()}
-    return await run_in_threadpool(_save_sync, app_id, slug, page, session, form)
+    return await run_in_threadpool(_save_sync, app_id, slug, page, work, form)
 
 
-def _save_sync(app_id: str, slug: str, page: Page, session: DB, form: dict[str, str]) -> Response:
+def _save_sync(
+    app_id: str, slug: str, page: Page, work: UnitOfWork, form: dict[str, str]
+) -> Response:
     user = page.need(Role.applicant)
+    session = work.session
     s = af.step(slug)
     if s is None or not s.fields:
         raise WebError(404, Msg(N_("We could not find that page or record.")))
@@ -264,14 +271,16 @@ def _save_sync(app_id: str, slug: str, page: Page, session: DB, form: dict[str, 
         version = 0
     if not errors:
         try:
-            service.update_profile(
-                session,
-                user,
-                app_id,
-                ApplicationUpdate(profile=Profile.model_validate(profile), version=max(version, 1)),
-            )
+            with work.attempt():
+                service.update_profile(
+                    session,
+                    user,
+                    app_id,
+                    ApplicationUpdate(
+                        profile=Profile.model_validate(profile), version=max(version, 1)
+                    ),
+                )
         except ServiceError as exc:
-            undo(session)
             errors = _errors(exc)
     if errors:
         return _step_page(page, session, app_id, slug, errors=errors, values=values, status=400)

@@ -6,10 +6,12 @@ import json
 
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from talentvisa.api.deps import DB, runtime
+from talentvisa.api.deps import runtime
 from talentvisa.auth.models import Role, User
+from talentvisa.db.unit_of_work import UnitOfWork
 from talentvisa.h1b import service as h1b
 from talentvisa.h1b.context import H1bContext
 from talentvisa.h1b.schemas import RegistrationIn
@@ -17,8 +19,8 @@ from talentvisa.h1b.workflow import WAS_SELECTED
 from talentvisa.service_errors import ServiceError
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, of_error
-from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render, undo
-from talentvisa.web.route import web_router
+from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render
+from talentvisa.web.route import Reading, Writing, web_router
 
 router = web_router()
 FIELDS = (
@@ -45,21 +47,21 @@ ERROR_OF = {
 }
 
 
-def _ctx(page: Page, session: DB, user: User) -> H1bContext:
+def _ctx(page: Page, session: Session, user: User) -> H1bContext:
     rt = runtime(page.request)
     return H1bContext(session, user, rt.cases, rt.clock)
 
 
 @router.get("/employer", response_class=HTMLResponse)
-def seasons(page: PageDep, session: DB) -> HTMLResponse:
-    ctx = _ctx(page, session, page.need(Role.employer))
-    rows = [(s, len(h1b.employer_registrations(ctx, s))) for s in h1b.seasons(session)]
+def seasons(page: PageDep, work: Reading) -> HTMLResponse:
+    ctx = _ctx(page, work.session, page.need(Role.employer))
+    rows = [(s, len(h1b.employer_registrations(ctx, s))) for s in h1b.seasons(work.session)]
     return render(page, "employer_seasons.html", rows=rows)
 
 
 def _season_page(
     page: Page,
-    session: DB,
+    session: Session,
     name: str,
     errors: dict[str, Msg] | None = None,
     form: dict[str, str] | None = None,
@@ -83,14 +85,14 @@ def _season_page(
 
 
 @router.get("/employer/seasons/{name}", response_class=HTMLResponse)
-def season(name: str, page: PageDep, session: DB) -> HTMLResponse:
-    return _season_page(page, session, name)
+def season(name: str, page: PageDep, work: Reading) -> HTMLResponse:
+    return _season_page(page, work.session, name)
 
 
 @router.get("/employer/seasons/{name}/reveal.json")
-def reveal(name: str, page: PageDep, session: DB) -> Response:
+def reveal(name: str, page: PageDep, work: Reading) -> Response:
     page.need()
-    s = h1b.season_named(session, name)
+    s = h1b.season_named(work.session, name)
     if s.reveal is None:
         raise WebError(404, Msg(N_("The draw has not happened yet.")))
     return Response(
@@ -101,9 +103,9 @@ def reveal(name: str, page: PageDep, session: DB) -> Response:
 
 
 @router.get("/employer/registrations/{reg_id}/proof.json")
-def proof(reg_id: str, page: PageDep, session: DB) -> Response:
+def proof(reg_id: str, page: PageDep, work: Reading) -> Response:
     """One's own registration's inclusion proof, as a file for `talentvisa lottery prove`."""
-    ctx = _ctx(page, session, page.need(Role.employer))
+    ctx = _ctx(page, work.session, page.need(Role.employer))
     try:
         doc = h1b.registration_proof(ctx, reg_id)
     except ServiceError:
@@ -116,13 +118,13 @@ def proof(reg_id: str, page: PageDep, session: DB) -> Response:
 
 
 @router.post("/employer/seasons/{name}/register", response_class=HTMLResponse)
-async def register(name: str, page: Posted, session: DB) -> Response:
+async def register(name: str, page: Posted, work: Writing) -> Response:
     posted = await page.request.form()
     form = {k: str(posted.get(k, "")).strip() for k in FIELDS}
-    return await run_in_threadpool(_register, name, page, session, form)
+    return await run_in_threadpool(_register, name, page, work, form)
 
 
-def _register(name: str, page: Page, session: DB, form: dict[str, str]) -> Response:
+def _register(name: str, page: Page, work: UnitOfWork, form: dict[str, str]) -> Response:
     user = page.need(Role.employer)
     errors: dict[str, Msg] = {}
     status = 400
@@ -145,12 +147,12 @@ def _register(name: str, page: Page, session: DB, form: dict[str, str]) -> Respo
             errors[field] = Msg(ERROR_OF.get(field, N_("Check this answer.")))
     if body is not None:
         try:
-            h1b.register(_ctx(page, session, user), name, body)
+            with work.attempt():
+                h1b.register(_ctx(page, work.session, user), name, body)
         except ServiceError as exc:
-            undo(session)
             where, msg = of_error(exc)
             errors[where or "_form"] = msg
             status = exc.status
     if errors:
-        return _season_page(page, session, name, errors=errors, form=form, status=status)
+        return _season_page(page, work.session, name, errors=errors, form=form, status=status)
     return redirect(page, f"/employer/seasons/{name}?done=registered")

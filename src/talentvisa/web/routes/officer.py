@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
-from talentvisa.api.deps import DB, runtime
+from talentvisa.api.deps import runtime
 from talentvisa.audit import service as audit
 from talentvisa.auth import directory
 from talentvisa.auth.models import STAFF
@@ -22,13 +23,14 @@ from talentvisa.cases.schemas import (
     OverrideCode,
 )
 from talentvisa.cases.workflow import State
+from talentvisa.db.unit_of_work import UnitOfWork
 from talentvisa.rules.assessment import Assessment
 from talentvisa.service_errors import ServiceError
 from talentvisa.web import application_form as af
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, of_error
-from talentvisa.web.page import Page, PageDep, Posted, redirect, render, undo
-from talentvisa.web.route import web_router
+from talentvisa.web.page import Page, PageDep, Posted, redirect, render
+from talentvisa.web.route import Reading, Writing, web_router
 
 router = web_router()
 SORTS = {
@@ -41,7 +43,7 @@ SORTS = {
 @router.get("/officer", response_class=HTMLResponse)
 def queue(
     page: PageDep,
-    session: DB,
+    work: Reading,
     state: str = "",
     prescreen: str = "",
     assigned: str = "",
@@ -54,6 +56,7 @@ def queue(
         "assigned": assigned if assigned in ("me", "unassigned") else "",
         "sort": sort if sort in SORTS else "submitted_at",
     }
+    session = work.session
     apps = service.queue(
         session,
         user,
@@ -81,7 +84,7 @@ def queue(
 
 def _case(
     page: Page,
-    session: DB,
+    session: Session,
     app_id: str,
     errors: dict[str, Msg] | None = None,
     form: dict[str, Any] | None = None,
@@ -122,39 +125,41 @@ def _case(
 
 
 @router.get("/officer/cases/{app_id}", response_class=HTMLResponse)
-def case(app_id: str, page: PageDep, session: DB) -> HTMLResponse:
-    return _case(page, session, app_id)
+def case(app_id: str, page: PageDep, work: Reading) -> HTMLResponse:
+    return _case(page, work.session, app_id)
 
 
 def _failed(
     page: Page,
-    session: DB,
+    work: UnitOfWork,
     app_id: str,
     exc: ServiceError | None,
     form: dict[str, Any],
     errors: dict[str, Msg] | None = None,
 ) -> HTMLResponse:
+    """The case page again with the errors; a refused action was undone by `work.attempt`."""
     if exc is not None:
-        undo(session)
         field, msg = of_error(exc)
         errors = {field or "_form": msg}
-    return _case(page, session, app_id, errors=errors, form=form, status=exc.status if exc else 400)
+    status = exc.status if exc else 400
+    return _case(page, work.session, app_id, errors=errors, form=form, status=status)
 
 
 @router.post("/officer/cases/{app_id}/assign", response_class=HTMLResponse)
 def assign(
     app_id: str,
     page: Posted,
-    session: DB,
+    work: Writing,
     version: Annotated[int, Form()],
     officer_id: Annotated[str, Form()] = "",
 ) -> Response:
     user = page.need(*STAFF)
     chosen = int(officer_id) if officer_id.isdigit() else None
     try:
-        service.assign(session, user, app_id, AssignIn(officer_id=chosen, version=version))
+        with work.attempt():
+            service.assign(work.session, user, app_id, AssignIn(officer_id=chosen, version=version))
     except ServiceError as exc:
-        return _failed(page, session, app_id, exc, {"officer_id": officer_id})
+        return _failed(page, work, app_id, exc, {"officer_id": officer_id})
     return redirect(page, f"/officer/cases/{app_id}?done=assigned")
 
 
@@ -162,7 +167,7 @@ def assign(
 def request_evidence(
     app_id: str,
     page: Posted,
-    session: DB,
+    work: Writing,
     version: Annotated[int, Form()],
     message: Annotated[str, Form()] = "",
     due: Annotated[str, Form()] = "",
@@ -177,17 +182,18 @@ def request_evidence(
     except ValueError:
         errors["due"] = Msg(N_("Enter a date as YYYY-MM-DD."))
     if errors:
-        return _failed(page, session, app_id, None, form, errors)
+        return _failed(page, work, app_id, None, form, errors)
     try:
-        service.request_evidence(
-            session,
-            runtime(page.request).cases,
-            user,
-            app_id,
-            EvidenceRequestIn(message=message.strip(), due=due_date, version=version),
-        )
+        with work.attempt():
+            service.request_evidence(
+                work.session,
+                runtime(page.request).cases,
+                user,
+                app_id,
+                EvidenceRequestIn(message=message.strip(), due=due_date, version=version),
+            )
     except ServiceError as exc:
-        return _failed(page, session, app_id, exc, form)
+        return _failed(page, work, app_id, exc, form)
     return redirect(page, f"/officer/cases/{app_id}?done=requested")
 
 
@@ -195,7 +201,7 @@ def request_evidence(
 def decide(
     app_id: str,
     page: Posted,
-    session: DB,
+    work: Writing,
     version: Annotated[int, Form()],
     decision: Annotated[str, Form()] = "",
     reasons: Annotated[list[str] | None, Form()] = None,
@@ -219,7 +225,7 @@ def decide(
     if override_code and override_code not in OverrideCode.__members__:
         errors["override_code"] = Msg(N_("Choose an override code from the list."))
     if errors:
-        return _failed(page, session, app_id, None, form, errors)
+        return _failed(page, work, app_id, None, form, errors)
     try:
         body = DecisionIn(
             decision=decision,
@@ -228,9 +234,10 @@ def decide(
             override_code=OverrideCode(override_code) if override_code else None,
             version=version,
         )
-        service.decide(session, runtime(page.request).cases, user, app_id, body)
+        with work.attempt():
+            service.decide(work.session, runtime(page.request).cases, user, app_id, body)
     except ServiceError as exc:
-        return _failed(page, session, app_id, exc, form)
+        return _failed(page, work, app_id, exc, form)
     return redirect(page, f"/officer/cases/{app_id}?done=decided")
 
 
@@ -238,7 +245,7 @@ def decide(
 def issue(
     app_id: str,
     page: Posted,
-    session: DB,
+    work: Writing,
     version: Annotated[int, Form()],
     valid_from: Annotated[str, Form()] = "",
     valid_until: Annotated[str, Form()] = "",
@@ -262,9 +269,10 @@ def issue(
         )
     except ValidationError as exc:
         errors = {str(e["loc"][0]): Msg(N_("Check this answer.")) for e in exc.errors() if e["loc"]}
-        return _failed(page, session, app_id, None, form, errors)
+        return _failed(page, work, app_id, None, form, errors)
     try:
-        service.issue(session, runtime(page.request).cases, user, app_id, body)
+        with work.attempt():
+            service.issue(work.session, runtime(page.request).cases, user, app_id, body)
     except ServiceError as exc:
-        return _failed(page, session, app_id, exc, form)
+        return _failed(page, work, app_id, exc, form)
     return redirect(page, f"/officer/cases/{app_id}?done=issued")

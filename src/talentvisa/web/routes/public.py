@@ -11,10 +11,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from talentvisa.api.deps import runtime
+from talentvisa.cases import service
 from talentvisa.rules import compare
-from talentvisa.rules.assessment import Outcome
 from talentvisa.rules.calendar import calendar
-from talentvisa.rules.engine import assess
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import ParameterOutOfRange, resolve
 from talentvisa.rules.profile import Profile
@@ -25,8 +24,6 @@ from talentvisa.web.page import PageDep, WebError, render
 from talentvisa.web.route import web_router
 
 router = web_router()
-#: Eligible programs first, then those the rules cannot decide yet.
-RANK = {Outcome.eligible: 0, Outcome.unknown: 1, Outcome.ineligible: 2}
 
 
 def _today(request: Request) -> dt.date:
@@ -113,10 +110,7 @@ def fit_form(page: PageDep) -> HTMLResponse:
 
 
 def _assessments(request: Request, profile: dict[str, Any], on: dt.date) -> list[Any]:
-    ctx = runtime(request).cases
-    prof = Profile.model_validate(profile)
-    results = [assess(cp, prof, on, ctx.settings) for cp in ctx.catalog.values()]
-    return sorted(results, key=lambda a: RANK[a.outcome])
+    return service.compare(runtime(request).cases, Profile.model_validate(profile), on)
 
 
 @router.get("/fit/result", response_class=HTMLResponse)
