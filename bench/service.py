@@ -76,7 +76,7 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
+    deadline = time.time() + 120  # start-up compiles the catalog; slow on a busy machine
     while time.time() < deadline:
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:

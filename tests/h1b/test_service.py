@@ -19,7 +19,6 @@ from talentvisa.db import migrate
 from talentvisa.db.engine import make_engine, session_factory, transaction
 from talentvisa.h1b import service, workflow
 from talentvisa.h1b.context import H1bContext
-from talentvisa.h1b.models import CapSeason
 from talentvisa.h1b.schemas import PetitionIn, RegistrationIn, RoundIn, SeasonIn
 from talentvisa.h1b.workflow import IllegalStep, SeasonState
 from talentvisa.rules.loader import builtin_catalog, settings_from_env
@@ -48,11 +47,15 @@ def session(tmp_path: Path) -> Iterator[Session]:
     engine.dispose()
 
 
-def contexts(session: Session, programs: CaseContext) -> tuple[H1bContext, H1bContext]:
+@pytest.fixture
+def made(session: Session, programs: CaseContext) -> tuple[H1bContext, H1bContext]:
+    """An admin's and an employer's context, and a draft season the admin created."""
     admin = auth.create_user(session, "admin@example.org", "a-long-test-password", Role.admin)
     employer = auth.create_user(session, "hr@example.org", "a-long-test-password", Role.employer)
     clock: Callable[[], dt.datetime] = lambda: next(MOMENTS)  # noqa: E731 - one moment a step
-    return H1bContext(session, admin, programs, clock), H1bContext(session, employer, programs)
+    ctx = H1bContext(session, admin, programs, clock)
+    service.create_season(ctx, SeasonIn(season=SEASON, regular_target=1, advanced_target=0))
+    return ctx, H1bContext(session, employer, programs)
 
 
 def steps(admin: H1bContext, employer: H1bContext) -> dict[str, Callable[[], object]]:
@@ -71,10 +74,9 @@ def steps(admin: H1bContext, employer: H1bContext) -> dict[str, Callable[[], obj
 
 
 def test_every_season_step_is_refused_outside_its_states_and_writes_nothing(
-    session: Session, programs: CaseContext
+    session: Session, made: tuple[H1bContext, H1bContext]
 ) -> None:
-    admin, employer = contexts(session, programs)
-    service.create_season(admin, SeasonIn(season=SEASON, regular_target=1, advanced_target=0))
+    admin, employer = made
     take = steps(admin, employer)
     path = ["open", "register", "close", "draw"]  # draft -> open -> (open) -> closed -> drawn
     for state in SeasonState:
@@ -96,10 +98,9 @@ def test_every_season_step_is_refused_outside_its_states_and_writes_nothing(
 
 
 def test_the_refusals_say_what_they_said_before_the_workflow_was_declared(
-    session: Session, programs: CaseContext
+    made: tuple[H1bContext, H1bContext],
 ) -> None:
-    admin, employer = contexts(session, programs)
-    service.create_season(admin, SeasonIn(season=SEASON, regular_target=1, advanced_target=0))
+    admin, employer = made
     take = steps(admin, employer)
     said = {}
     for action in ("close", "register", "draw", "further_round"):
@@ -117,9 +118,8 @@ def test_the_refusals_say_what_they_said_before_the_workflow_was_declared(
         take["open"]()
 
 
-def test_a_petition_waits_for_the_selection(session: Session, programs: CaseContext) -> None:
-    admin, employer = contexts(session, programs)
-    service.create_season(admin, SeasonIn(season=SEASON, regular_target=1, advanced_target=0))
+def test_a_petition_waits_for_the_selection(made: tuple[H1bContext, H1bContext]) -> None:
+    admin, employer = made
     service.open_season(admin, SEASON)
     reg = service.register(
         employer, SEASON, RegistrationIn.model_validate(registration("P7654321"))
@@ -146,17 +146,16 @@ def test_a_petition_waits_for_the_selection(session: Session, programs: CaseCont
 
 
 def test_the_context_clock_stamps_each_state_entered(
-    session: Session, programs: CaseContext
+    session: Session, made: tuple[H1bContext, H1bContext]
 ) -> None:
-    admin, employer = contexts(session, programs)
+    admin, employer = made
     ticks = [dt.datetime(2030, 4, 1, h, tzinfo=dt.UTC) for h in (9, 10, 11)]
-    admin = H1bContext(session, admin.user, programs, iter(ticks).__next__)
-    service.create_season(admin, SeasonIn(season=SEASON, regular_target=1, advanced_target=0))
+    admin = H1bContext(session, admin.user, admin.programs, iter(ticks).__next__)
     service.open_season(admin, SEASON)
     service.register(employer, SEASON, RegistrationIn.model_validate(registration("P1111111")))
     service.close_season(admin, SEASON)
     service.draw(admin, SEASON)
-    season = session.get(CapSeason, service.season_named(session, SEASON).id)
-    assert season is not None
-    stamps = [season.opened_at, season.closed_at, season.drawn_at]
-    assert [s.replace(tzinfo=dt.UTC) if s and s.tzinfo is None else s for s in stamps] == ticks
+    session.flush()
+    session.expire_all()  # read back what was stored
+    season = service.season_named(session, SEASON)
+    assert [season.opened_at, season.closed_at, season.drawn_at] == ticks
