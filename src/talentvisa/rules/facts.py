@@ -27,36 +27,45 @@ CONSTANTS: dict[str, int] = {**DEGREE_ORDINAL, **CEFR_ORDINAL}
 __all__ = ["ABILITIES", "CONSTANTS", "FACTS", "facts_of"]
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    return list(value) if isinstance(value, list) else value
+def _reader(parts: list[str]) -> Callable[[Any], Any]:
+    """Read ``b.c`` below a part of the Profile: unknown (None) as soon as a part is."""
 
-
-def _reader(path: str) -> Callable[[Profile], Any]:
-    """Read ``a.b.c`` from a Profile: unknown (None) as soon as a part along the way is."""
-    parts = path.split(".")
-
-    def read(p: Profile) -> Any:
-        value: Any = p
+    def read(value: Any) -> Any:
         for part in parts:
             value = getattr(value, part)
             if value is None:
                 return None
-        return _plain(value)
+        if isinstance(value, Enum):
+            return value.value
+        return list(value) if isinstance(value, list) else value
 
     return read
 
 
+Readers = tuple[tuple[str, tuple[tuple[str, Callable[[Any], Any]], ...]], ...]
+
+
 @cache
-def _plan() -> tuple[tuple[str, Callable[[Profile], Any]], ...]:
+def _plan() -> tuple[Readers, tuple[tuple[str, Callable[[Profile], Any]], ...]]:
+    """The `from:` facts grouped by the Profile part they start at, and the derived ones."""
+    groups: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {}
+    for name, f in FACTS.items():
+        if f.source_path is not None:
+            head, *rest = f.source_path.split(".")
+            groups.setdefault(head, []).append((name, _reader(rest)))
     derived = declarations().derivations()
-    return tuple(
-        (name, _reader(f.source_path) if f.source_path is not None else derived[name])
-        for name, f in FACTS.items()
-    )
+    return tuple((h, tuple(r)) for h, r in groups.items()), tuple(derived.items())
 
 
 def facts_of(p: Profile) -> dict[str, Any]:
     """Every fact in :data:`FACTS`, ``None`` where unknown."""
-    return {name: get(p) for name, get in _plan()}
+    out: dict[str, Any] = dict.fromkeys(FACTS)
+    groups, derived = _plan()
+    for head, readers in groups:
+        part = getattr(p, head)
+        if part is not None:  # an absent part leaves all its facts unknown
+            for name, read in readers:
+                out[name] = read(part)
+    for name, derive in derived:
+        out[name] = derive(p)
+    return out
