@@ -35,6 +35,7 @@ from talentvisa.rules.loader import (
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import ParameterOutOfRange, Settings, with_scenario
 from talentvisa.rules.profile import Profile
+from talentvisa.rules.questions import Declared, builtin_questions, load_questions
 from talentvisa.simulation.reform import ReformError
 
 app = typer.Typer(
@@ -139,6 +140,13 @@ def catalog_and_settings(
         load_settings(settings_path, catalog) if settings_path else settings_from_env(catalog)
     )
     return catalog, settings
+
+
+def asked_in(programs_dir: Path | None) -> tuple[Declared, ...] | None:
+    """The questions of a --programs directory, then the shipped ones (None: the shipped)."""
+    if programs_dir is None:
+        return None
+    return tuple(load_questions(programs_dir)) + builtin_questions()
 
 
 def date_option(value: str | None) -> dt.date:
@@ -268,7 +276,7 @@ def check(
             dump_json(models_json(list(results)))
             return
         for a in results:
-            out.print(render.assessment_detail(a))
+            out.print(render.assessment_detail(a, asked_in(programs_dir)))
             out.print()
 
 
@@ -311,7 +319,7 @@ def compare(
             hypothetical = with_scenario(programs, scenario, settings)
             if_adopted = _assess_all(proposed, profile, day, hypothetical)
         if as_json:
-            rows = render.compare_rows(results, shown)
+            rows = render.compare_rows(results, shown, asked_in(programs_dir))
             doc: dict[str, Any] = {
                 "on": day.isoformat(),
                 "profile": str(profile_path),
@@ -336,14 +344,14 @@ def compare(
             dump_json(doc)
             return
         title = f"{profile.name or profile_path.name}: every program on {day}"
-        out.print(render.comparison(results, title, shown))
+        out.print(render.comparison(results, title, shown, asked_in(programs_dir)))
         for cp, a in zip(proposed.values(), if_adopted, strict=True):
             sc = cp.program.scenarios[scenario or ""]
             head = (
                 f"If {sc.label.en} (scenario {scenario}: proposed, docket {sc.docket}; not law) "
                 f"- {cp.id} on {day}"
             )
-            out.print(render.comparison([a], head, shown))
+            out.print(render.comparison([a], head, shown, asked_in(programs_dir)))
 
 
 def _scenario_programs(
