@@ -195,7 +195,11 @@ def assessment_detail(a: Assessment, asked: tuple[Declared, ...] | None = None) 
             )
             label = c.label.en + (f" [exception: {c.exception}]" if c.exception else "")
             t.add_row(
-                outcome_text(c.outcome), label, read, missing_text(c.missing, asked), ", ".join(c.parameters)
+                outcome_text(c.outcome),
+                label,
+                read,
+                missing_text(c.missing, asked),
+                ", ".join(c.parameters),
             )
         parts.append(t)
     for pts in a.points:
@@ -203,7 +207,9 @@ def assessment_detail(a: Assessment, asked: tuple[Declared, ...] | None = None) 
         for col in ("factor", "points", "cap", "missing"):
             t.add_column(col)
         for f in pts.factors:
-            t.add_row(f.label.en, _range(f.min, f.max), f"{f.cap:g}", missing_text(f.missing, asked))
+            t.add_row(
+                f.label.en, _range(f.min, f.max), f"{f.cap:g}", missing_text(f.missing, asked)
+            )
         for g in pts.groups:
             t.add_row(f"subtotal: {g.label.en}", _range(g.min, g.max), f"{g.cap:g}", "")
         parts.append(t)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 from pydantic import ValidationError
@@ -34,7 +35,7 @@ def answers_of(query: Mapping[str, str], form: Form | None = None) -> dict[str, 
 
 def _put(target: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
     node: Any = target
-    for key, nxt in zip(path, path[1:], strict=False):
+    for key, nxt in pairwise(path):
         empty: Any = [] if isinstance(nxt, int) else {}
         if isinstance(key, int):
             while len(node) <= key:
@@ -48,7 +49,9 @@ def _put(target: dict[str, Any], path: tuple[str | int, ...], value: Any) -> Non
     node[path[-1]] = value
 
 
-def _anchored(form: Form, a: Mapping[str, str], values: dict[str, Any], errors: dict[str, Msg]):  # type: ignore[no-untyped-def]
+def _anchored(
+    form: Form, a: Mapping[str, str], values: dict[str, Any], errors: dict[str, Msg]
+) -> None:
     """Drop the answers of a part whose anchor is blank or refused, saying so beside each."""
     for anchor in form.questions():
         rule = anchor.asked.anchor
@@ -69,7 +72,10 @@ def _anchored(form: Form, a: Mapping[str, str], values: dict[str, Any], errors: 
                     errors.setdefault(q.name, Msg.declared(rule.missing))
 
 
-def _needed(form: Form, a: Mapping[str, str], values: dict[str, Any], errors: dict[str, Msg]):  # type: ignore[no-untyped-def]
+def _needed(
+    form: Form, a: Mapping[str, str], values: dict[str, Any], errors: dict[str, Msg]
+) -> None:
+    """An answer that needs another (an amount its currency) says so beside the other."""
     for q in form.questions():
         if q.name in values:
             for other, error in q.asked.needs.items():

@@ -19,8 +19,8 @@ from talentvisa.rules.model import Program
 from talentvisa.rules.params import ParameterOutOfRange, resolve
 from talentvisa.rules.profile import Profile
 from talentvisa.web import fit
-from talentvisa.web.i18n import N_
 from talentvisa.web.form import builtin_form
+from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, said
 from talentvisa.web.page import PageDep, WebError, render
 from talentvisa.web.route import web_router
