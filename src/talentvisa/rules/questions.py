@@ -81,6 +81,7 @@ class Asked(_Strict):
     anchor: Anchor | None = None
     needs: dict[str, Text] = {}  # other answers this one needs: what to say beside each
     carve: Carve | None = None
+    autocomplete: str | None = None  # the HTML autocomplete token, e.g. bday
     when_yes: dict[str, Any] = {}  # bool: more attributes of the same entry; "$name" copies
     # another answer
 
