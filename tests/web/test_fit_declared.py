@@ -12,37 +12,39 @@ import pytest
 from talentvisa.rules.facts import facts_of
 from talentvisa.rules.loader import ProgramFileError
 from talentvisa.rules.profile import Profile
-from talentvisa.rules.questions import builtin_questions, load_questions, question_of
+from talentvisa.rules.questions import load_questions, question_of
 from talentvisa.web import fit, i18n
 from talentvisa.web.form import build, builtin_form
 from talentvisa.web.page import ENV
 
 from ..conftest import EXAMPLES, PROGRAMS
 
-#: A folder of its own: China's R visa asks whether a talent programme selected you.
-QUESTIONS = """\
+#: A new country folder: one fact, asked, read from a part every Profile has.
+FACTS = """\
+country: SG
 section:
-  key: china
-  title: {en: "China: R visa", zh: "中国：R字签证"}
+  title: {en: "Singapore: ONE Pass", zh: "新加坡：ONE Pass"}
   order: 5
-asked:
-  cn_talent:
+facts:
+  sg_patents:
     type: bool
+    label: {en: Holds patents, zh: 持有专利}
     question:
-      en: Chosen by a Chinese talent programme?
-      zh: 您是否入选了中国的人才计划？
-    hint: {en: A national or provincial programme., zh: 国家级或省级计划。}
-    from: recognitions.cn_talent_programme
-    fact: cn_talent_programme
+      en: Do you hold a patent?
+      zh: 您是否持有专利？
+    hint: {en: Granted anywhere., zh: 在任何国家获得授权。}
+    from: recognitions.patents
+    form: sg_patent
 """
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    shutil.copy(PROGRAMS / "cn-r.yaml", tmp_path / "cn-r.yaml")
-    (tmp_path / "cn").mkdir()
-    (tmp_path / "cn" / "questions.yaml").write_text(QUESTIONS, "utf-8")
-    return tmp_path
+    dest = tmp_path / "programs"
+    shutil.copytree(PROGRAMS, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    (dest / "sg").mkdir()
+    (dest / "sg" / "facts.yaml").write_text(FACTS, "utf-8")
+    return dest
 
 
 def page(form: object, lang: str, answers: dict[str, str] | None = None) -> str:
@@ -66,35 +68,50 @@ def page(form: object, lang: str, answers: dict[str, str] | None = None) -> str:
 def test_a_folders_question_appears_in_the_form_and_its_answer_in_the_profile(
     folder: Path,
 ) -> None:
-    form = build(tuple(load_questions(folder)) + builtin_questions())
-    china = form.more[0]
-    assert china.id == "china" and [q.name for q in china.questions()] == ["cn_talent"]
+    form = build(tuple(load_questions(folder)))
+    sg = form.more[0]
+    assert sg.id == "sg" and [q.name for q in sg.questions()] == ["sg_patent"]
     html = page(form, "en")
-    assert 'id="more-china"' in html and "Chosen by a Chinese talent programme?" in html
-    assert '<select id="f-cn_talent" name="cn_talent"' in html
-    assert "您是否入选了中国的人才计划？" in page(form, "zh_Hans")
-    profile, _, errors = fit.profile_of(fit.answers_of({"cn_talent": "yes"}, form), form)
-    assert not errors and profile == {"recognitions": {"cn_talent_programme": True}}
-    assert facts_of(Profile.model_validate(profile))["cn_talent_programme"] is True
-    # The shipped form does not ask it: the answer came from the folder alone.
-    assert "cn_talent" not in builtin_form().by_name()
+    assert 'id="more-sg"' in html and "Singapore: ONE Pass" in html
+    assert "Do you hold a patent?" in html and "Granted anywhere." in html
+    assert '<select id="f-sg_patent" name="sg_patent"' in html
+    assert "您是否持有专利？" in page(form, "zh_Hans")
+    profile, _, errors = fit.profile_of(fit.answers_of({"sg_patent": "yes"}, form), form)
+    assert not errors and profile == {"recognitions": {"patents": True}}
+    assert facts_of(Profile.model_validate(profile))["has_patents"] is True
+    # Every shipped question is still there, and the shipped form does not ask this one.
+    assert set(builtin_form().by_name()) < set(form.by_name())
+    assert "sg_patent" not in builtin_form().by_name()
 
 
 def test_the_cli_names_a_missing_answer_by_the_folders_question(folder: Path, cli) -> None:
+    cn = folder / "cn" / "facts.yaml"
+    label = "      en: Selected for a Chinese talent programme\n      zh: 是否入选中国人才计划\n"
+    text = cn.read_text("utf-8")
+    assert label in text
+    cn.write_text(
+        text.replace(
+            label,
+            label + "    question:\n      en: Chosen by a talent plan?\n"
+            "      zh: 是否入选人才计划？\n",
+            1,
+        ),
+        "utf-8",
+    )
     args = ("check", str(EXAMPLES / "missing-facts.yaml"), "--program", "cn-r", "--on")
     shipped = cli(*args, "2026-03-15")
     assert shipped.returncode == 0, shipped.stderr
     assert "Selected for a Chinese talent programme" in shipped.stdout  # the fact's label
     declared = cli(*args, "2026-03-15", "--programs", str(folder))
     assert declared.returncode == 0, declared.stderr
-    assert "Chosen by a Chinese talent programme?" in declared.stdout
-    assert "cn_talent_programme" in declared.stdout  # the read column still names the fact
+    assert "Chosen by a talent plan?" in declared.stdout
+    assert "cn_talent_programme=?" in declared.stdout  # the read column still names the fact
 
 
 def test_the_shipped_questions_name_missing_answers() -> None:
     assert question_of("date_of_birth") == "Date of birth"
     assert question_of("ca_federal_program_eligible").startswith("Do you meet the requirements")
-    assert question_of("stem_degree_level") == "Highest STEM degree"  # derived: its label
+    assert question_of("stem_degree_level") == "Highest STEM degree"  # never asked: its label
     assert question_of("no_such_fact") == "no_such_fact"
 
 

@@ -23,7 +23,7 @@ from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.calendar import calendar
 from talentvisa.rules.columns import facts_schema
 from talentvisa.rules.compiled import CompiledProgram
-from talentvisa.rules.declarations import declarations
+from talentvisa.rules.declarations import Declarations, declarations, load_declarations
 from talentvisa.rules.engine import assess
 from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.loader import (
@@ -38,7 +38,6 @@ from talentvisa.rules.loader import (
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import ParameterOutOfRange, Settings, with_scenario
 from talentvisa.rules.profile import Profile
-from talentvisa.rules.questions import Declared, builtin_questions, load_questions
 from talentvisa.simulation.reform import ReformError
 
 app = typer.Typer(
@@ -145,11 +144,9 @@ def catalog_and_settings(
     return catalog, settings
 
 
-def asked_in(programs_dir: Path | None) -> tuple[Declared, ...] | None:
-    """The questions of a --programs directory, then the shipped ones (None: the shipped)."""
-    if programs_dir is None:
-        return None
-    return tuple(load_questions(programs_dir)) + builtin_questions()
+def asked_in(programs_dir: Path | None) -> Declarations | None:
+    """The fact declarations that name missing answers: a --programs directory's, if given."""
+    return None if programs_dir is None else load_declarations(programs_dir)
 
 
 def date_option(value: str | None) -> dt.date:

@@ -14,8 +14,9 @@ from talentvisa.rules import compare
 from talentvisa.rules.assessment import Assessment, Outcome
 from talentvisa.rules.calendar import Calendar
 from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.declarations import Declarations
 from talentvisa.rules.model import Program
-from talentvisa.rules.questions import Declared, question_of
+from talentvisa.rules.questions import question_of
 from talentvisa.rules.refdata import convert
 
 #: Programs per comparison table; more columns than this do not fit a terminal.
@@ -29,9 +30,9 @@ MARK = {
 }
 
 
-def missing_text(names: list[str], asked: tuple[Declared, ...] | None = None) -> str:
+def missing_text(names: list[str], asked: Declarations | None = None) -> str:
     """Missing answers named by the question that asks them (declared beside the programs;
-    ``asked``: those of a --programs directory, default the shipped ones)."""
+    ``asked``: a --programs directory's declarations, default the shipped ones)."""
     return "; ".join(question_of(n, asked) for n in names)
 
 
@@ -173,7 +174,7 @@ def benefits_table(p: Program) -> Table:
     return t
 
 
-def assessment_detail(a: Assessment, asked: tuple[Declared, ...] | None = None) -> RenderableType:
+def assessment_detail(a: Assessment, asked: Declarations | None = None) -> RenderableType:
     head = RText.assemble(
         (f"{a.program_name.en} ", "bold"),
         f"on {a.on}: ",
@@ -291,7 +292,7 @@ def cost_text(a: Assessment, payer: str, to: str | None = None) -> str:
     return "\n".join(lines) or "none"
 
 
-def reasons_text(a: Assessment, asked: tuple[Declared, ...] | None = None) -> str:
+def reasons_text(a: Assessment, asked: Declarations | None = None) -> str:
     if a.notes and not a.criteria:
         return "; ".join(a.notes)
     labels = []
@@ -318,7 +319,7 @@ BENEFIT_TITLES = {
 def compare_rows(
     assessments: list[Assessment],
     currency: str | None = None,
-    asked: tuple[Declared, ...] | None = None,
+    asked: Declarations | None = None,
 ) -> list[tuple[str, list[str | RText]]]:
     """Rows of the comparison. ``currency``: also show money, approximately, in this one."""
 
@@ -374,7 +375,7 @@ def comparison(
     assessments: list[Assessment],
     title: str,
     currency: str | None = None,
-    asked: tuple[Declared, ...] | None = None,
+    asked: Declarations | None = None,
 ) -> RenderableType:
     """Side-by-side tables, a few programs each so that every column stays readable."""
     rows = compare_rows(assessments, currency, asked)

@@ -36,6 +36,8 @@ from talentvisa.rules.yamlfile import (
 FactType = Literal["bool", "int", "float", "date", "str", "enum", "list"]
 COMMON = "common"
 FACT_FILE = "facts.yaml"
+#: How the portal asks a folder's facts, beyond their declarations (rules/questions.py).
+QUESTION_FILE = "questions.yaml"
 DERIVE_FILE = "derive.py"
 #: Where the core's own (shared) derivations are registered.
 COMMON_DERIVATIONS = "talentvisa.rules.derive_common"

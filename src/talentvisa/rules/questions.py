@@ -1,14 +1,13 @@
-"""The questions people are asked, declared beside the programs that read the answers.
+"""How the portal asks what the fact declarations cannot say alone (``questions.yaml``).
 
-Each program folder (``programs/<cc>/``, and ``programs/common/`` for what every program uses)
-may hold a ``questions.yaml``: the answers its programs need, each with the question (English
-and Chinese), its type, bounds or choices, and where the answer goes in a Profile (``from:``).
-The portal builds its "Which visa fits me?" form from these files and the CLI names a missing
-answer by its question, so a new country folder needs no edit of ``web/`` or ``cli/``.
-
-The file sits beside the folder's fact declarations (``facts.yaml``): an answer names the
-fact it states (``fact:``) when it is one fact; grouped answers (the entries of a degree, the
-four abilities of a language test) state the profile parts that facts are derived from.
+A fact declared with a ``question:`` in a folder's facts.yaml is asked as it is: its type,
+bounds, choices and ``from:`` path say how to check and where to put the answer, under the
+name ``form:`` (the query string's). A folder's ``questions.yaml`` adds only what that is not:
+the basic step a common fact belongs to (``step:``), the order of its section's questions,
+grouped answers (the four abilities of a language test), the entries a derived fact is computed
+from (a degree, years carved out of work experience), code lists and answers that depend on
+each other. An entry named like a fact's ``form:`` completes that fact's question; any other
+entry is an answer of its own, declared whole.
 """
 
 from __future__ import annotations
@@ -19,18 +18,24 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from talentvisa.rules.loader import (
+from talentvisa.rules.declarations import (
+    COMMON,
+    QUESTION_FILE,
+    Declarations,
+    FactDecl,
+    builtin_program_dir,
+    declarations,
+    load_declarations,
+)
+from talentvisa.rules.model import Text
+from talentvisa.rules.yamlfile import (
     Problem,
     ProgramFileError,
-    builtin_program_dir,
     line_of,
     read_yaml,
     validation_problems,
 )
-from talentvisa.rules.messages import fact_label
-from talentvisa.rules.model import Text
 
-FILE = "questions.yaml"
 #: Basic steps of the form; an answer without a step belongs to its folder's section.
 STEPS = 5
 
@@ -65,6 +70,7 @@ class Asked(_Strict):
 
     type: Literal["bool", "int", "float", "date", "str", "enum", "list"]
     question: Text
+    label: Text | None = None  # how results name it, when it is a fact
     hint: Text | None = None
     source_path: str | None = Field(None, alias="from")  # where the answer goes in a Profile
     fact: str | None = None  # the declared fact this answer states, if it is one
@@ -108,67 +114,118 @@ class SectionDecl(_Strict):
 
 
 class QuestionFile(_Strict):
-    section: SectionDecl | None = None
+    section: SectionDecl | None = None  # for common/, whose facts.yaml has none
     groups: dict[str, Group] = {}
-    asked: dict[str, Asked]  # by the name the portal's query string uses
+    asked: dict[str, dict[str, Any]]  # by query-string name; completed in `asked_in`
 
     @model_validator(mode="after")
-    def _grouped_and_placed(self) -> QuestionFile:
+    def _grouped(self) -> QuestionFile:
         for name, a in self.asked.items():
-            if a.group is not None and a.group not in self.groups:
-                raise ValueError(f"{name}: group {a.group!r} is not declared in `groups`")
-            if a.step is None and self.section is None:
-                raise ValueError(f"{name}: give a `step`, or declare the folder's `section`")
+            group = a.get("group")
+            if group is not None and group not in self.groups:
+                raise ValueError(f"{name}: group {group!r} is not declared in `groups`")
         return self
 
 
 class Declared(BaseModel):
-    """One folder's questions, with where they come from."""
+    """One folder's questions, in the order asked, with where they come from."""
 
     model_config = ConfigDict(frozen=True)
 
     folder: str
     file: str
-    questions: QuestionFile
+    section: SectionDecl | None
+    groups: dict[str, Group]
+    asked: dict[str, Asked]
 
 
-def load_questions(directory: Path | None = None) -> list[Declared]:
-    """Every folder's questions, common/ first; a bad file is a ProgramFileError with
-    ``file:line: field: message`` problems."""
-    root = directory or builtin_program_dir()
-    paths = sorted(root.glob(f"*/{FILE}"), key=lambda p: (p.parent.name != "common", str(p)))
-    out: list[Declared] = []
+def _from_fact(f: FactDecl) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": f.type, "question": f.question, "label": f.label}
+    out |= {"fact": f.name, "from": f.source_path, "hint": f.hint, "values": f.values or {}}
+    out |= {"min": f.min, "max": f.max}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _section(decls: Declarations, folder: str) -> SectionDecl | None:
+    for s in decls.sections:
+        if s.folder == folder:
+            return SectionDecl(key=s.key or folder, title=s.title, order=s.order)
+    return None
+
+
+class _Completed(_Strict):
+    asked: dict[str, Asked]
+
+
+def _files(directory: Path) -> tuple[dict[str, tuple[QuestionFile, Any]], list[Problem]]:
+    files: dict[str, tuple[QuestionFile, Any]] = {}
     problems: list[Problem] = []
-    seen: dict[str, str] = {}
-    for path in paths:
+    for path in sorted(directory.glob(f"*/{QUESTION_FILE}")):
         data, node = read_yaml(path)
         try:
-            qf = QuestionFile.model_validate(data)
+            files[path.parent.name] = (QuestionFile.model_validate(data), node)
+        except ValidationError as exc:
+            problems.extend(validation_problems(str(path), node, exc))
+    return files, problems
+
+
+def asked_in(decls: Declarations, directory: Path) -> list[Declared]:
+    """Every folder's questions, common/ first: its facts' questions completed by its
+    questions.yaml. A bad file is a ProgramFileError with ``file:line: field: message``."""
+    by_form = {f.form: f for f in decls.facts.values() if f.question is not None}
+    files, problems = _files(directory)
+    claimed = {name for qf, _ in files.values() for name in qf.asked}
+    folders = sorted({f.folder for f in decls.facts.values()} | set(files))
+    folders.sort(key=lambda name: name != COMMON)
+    out: list[Declared] = []
+    for folder in folders:
+        path = directory / folder / QUESTION_FILE
+        qf, node = files.get(folder, (QuestionFile(asked={}), None))
+        own = [
+            f.form
+            for f in decls.facts.values()
+            if f.folder == folder and f.form in by_form and f.form not in claimed
+        ]
+        entries = {
+            name: {**(_from_fact(by_form[name]) if name in by_form else {}), **extra}
+            for name, extra in [*qf.asked.items(), *((n, {}) for n in own)]
+        }
+        try:
+            asked = _Completed.model_validate({"asked": entries}).asked
         except ValidationError as exc:
             problems.extend(validation_problems(str(path), node, exc))
             continue
-        for name in qf.asked:
-            if name in seen:
-                line = line_of(node, ["asked", name])
-                problems.append(Problem(str(path), line, f"asked.{name}: also in {seen[name]}"))
-            seen[name] = str(path)
-        out.append(Declared(folder=path.parent.name, file=str(path), questions=qf))
+        section = qf.section or _section(decls, folder)
+        problems.extend(
+            Problem(
+                str(path),
+                line_of(node, ["asked", n]),
+                f"asked.{n}: give a `step`, or declare the folder's `section`",
+            )
+            for n, a in asked.items()
+            if a.step is None and section is None
+        )
+        out.append(
+            Declared(folder=folder, file=str(path), section=section, groups=qf.groups, asked=asked)
+        )
     if problems:
         raise ProgramFileError(problems)
     return out
 
 
+def load_questions(directory: Path) -> list[Declared]:
+    return asked_in(load_declarations(directory), directory)
+
+
 @cache
 def builtin_questions() -> tuple[Declared, ...]:
-    return tuple(load_questions())
+    return tuple(asked_in(declarations(), builtin_program_dir()))
 
 
-def question_of(fact: str, declared: tuple[Declared, ...] | None = None) -> str:
-    """How to name a missing fact to a person (English): the question that states it, else
-    the fact's label, else its name."""
-    for d in declared if declared is not None else builtin_questions():
-        for a in d.questions.asked.values():
-            if a.fact == fact:
-                return a.question.en
-    label = fact_label(fact)
-    return label.en if label is not None else fact
+def question_of(fact: str, decls: Declarations | None = None) -> str:
+    """How to name a missing fact to a person (English): its question, else its label, else
+    (a parameter, a name from a newer engine) the name itself."""
+    f = (decls or declarations()).facts.get(fact)
+    if f is None:
+        return fact
+    return (f.question or f.label).en

@@ -1,8 +1,8 @@
-"""The "Which visa fits me?" form as the question declarations lay it out (rules/questions.py).
+"""The "Which visa fits me?" form as the declarations lay it out (rules/questions.py).
 
-Five basic steps hold the answers declared with a `step:` (in common/, in file order), and an
-optional sixth holds one section per folder that declares a `section:`. Answers that share a
-`group:` are asked together (the four abilities of a language test).
+Five basic steps hold the answers declared with a `step:` (common/'s, in file order), and an
+optional sixth holds one section per folder with a `section:`, holding the questions of its
+facts and its questions.yaml. Answers that share a `group:` are asked together.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _items(d: Declared, asked: list[tuple[str, Asked]]) -> tuple[Question | Fiel
         elif isinstance(last, Fieldset) and last.questions[0].asked.group == a.group:
             items[-1] = Fieldset(last.legend, last.hint, (*last.questions, q))
         else:
-            g = d.questions.groups[a.group]
+            g = d.groups[a.group]
             items.append(Fieldset(g.legend, g.hint, (q,)))
     return tuple(items)
 
@@ -80,12 +80,12 @@ def build(declared: tuple[Declared, ...]) -> Form:
     steps: list[list[Question]] = [[] for _ in range(STEPS)]
     more: list[Section] = []
     for d in declared:
-        rest = [(n, a) for n, a in d.questions.asked.items() if a.step is None]
-        for name, a in d.questions.asked.items():
+        rest = [(n, a) for n, a in d.asked.items() if a.step is None]
+        for name, a in d.asked.items():
             if a.step is not None:
                 steps[a.step - 1].append(Question(name, a))
-        if d.questions.section is not None and rest:
-            s = d.questions.section
+        if d.section is not None and rest:
+            s = d.section
             more.append(Section(s.key, s.title, s.order, _items(d, rest)))
     more.sort(key=lambda s: s.order)
     return Form(tuple(map(tuple, steps)), tuple(more))
