@@ -11,7 +11,13 @@ import yaml
 from pydantic import ValidationError
 
 from talentvisa.rules.compiled import CompiledProgram, ProgramError, compile_program
-from talentvisa.rules.declarations import COMMON, FACT_FILE, builtin_program_dir, declarations
+from talentvisa.rules.declarations import (
+    COMMON,
+    FACT_FILE,
+    NOT_PROGRAMS,
+    builtin_program_dir,
+    declarations,
+)
 from talentvisa.rules.expr import names
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import DeployerValue, Settings
@@ -73,7 +79,7 @@ def undeclared_hint(country: str) -> str:
 
 def program_files(folder: Path) -> list[Path]:
     """Program files: each country folder's (``<cc>/<id>.yaml``), or a flat folder's own."""
-    nested = [p for p in folder.glob("*/*.yaml") if p.name != FACT_FILE]
+    nested = [p for p in folder.glob("*/*.yaml") if p.name not in NOT_PROGRAMS]
     return sorted(folder.glob("*.yaml")) + sorted(nested)
 
 
