@@ -211,13 +211,6 @@ FACTS: dict[str, FactSpec] = {
         for ability in ABILITIES
     },
     "ca_spouse_canadian_work_years": FactSpec("float", "Spouse's skilled work in Canada, years."),
-    "sg_salary_basis": FactSpec("str", "singapore_employment, overseas_employment, ..."),
-    "sg_fixed_monthly_salary": FactSpec("float", "Fixed monthly salary (ONE Pass)."),
-    "sg_salary_currency": FactSpec("str", "Currency of that salary."),
-    "sg_salary_months": FactSpec("float", "Consecutive months up to now at that salary."),
-    "sg_employer_market_cap_usd": FactSpec("float", "Employer's market capitalisation, USD."),
-    "sg_employer_revenue_usd": FactSpec("float", "Employer's annual revenue, USD."),
-    "sg_outstanding_achievement": FactSpec("bool", "Outstanding achievements (ONE Pass)."),
 }
 
 #: Named constants usable in expressions, so rules read like the law ("bachelor", "B2").
@@ -588,17 +581,6 @@ def _country_specific(p: Profile) -> dict[str, Any]:
             "nz_relevant_work_years": n.relevant_work_years,
             "nz_post_qualification_years": n.post_qualification_years,
             "nz_work_lowest_hourly_rate": n.nz_work_lowest_hourly_rate,
-        }
-    if (s := p.singapore) is not None:
-        basis = s.salary_basis
-        out |= {
-            "sg_salary_basis": basis.value if basis else None,
-            "sg_fixed_monthly_salary": s.fixed_monthly_salary,
-            "sg_salary_currency": s.salary_currency,
-            "sg_salary_months": s.salary_months,
-            "sg_employer_market_cap_usd": s.employer_market_cap_usd,
-            "sg_employer_revenue_usd": s.employer_revenue_usd,
-            "sg_outstanding_achievement": s.outstanding_achievement,
         }
     return out
 

@@ -381,34 +381,6 @@ class Canada(Model):
     spouse_canadian_skilled_work_years: Amount | None = Field(None, ge=0)
 
 
-class SgSalaryBasis(StrEnum):
-    """The employment a Singapore ONE Pass application rests on (MOM's document categories)."""
-
-    singapore_employment = "singapore_employment"  # current or last held, in Singapore
-    overseas_employment = "overseas_employment"  # current or last held, overseas
-    prospective_singapore = "prospective_singapore"  # a future employer in Singapore
-
-
-class Singapore(Model):
-    """Facts only Singapore programs (ONE Pass) ask about."""
-
-    salary_basis: SgSalaryBasis | None = None
-    fixed_monthly_salary: Amount | None = Field(
-        None, ge=0, description="Basic monthly salary plus fixed monthly allowances, one employer."
-    )
-    salary_currency: CurrencyCode | None = None
-    salary_months: Amount | None = Field(
-        None, ge=0, le=1200, description="Consecutive months up to now at that salary."
-    )
-    employer_market_cap_usd: Amount | None = Field(None, ge=0)
-    employer_revenue_usd: Amount | None = Field(None, ge=0, description="Annual revenue, USD.")
-    outstanding_achievement: bool | None = Field(
-        None,
-        description="Outstanding achievements in arts and culture, sports, science and "
-        "technology, or research and academia (as assessed).",
-    )
-
-
 class CnVocationalLevel(StrEnum):
     senior_technician = "senior_technician"  # or the highest intl. recognised certificate
     technician = "technician"
@@ -465,7 +437,6 @@ class Profile(Model):
     korea: Korea | None = None
     new_zealand: NewZealand | None = None
     canada: Canada | None = None
-    singapore: Singapore | None = None
 
     @field_validator("date_of_birth")
     @classmethod
