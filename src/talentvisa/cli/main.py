@@ -17,10 +17,13 @@ from rich.console import Console
 from talentvisa.cli import render
 from talentvisa.cli import service as service_cli
 from talentvisa.cli import simulation as simulation_cli
+from talentvisa.cli.bulletin import fail
 from talentvisa.cli.lottery import app as lottery_app
 from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.calendar import calendar
+from talentvisa.rules.columns import facts_schema
 from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.declarations import declarations
 from talentvisa.rules.engine import assess
 from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.loader import (
@@ -494,11 +497,19 @@ def validate(
 def schema(
     output: Annotated[Path | None, typer.Option("--out", help="Write to a file.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="The Profile schema instead.")] = False,
+    facts: Annotated[
+        bool, typer.Option("--facts", help="The batch column schema (one row of facts) instead.")
+    ] = False,
 ) -> None:
-    """Export the JSON Schema of program files (or of profiles)."""
-    model = Profile if profile else Program
-    doc = model.model_json_schema(by_alias=True)
-    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    """Export the JSON Schema of program files (or of profiles, or of a population row)."""
+    if profile and facts:
+        raise fail("give one of --profile and --facts")
+    if facts:
+        doc = facts_schema(declarations())
+    else:
+        model = Profile if profile else Program
+        doc = model.model_json_schema(by_alias=True)
+        doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     if output:
         output.write_text(text, "utf-8")
