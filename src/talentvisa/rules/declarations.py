@@ -40,7 +40,6 @@ DERIVE_FILE = "derive.py"
 #: Where the core's own (shared) derivations are registered.
 COMMON_DERIVATIONS = "talentvisa.rules.derive_common"
 
-Name = str  # a fact name: lower snake case
 _NAME = r"^[a-z][a-z0-9_]*$"
 _PATH = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 
