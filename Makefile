@@ -38,6 +38,7 @@ bench: install
 
 schema: install
 	$(BIN)/talentvisa schema --out schema/program.schema.json
+	$(BIN)/talentvisa schema --facts --out schema/facts.schema.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 import threading
@@ -87,6 +88,17 @@ def test_program_page_in_both_languages(server: Server) -> None:
     assert "中国K字签证（外国年轻科技人才）" in zh and "参数历史" in zh and "未公布" in zh
     missing = v.get("/programs/xx-none")
     assert missing.status_code == 404 and "找不到该页面或记录" in missing.text
+
+
+def test_every_program_page_renders_in_both_languages(server: Server) -> None:
+    # A new program folder must show up in the portal without editing web/.
+    v = Visitor(server.url)
+    for pid, cp in builtin_catalog().items():
+        en, zh = v.get(f"/programs/{pid}?lang=en"), v.get(f"/programs/{pid}?lang=zh_Hans")
+        assert en.status_code == 200 and html.escape(cp.program.name.en) in en.text, pid
+        assert ">Parameter history</h2>" in en.text, pid
+        assert zh.status_code == 200 and html.escape(cp.program.name.zh) in zh.text, pid
+        assert "参数历史" in zh.text, pid
 
 
 # --- Which visa fits me? ----------------------------------------------------------------------

@@ -33,7 +33,7 @@ from talentvisa.rules.assessment import (
 from talentvisa.rules.codes import currencies
 from talentvisa.rules.compiled import CompiledProgram, program_hash
 from talentvisa.rules.expr import BoolOp, Name, Node, Not
-from talentvisa.rules.facts import CONSTANTS, facts_of
+from talentvisa.rules.facts import CONSTANTS, FACTS, facts_of
 from talentvisa.rules.messages import Message, message, not_in_force
 from talentvisa.rules.model import Band, Factor
 from talentvisa.rules.params import NO_SETTINGS, Resolved, Settings, resolve_all
@@ -299,8 +299,12 @@ def open_questions(cp: CompiledProgram, run: Evaluation) -> list[QuestionLine]:
     ]
 
 
-#: Facts naming the currency of an amount that a criterion compares with a threshold.
-CURRENCY_FACTS = ("job_offer_currency", "funds_currency")
+@functools.cache
+def currency_facts() -> tuple[str, ...]:
+    """Facts naming the currency of an amount that a criterion compares with a threshold:
+    by the declarations' naming rule, those called `..._currency` (docs/facts.md), so a new
+    country's currency fact gets the same note without an edit here."""
+    return tuple(name for name in FACTS if name.endswith("_currency"))
 
 
 def _not_converted(cp: CompiledProgram, traces: dict[str, CriterionTrace]) -> list[Message]:
@@ -314,7 +318,7 @@ def _not_converted(cp: CompiledProgram, traces: dict[str, CriterionTrace]) -> li
         if t.outcome != Outcome.unknown:
             continue
         wanted = {_currency_of(cp.program.parameters[n].unit) for n in t.parameters} - {None}
-        for f in CURRENCY_FACTS:
+        for f in currency_facts():
             given = t.facts.get(f)
             if given is not None and wanted and given not in wanted:
                 out.append(message("not_converted", criterion=t.id, currency=given))
