@@ -20,8 +20,7 @@ from talentvisa.rules.loader import ProgramFileError, load_program
 from talentvisa.rules.params import NO_SETTINGS, resolve_all
 from talentvisa.rules.scalar import evaluate
 from talentvisa.rules.vector import ProgramCompiler, _e
-
-PROGRAMS = Path(__file__).resolve().parents[2] / "src" / "talentvisa" / "programs"
+from tests.conftest import program_file
 
 PROPERTY = settings(
     max_examples=150,
@@ -161,7 +160,7 @@ def test_a_new_function_is_declared_in_one_place(monkeypatch: pytest.MonkeyPatch
 def test_a_program_file_calling_an_undeclared_function_names_file_line_and_the_table(
     tmp_path: Path,
 ) -> None:
-    text = (PROGRAMS / "cn-k.yaml").read_text("utf-8")
+    text = program_file("cn-k").read_text("utf-8")
     line = "expr: age(date_of_birth) <= max_age"
     assert text.count(line) == 1
     path = tmp_path / "cn-k.yaml"
