@@ -19,14 +19,14 @@ from talentvisa.web.page import ENV
 
 from ..conftest import EXAMPLES, PROGRAMS
 
-#: A new country folder: one fact, asked, read from a part every Profile has.
+#: A new country folder (Iceland has none yet): one fact, asked, read from a part every Profile has.
 FACTS = """\
-country: SG
+country: IS
 section:
-  title: {en: "Singapore: ONE Pass", zh: "新加坡：ONE Pass"}
+  title: {en: "Iceland: talent permit", zh: "冰岛：人才许可"}
   order: 5
 facts:
-  sg_patents:
+  is_patents:
     type: bool
     label: {en: Holds patents, zh: 持有专利}
     question:
@@ -34,7 +34,7 @@ facts:
       zh: 您是否持有专利？
     hint: {en: Granted anywhere., zh: 在任何国家获得授权。}
     from: recognitions.patents
-    form: sg_patent
+    form: is_patent
 """
 
 
@@ -42,8 +42,8 @@ facts:
 def folder(tmp_path: Path) -> Path:
     dest = tmp_path / "programs"
     shutil.copytree(PROGRAMS, dest, ignore=shutil.ignore_patterns("__pycache__"))
-    (dest / "sg").mkdir()
-    (dest / "sg" / "facts.yaml").write_text(FACTS, "utf-8")
+    (dest / "is").mkdir()
+    (dest / "is" / "facts.yaml").write_text(FACTS, "utf-8")
     return dest
 
 
@@ -69,19 +69,19 @@ def test_a_folders_question_appears_in_the_form_and_its_answer_in_the_profile(
     folder: Path,
 ) -> None:
     form = build(tuple(load_questions(folder)))
-    sg = form.more[0]
-    assert sg.id == "sg" and [q.name for q in sg.questions()] == ["sg_patent"]
+    iceland = form.more[0]
+    assert iceland.id == "is" and [q.name for q in iceland.questions()] == ["is_patent"]
     html = page(form, "en")
-    assert 'id="more-sg"' in html and "Singapore: ONE Pass" in html
+    assert 'id="more-is"' in html and "Iceland: talent permit" in html
     assert "Do you hold a patent?" in html and "Granted anywhere." in html
-    assert '<select id="f-sg_patent" name="sg_patent"' in html
+    assert '<select id="f-is_patent" name="is_patent"' in html
     assert "您是否持有专利？" in page(form, "zh_Hans")
-    profile, _, errors = fit.profile_of(fit.answers_of({"sg_patent": "yes"}, form), form)
+    profile, _, errors = fit.profile_of(fit.answers_of({"is_patent": "yes"}, form), form)
     assert not errors and profile == {"recognitions": {"patents": True}}
     assert facts_of(Profile.model_validate(profile))["has_patents"] is True
     # Every shipped question is still there, and the shipped form does not ask this one.
     assert set(builtin_form().by_name()) < set(form.by_name())
-    assert "sg_patent" not in builtin_form().by_name()
+    assert "is_patent" not in builtin_form().by_name()
 
 
 def test_the_cli_names_a_missing_answer_by_the_folders_question(folder: Path, cli) -> None:

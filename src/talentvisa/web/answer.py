@@ -64,10 +64,22 @@ def parse(raw: str, a: Asked) -> tuple[Any, Msg | None]:
     if a.type in ("int", "float"):
         return number(raw, a)
     if a.type == "date":
-        try:
-            return dt.date.fromisoformat(raw).isoformat(), None
-        except ValueError:
-            return None, Msg(N_("Enter a date as YYYY-MM-DD."))
+        return _past_date(raw)
     if a.pattern is not None and not re.fullmatch(a.pattern, raw):
         return None, Msg.declared(a.error)
     return raw, None
+
+
+#: The form asks only when something happened (a birth, a graduation): a date after today, or
+#: before 1900, is a typing slip, and taking it would assess a person who does not exist yet.
+EARLIEST = dt.date(1900, 1, 1)
+
+
+def _past_date(raw: str) -> tuple[str | None, Msg | None]:
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        return None, Msg(N_("Enter a date as YYYY-MM-DD."))
+    if not EARLIEST <= day <= dt.date.today():
+        return None, Msg(N_("Enter a real date that has passed, for example 1998-04-21."))
+    return day.isoformat(), None
