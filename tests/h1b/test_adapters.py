@@ -12,7 +12,7 @@ import talentvisa
 from talentvisa.h1b import service
 
 SRC = Path(talentvisa.__file__).parent
-ADAPTERS = ("h1b/router.py", "web/routes/employer.py", "web/routes/admin.py", "demo.py")
+ADAPTERS = ("api/routers/h1b.py", "web/routes/employer.py", "web/routes/admin.py", "demo.py")
 
 
 def _service_names(tree: ast.Module) -> set[str]:

@@ -18,16 +18,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from talentvisa import __version__, web
 from talentvisa.api import errors, inputs, openapi, proxies
 from talentvisa.api.deps import SESSION_COOKIE, Runtime
+from talentvisa.api.routers.audit import router as audit_router
+from talentvisa.api.routers.auth import router as auth_router
+from talentvisa.api.routers.cases import router as cases_router
+from talentvisa.api.routers.h1b import router as h1b_router
+from talentvisa.api.routers.users import router as users_router
 from talentvisa.audit import keys as audit_keys
-from talentvisa.audit.router import router as audit_router
-from talentvisa.auth.admin import router as users_router
-from talentvisa.auth.router import router as auth_router
-from talentvisa.cases.router import router as cases_router
 from talentvisa.cases.service import CaseContext
 from talentvisa.db import migrate
 from talentvisa.db.engine import read_engine
 from talentvisa.db.unit_of_work import commits as engine_commits
-from talentvisa.h1b.router import router as h1b_router
 from talentvisa.rules.loader import builtin_catalog, settings_from_env
 from talentvisa.service_errors import ServiceError
 
