@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from talentvisa.api.routers import h1b as h1b_router
 from talentvisa.auth.models import Role
-from talentvisa.h1b import router as h1b_router
 from talentvisa.h1b import service as h1b_service
 from tests.service.conftest import Server
 from tests.service.test_h1b_races import open_season, registration
