@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+#: The service fixtures (a real server on SQLite and PostgreSQL) serve the HTTP tests of every
+#: domain, so they are a plugin rather than one folder's conftest.
+pytest_plugins = ["tests.api.fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = ROOT / "src" / "talentvisa" / "programs"
 EXAMPLES = ROOT / "examples"

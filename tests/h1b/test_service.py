@@ -23,7 +23,7 @@ from talentvisa.h1b.schemas import PetitionIn, RegistrationIn, RoundIn, SeasonIn
 from talentvisa.h1b.workflow import IllegalStep, SeasonState
 from talentvisa.rules.loader import builtin_catalog, settings_from_env
 from talentvisa.service_errors import Conflict
-from tests.service.test_h1b_races import registration
+from tests.h1b.test_http_races import registration
 
 SEASON = "FY2031"
 MOMENTS = iter(dt.datetime(2030, 3, d, 12, tzinfo=dt.UTC) for d in range(1, 29))

@@ -19,8 +19,7 @@ from talentvisa import demo
 from talentvisa.api.app import create_app
 from talentvisa.db import migrate
 from talentvisa.db.engine import make_engine, transaction
-
-from ..service.conftest import TODAY, served
+from tests.api.fixtures import TODAY, served
 
 HERE = Path(__file__).parent
 CHROMIUM = Path("/usr/bin/chromium")

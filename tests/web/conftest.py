@@ -14,7 +14,7 @@ import pytest
 
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.expr import names
-from tests.service.conftest import PASSWORD, TODAY, Server, server
+from tests.api.fixtures import PASSWORD, TODAY, Server, server
 
 from .browser import axe_source, browser_type_launch_args, chromium, live
 

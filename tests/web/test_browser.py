@@ -19,8 +19,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from talentvisa import demo
 from talentvisa.auth.models import Role
 from talentvisa.rules.loader import builtin_catalog
+from tests.api.fixtures import PDF
 
-from ..service.conftest import PDF
 from .browser import SCREENSHOTS
 from .conftest import PASSWORD
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from talentvisa.auth.models import Role
 from tests.conftest import run_cli
-from tests.service.test_h1b_bulletin import AFTER_ROUND, BEACON, CLOSE, registration
-from tests.test_bulletin import QUICKNET_1000
+from tests.h1b.test_http_bulletin import AFTER_ROUND, BEACON, CLOSE, registration
+from tests.lottery.test_bulletin import QUICKNET_1000
 
 from .conftest import Server, Visitor
 

@@ -1,6 +1,6 @@
 """'What changes soon' (/changes) and the legal-status badges, in a real browser, both languages.
 
-The live portal's today is 2026-03-20 (tests/service/conftest.py TODAY), so the window of 180
+The live portal's today is 2026-03-20 (tests/api/fixtures.py TODAY), so the window of 180
 days holds Korea's GNI change of 1 Apr 2026 and the H-1B payment turning contested on 8 Jun 2026.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from talentvisa.auth.models import Role
-from tests.service.test_h1b_races import registration
+from tests.h1b.test_http_races import registration
 
 from .conftest import Server, Visitor
 

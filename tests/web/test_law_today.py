@@ -12,8 +12,8 @@ import pytest
 from talentvisa.api.app import create_app
 from talentvisa.db import migrate
 from talentvisa.db.engine import make_engine
+from tests.api.fixtures import served
 
-from ..service.conftest import served
 from .test_browser import FIT_ANSWERS
 
 ON = dt.date(2026, 12, 7)

@@ -19,8 +19,8 @@ from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role
 from talentvisa.db.engine import transaction, writer_lock
 from talentvisa.rules.loader import builtin_catalog
+from tests.api.fixtures import PDF, PROFILE
 
-from ..service.conftest import PDF, PROFILE
 from .conftest import PASSWORD, Server, Visitor, csrf
 
 CK = builtin_catalog()["cn-k"]

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from talentvisa.api.routers import h1b as h1b_router
 from talentvisa.auth.models import Role
 from talentvisa.h1b import service as h1b_service
-from tests.service.conftest import Server
-from tests.service.test_h1b_races import open_season, registration
+from tests.api.fixtures import Server
+from tests.h1b.test_http_races import open_season, registration
 
 UNENCODABLE = "\ud800"  # a lone surrogate: json.dumps accepts it, UTF-8 does not
 

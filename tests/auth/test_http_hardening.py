@@ -29,8 +29,7 @@ from talentvisa.auth import service as auth
 from talentvisa.auth.models import LoginAttempt, Role, User
 from talentvisa.db.base import now
 from talentvisa.db.engine import transaction
-
-from .conftest import PASSWORD, Server
+from tests.api.fixtures import PASSWORD, Server
 
 
 def _email(server: Server, who: str) -> str:

@@ -9,8 +9,7 @@ import pytest
 
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role
-
-from .conftest import PDF, PNG, PROFILE, Server
+from tests.api.fixtures import PDF, PNG, PROFILE, Server
 
 
 def submitted_case(server: Server, applicant_token: str) -> dict:

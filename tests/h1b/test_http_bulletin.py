@@ -1,7 +1,7 @@
 """A beacon season end to end over real HTTP, on SQLite and PostgreSQL (docs/bulletin.md).
 
 The season names quicknet round 1000 (published 2023-08-23T15:59:24Z, recorded in
-tests/test_bulletin.py); the server's clock is set to a moment before that round for the
+tests/lottery/test_bulletin.py); the server's clock is set to a moment before that round for the
 close and after it for the draw, so the recorded value plays the beacon.
 """
 
@@ -23,9 +23,9 @@ from talentvisa.auth.models import Role
 from talentvisa.db.engine import transaction
 from talentvisa.db.models import Base
 from talentvisa.h1b.models import CapSeason, Registration
+from tests.api.fixtures import Server
 from tests.conftest import run_cli
-from tests.service.conftest import Server
-from tests.test_bulletin import QUICKNET_1000
+from tests.lottery.test_bulletin import QUICKNET_1000
 
 CLOSE = datetime(2023, 8, 23, 15, 50, tzinfo=UTC)
 AFTER_ROUND = datetime(2023, 8, 23, 16, 30, tzinfo=UTC)

@@ -21,7 +21,7 @@ from talentvisa.rules.loader import ProgramFileError, load_profile, load_setting
 from talentvisa.rules.model import ParameterValue
 from talentvisa.rules.params import NO_SETTINGS, Settings, with_scenario
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 CATALOG = builtin_catalog()
 H1B = CATALOG["us-h1b"]
 PRIYA = load_profile(EXAMPLES / "indian-stem-graduate.yaml")

@@ -29,8 +29,7 @@ from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role
 from talentvisa.db import migrate
 from talentvisa.db.engine import make_engine, transaction
-
-from .conftest import TODAY
+from tests.api.fixtures import TODAY
 
 CHECKS = [
     not_a_server_error,

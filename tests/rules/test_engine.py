@@ -14,8 +14,7 @@ from talentvisa.rules.facts import facts_of
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import DeployerValue, ParameterOutOfRange, Settings
 from talentvisa.rules.stem import is_stem
-
-from .conftest import EXAMPLES
+from tests.conftest import EXAMPLES
 
 CATALOG = builtin_catalog()
 

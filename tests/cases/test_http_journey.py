@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from talentvisa.auth.models import Role
-
-from .conftest import PDF, PNG, PROFILE, TODAY, Server
+from tests.api.fixtures import PDF, PNG, PROFILE, TODAY, Server
 
 
 def test_k_visa_journey(server: Server) -> None:

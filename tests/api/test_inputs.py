@@ -18,8 +18,7 @@ from fastapi import Request
 from talentvisa.api.deps import runtime
 from talentvisa.auth.models import Role
 from talentvisa.cases.service import MAX_DOCUMENTS
-
-from .conftest import PNG, PROFILE, Server
+from tests.api.fixtures import PNG, PROFILE, Server
 
 BIG = 2**70  # beyond 64 bits: PostgreSQL's BIGINT and SQLite's INTEGER overflow
 

@@ -19,8 +19,7 @@ from talentvisa.rules.loader import ProgramFileError, builtin_catalog, facts_rea
 from talentvisa.rules.profile import CoreProfile, Profile
 from talentvisa.rules.sections import check_paths, section_fields
 from talentvisa.simulation.population import Population
-
-from .conftest import program_file
+from tests.conftest import program_file
 
 VISA_FREE = program_file("cn-visa-free").read_text("utf-8")
 PASSPORT = "expr: passport_type == 'ordinary'"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES
+from tests.conftest import EXAMPLES
 
 POPULATION = EXAMPLES / "population.csv"
 

@@ -10,8 +10,7 @@ import pytest
 
 from talentvisa.rules.expr import ExpressionError, parse
 from talentvisa.rules.loader import ProgramFileError, load_catalog, load_program
-
-from .conftest import program_file
+from tests.conftest import program_file
 
 GOOD = program_file("cn-visa-free").read_text("utf-8")
 

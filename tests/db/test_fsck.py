@@ -15,9 +15,8 @@ import httpx
 import sqlalchemy as sa
 
 from talentvisa.auth.models import Role
-
-from .conftest import PDF, PNG, PROFILE, Server, free_port
-from .test_audit_and_cli import CLI, run
+from tests.api.fixtures import PDF, PNG, PROFILE, Server, free_port
+from tests.audit.test_http_and_cli import CLI, run
 
 TWO_HOURS = 2 * 3600
 # Large enough that a kill often lands between writing the file and committing its row.

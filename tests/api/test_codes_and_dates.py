@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from talentvisa.auth.models import Role
-
-from .conftest import PROFILE, Server
-from .test_envelope import assert_envelope
+from tests.api.fixtures import PROFILE, Server
+from tests.api.test_envelope import assert_envelope
 
 NEXT_YEAR = dt.date.today().year + 1
 

@@ -15,8 +15,7 @@ from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role, User
 from talentvisa.db.unit_of_work import NotAWrite, UnitOfWork, writer_lock
 from talentvisa.service_errors import Conflict
-
-from .conftest import PASSWORD, Server
+from tests.api.fixtures import PASSWORD, Server
 
 
 def _email() -> str:

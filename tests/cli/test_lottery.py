@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from .test_lottery import pool_rows, reg
+from tests.lottery.test_select import pool_rows, reg
 
 
 def write_csv(path: Path, rows: list[dict]) -> Path:

@@ -24,8 +24,7 @@ from talentvisa.auth.models import Role
 from talentvisa.db import migrate
 from talentvisa.db.base import now
 from talentvisa.db.engine import make_engine, session_factory, transaction
-
-from .conftest import PG_ADMIN_URL, PROFILE, Server, pg_available
+from tests.api.fixtures import PG_ADMIN_URL, PROFILE, Server, pg_available
 
 CLI = str(Path(sys.executable).parent / "talentvisa")
 

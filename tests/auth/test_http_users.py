@@ -5,8 +5,7 @@ from __future__ import annotations
 import httpx
 
 from talentvisa.auth.models import Role
-
-from .conftest import PASSWORD, Server
+from tests.api.fixtures import PASSWORD, Server
 
 
 def test_admin_creates_changes_and_deactivates_accounts(server: Server) -> None:

@@ -9,8 +9,7 @@ import polars as pl
 import pytest
 
 from talentvisa.rules.declarations import declarations
-
-from .conftest import EXAMPLES, PROGRAMS, ROOT, program_file
+from tests.conftest import EXAMPLES, PROGRAMS, ROOT, program_file
 
 
 def test_programs_list_shows_every_program(cli) -> None:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from talentvisa.auth.models import Role
 from talentvisa.db import migrate
 from talentvisa.db.engine import make_engine
-from tests.service.conftest import PG_ADMIN_URL, Server, pg_available
+from tests.api.fixtures import PG_ADMIN_URL, Server, pg_available
 
 
 def registration(passport: str, **change: Any) -> dict[str, Any]:

@@ -6,8 +6,7 @@ import httpx
 
 from talentvisa.api.deps import SESSION_COOKIE
 from talentvisa.auth.models import Role
-
-from .conftest import PASSWORD, PROFILE, Server
+from tests.api.fixtures import PASSWORD, PROFILE, Server
 
 
 def assert_envelope(body: dict, code: str) -> None:

@@ -20,9 +20,8 @@ from talentvisa.lottery.merkle import EMPTY_ROOT, MerkleTree, leaf_hash, node_ha
 from talentvisa.lottery.registrations import normalize
 from talentvisa.lottery.run import RoundSpec, commitment
 from talentvisa.lottery.run import draw as library_draw
-
-from .test_lottery import pool_rows, reg
-from .test_lottery_cli import write_csv
+from tests.cli.test_lottery import write_csv
+from tests.lottery.test_select import pool_rows, reg
 
 # Recorded drand values. Their authenticity is not taken on trust: the tests check each BLS
 # signature against the chain's pinned public key.
