@@ -131,6 +131,9 @@ def population(n: int, seed: int) -> pl.DataFrame:
     }
     for name, options in CHOICES.items():
         values.setdefault(name, rng.choice(options, n))
+    for name, fact in FACTS.items():  # any other enum: its declared values, evenly
+        if fact.type == "enum":
+            values.setdefault(name, rng.choice(sorted(fact.values), n))
     cols: list[pl.Series] = []
     for name, dtype in schema().items():
         if name == "nationalities":

@@ -12,6 +12,12 @@ PROGRAMS = ROOT / "src" / "talentvisa" / "programs"
 EXAMPLES = ROOT / "examples"
 
 
+def program_file(program_id: str) -> Path:
+    """A built-in program's file, in its country's folder."""
+    (path,) = PROGRAMS.glob(f"*/{program_id}.yaml")
+    return path
+
+
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real `talentvisa` command in a subprocess, as a user would."""
     env = {**os.environ, "COLUMNS": "200"}

@@ -8,7 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from .conftest import EXAMPLES, PROGRAMS, ROOT
+from talentvisa.rules.declarations import declarations
+
+from .conftest import EXAMPLES, PROGRAMS, ROOT, program_file
 
 
 def test_programs_list_shows_every_program(cli) -> None:
@@ -182,7 +184,7 @@ def test_unknown_program_and_bad_date_and_missing_file(cli) -> None:
 
 
 def test_validate_reports_file_and_line(cli, tmp_path: Path) -> None:
-    good = (PROGRAMS / "cn-k.yaml").read_text("utf-8")
+    good = program_file("cn-k").read_text("utf-8")
     (tmp_path / "cn-k.yaml").write_text(
         good.replace("stem_degree_level >= bachelor", "stem_degree_levl >= bachelor"), "utf-8"
     )
@@ -202,6 +204,18 @@ def test_schema_matches_the_published_file(cli) -> None:
     assert r.stdout == published, "run `make schema` and commit schema/program.schema.json"
     profile = json.loads(cli("schema", "--profile").stdout)
     assert "degrees" in profile["properties"]
+
+
+def test_facts_schema_matches_the_published_file(cli) -> None:
+    r = cli("schema", "--facts")
+    assert r.returncode == 0
+    doc = json.loads(r.stdout)
+    assert doc["version"] == declarations().version
+    assert set(doc["properties"]) == set(declarations().facts)
+    published = (ROOT / "schema" / "facts.schema.json").read_text("utf-8")
+    assert r.stdout == published, "run `make schema` and commit schema/facts.schema.json"
+    both = cli("schema", "--facts", "--profile")
+    assert both.returncode == 2 and "one of --profile and --facts" in both.stderr
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])

@@ -1,7 +1,7 @@
 """Legal status of a value: contested law shows every reading, proposals stay scenarios.
 
 Pinned on the H-1B $100,000 payment (contested from the D. Mass. vacatur of 8 Jun 2026) and
-the proposed FY2028 fee of $103,265 (docket USCIS-2026-0298), both in programs/us-h1b.yaml.
+the proposed FY2028 fee of $103,265 (docket USCIS-2026-0298), both in programs/us/us-h1b.yaml.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ import pytest
 from talentvisa.rules.expr import ExpressionError, parse
 from talentvisa.rules.loader import ProgramFileError, load_catalog, load_program
 
-from .conftest import PROGRAMS
+from .conftest import program_file
 
-GOOD = (PROGRAMS / "cn-visa-free.yaml").read_text("utf-8")
+GOOD = program_file("cn-visa-free").read_text("utf-8")
 
 
 def write(tmp_path: Path, text: str, name: str = "cn-visa-free.yaml") -> Path:

@@ -21,22 +21,19 @@ from talentvisa.rules import Profile, assess, builtin_catalog
 from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.batch import assess_population, from_profiles, schema
 from talentvisa.rules.compiled import CompiledProgram, compile_program
+from talentvisa.rules.declarations import FactDecl, declarations
 from talentvisa.rules.expr import parse
 from talentvisa.rules.facts import ABILITIES
 from talentvisa.rules.model import Benefits, Program
 from talentvisa.rules.params import NO_SETTINGS, DeployerValue, Settings, resolve_all
 from talentvisa.rules.profile import (
     CEFR,
-    CaCanadianStudy,
-    CaEducation,
     CnRegionType,
     CnVocationalLevel,
     DegreeLevel,
     ExperienceKind,
     FieldGroup,
-    NzQualification,
     PetitionType,
-    QualificationRecognition,
 )
 from talentvisa.rules.scalar import Interval, evaluate
 from talentvisa.rules.vector import ProgramCompiler, _e
@@ -228,46 +225,65 @@ MONEY = {
     ),
     "currency": st.sampled_from(["EUR", "GBP", "USD", "KRW"]),
 }
-GERMANY = {
-    "qualification_recognition": st.sampled_from([x.value for x in QualificationRecognition]),
-    "basic_qualification": st.booleans(),
-    "shortage_occupation_qualification": st.booleans(),
-    "experience_years_last_5": halves(0, 5),
-    "experience_years_last_7": halves(0, 7),
-    "prior_stay_6_months": st.booleans(),
-    "partner_applies_jointly": st.booleans(),
-    "livelihood_other_proof": st.booleans(),
+#: Values at and beside the programs' thresholds, for the numbers of the country sections. Every
+#: other field of a section (and every field of a new country's) gets a strategy from its
+#: fact's declaration: its type, bounds and allowed values.
+EDGES: dict[str, Any] = {
+    "germany.experience_years_last_5": halves(0, 5),
+    "germany.experience_years_last_7": halves(0, 7),
+    "korea.lawful_stay_years": halves(0, 6),
+    "korea.annual_income_krw": st.sampled_from([0, 39_999_999, 40_000_000, 60_000_000]),
+    "new_zealand.registration_training_years": halves(0, 7),
+    "new_zealand.skilled_work_years": halves(0, 5),
+    "new_zealand.relevant_work_years": halves(0, 8),
+    "new_zealand.post_qualification_years": halves(0, 6),
+    "new_zealand.nz_work_lowest_hourly_rate": st.sampled_from([31.6, 31.61, 34.77, 34.78, 40.0]),
+    "canada.canadian_skilled_work_years": halves(0, 6),
+    "canada.foreign_skilled_work_years": halves(0, 5),
+    "canada.spouse_canadian_skilled_work_years": halves(0, 6),
+    **{f"canada.spouse_language.{a}": CLB_LEVELS[a] for a in ABILITIES},
 }
-KOREA = {
-    "university_president_recommendation": st.booleans(),
-    "f27_applicant_category": st.booleans(),
-    "lawful_stay_years": halves(0, 6),
-    "annual_income_krw": st.sampled_from([0, 39_999_999, 40_000_000, 60_000_000]),
-}
-NEW_ZEALAND = {
-    "qualification_type": st.sampled_from([x.value for x in NzQualification]),
-    "qualification_level": st.integers(1, 10),
-    "registration_training_years": halves(0, 7),
-    "skilled_work_years": halves(0, 5),
-    "relevant_work_years": halves(0, 8),
-    "post_qualification_years": halves(0, 6),
-    "nz_work_lowest_hourly_rate": st.sampled_from([31.6, 31.61, 34.77, 34.78, 40.0]),
-}
-CANADA = {
-    "federal_program_eligible": st.booleans(),
-    "first_official_language": st.sampled_from(["en", "fr"]),
-    "education": st.sampled_from([x.value for x in CaEducation]),
-    "canadian_skilled_work_years": halves(0, 6),
-    "foreign_skilled_work_years": halves(0, 5),
-    "certificate_of_qualification": st.booleans(),
-    "canadian_study": st.sampled_from([x.value for x in CaCanadianStudy]),
-    "sibling_in_canada": st.booleans(),
-    "provincial_nomination": st.booleans(),
-    "qualifying_job_offer": st.booleans(),
-    "spouse_education": st.sampled_from([x.value for x in CaEducation]),
-    "spouse_language": lambda u: record(CLB_LEVELS, u),
-    "spouse_canadian_skilled_work_years": halves(0, 6),
-}
+
+
+def declared(f: FactDecl) -> st.SearchStrategy[Any]:
+    """Any value the fact's declaration allows."""
+    lo = 0 if f.min is None else f.min
+    hi = lo + 100 if f.max is None else f.max
+    by_type: dict[str, st.SearchStrategy[Any]] = {
+        "bool": st.booleans(),
+        "enum": st.sampled_from(sorted(f.values)),
+        "int": st.integers(int(lo), int(hi)),
+        "float": halves(int(lo), int(hi)),
+        "date": st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)),
+        "str": st.sampled_from(["a", "b"]),
+        "list": st.lists(st.sampled_from(COUNTRIES), max_size=3, unique=True),
+    }
+    return by_type[f.type]
+
+
+def section_strategies() -> dict[str, Any]:
+    """A record strategy for each Profile section, from the facts read from it."""
+    trees: dict[str, dict[str, Any]] = {}
+    keys = {s.key for s in declarations().sections if s.key}
+    for f in declarations().facts.values():
+        parts = (f.source_path or "").split(".")
+        if parts[0] not in keys:
+            continue
+        node = trees.setdefault(parts[0], {})
+        for part in parts[1:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = EDGES.get(f.source_path or "", declared(f))
+    unused = set(EDGES) - {f.source_path for f in declarations().facts.values()}
+    assert not unused, f"EDGES names no declared fact's path: {unused}"
+
+    def as_record(tree: dict[str, Any]) -> Any:
+        fields = {k: as_record(v) if isinstance(v, dict) else v for k, v in tree.items()}
+        return lambda u: record(fields, u)
+
+    return {key: as_record(tree) for key, tree in trees.items()}
+
+
+SECTIONS = section_strategies()
 RECOGNITIONS = {
     "cn_talent_programme": st.booleans(),
     "intl_recognised_achievement": st.booleans(),
@@ -304,10 +320,7 @@ def profiles(draw: st.DrawFn, on: dt.date) -> Profile:
         "recognitions": lambda u: record(RECOGNITIONS, u),
         "funds": lambda u: record(MONEY, u),
         "months_in_current_country": st.sampled_from([0, 11, 12, 30]),
-        "germany": lambda u: record(GERMANY, u),
-        "korea": lambda u: record(KOREA, u),
-        "new_zealand": lambda u: record(NEW_ZEALAND, u),
-        "canada": lambda u: record(CANADA, u),
+        **SECTIONS,
     }
     return Profile.model_validate(draw(record(fields, unknown)))
 

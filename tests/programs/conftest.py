@@ -1,4 +1,8 @@
-"""Collect tests/programs/<program-id>.yaml as test cases, one test per case.
+"""Collect each program folder's tests/<program-id>.yaml as test cases, one test per case.
+
+The cases live beside their programs (src/talentvisa/programs/<cc>/tests/<id>.yaml); this
+conftest collects them all whenever tests/programs is collected, so `pytest tests/programs`
+runs every case and node ids name the case file itself.
 
 A case gives a profile, a date, optional deployer settings, and what it expects. Every case is
 run through the scalar engine and, for the outcome, criteria and points totals, through the
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,13 +42,27 @@ import yaml
 from talentvisa.rules import Profile, assess, builtin_catalog
 from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.batch import assess_population, from_profiles
+from talentvisa.rules.declarations import builtin_program_dir
 from talentvisa.rules.params import DeployerValue, ParameterOutOfRange, Settings
 
+HERE = Path(__file__)
 
-def pytest_collect_file(parent: pytest.Collector, file_path: Any) -> pytest.Collector | None:
-    if file_path.suffix == ".yaml" and file_path.parent.name == "programs":
-        return ProgramCases.from_parent(parent, path=file_path)
-    return None
+
+def case_files() -> list[Path]:
+    return sorted(builtin_program_dir().glob("*/tests/*.yaml"))
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    # Hung on this conftest itself: it is in tests/programs, and the cases are not.
+    return AllCases.from_parent(parent, path=file_path) if file_path == HERE else None
+
+
+class AllCases(pytest.File):
+    """Every program folder's case files."""
+
+    def collect(self) -> Iterator[pytest.Collector]:
+        for path in case_files():
+            yield ProgramCases.from_parent(self, path=path)
 
 
 class ProgramCases(pytest.File):

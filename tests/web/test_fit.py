@@ -11,6 +11,7 @@ from talentvisa.rules.facts import facts_of
 from talentvisa.rules.loader import builtin_catalog
 from talentvisa.rules.profile import Profile
 from talentvisa.web import fit
+from talentvisa.web.form import builtin_form
 
 from .conftest import facts_read
 
@@ -91,7 +92,8 @@ FULL = {
 }
 #: Blanking one answer makes another one meaningless.
 WITH = {"postdoc_years": ("postdoc_top_years",)}
-MORE = [q.name for s in fit.MORE for q in s.questions()]
+MORE = [q.name for s in builtin_form().more for q in s.questions()]
+BASIC = [q.name for step in builtin_form().steps for q in step]
 
 
 READ = {f for cp in builtin_catalog().values() for f in facts_read(cp)}
@@ -132,7 +134,7 @@ def test_each_further_question_decides_a_fact_that_a_program_reads(name: str) ->
 
 
 def test_skipping_the_optional_step_leaves_those_facts_unknown() -> None:
-    basic = {k: v for k, v in FULL.items() if k in fit.BASIC}
+    basic = {k: v for k, v in FULL.items() if k in BASIC}
     f = facts(basic)
     for name in ("ca_first_language_min", "de_basic_qualification", "kr_f27_applicant_category"):
         assert f[name] is None, name

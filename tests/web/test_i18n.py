@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from enum import Enum
 from pathlib import Path
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -21,8 +24,9 @@ from talentvisa.rules.loader import builtin_catalog
 from talentvisa.rules.messages import MESSAGES, fact_labels
 from talentvisa.rules.messages import message as engine_message
 from talentvisa.rules.model import Benefits, Category, Frequency, Payer, Reliability
-from talentvisa.rules.profile import DegreeLevel, ExperienceKind, FieldGroup
-from talentvisa.web import engine_text, fit, i18n, labels
+from talentvisa.rules.profile import DegreeLevel, ExperienceKind, FieldGroup, Profile
+from talentvisa.web import engine_text, i18n, labels
+from talentvisa.web.form import builtin_form
 from talentvisa.web.i18n import LANGUAGES
 
 from .conftest import facts_read
@@ -109,7 +113,8 @@ def test_every_fact_a_program_reads_has_a_bilingual_label() -> None:
     labelled = fact_labels()
     read = {f for cp in builtin_catalog().values() for f in facts_read(cp)}
     assert read, "no program reads a fact?"
-    assert not read - set(labelled), f"label these in data/fact_labels.yaml: {read - set(labelled)}"
+    unlabelled = read - set(labelled)
+    assert not unlabelled, f"label these in programs/<folder>/facts.yaml: {unlabelled}"
     assert set(labelled) <= set(FACTS), f"labels of unknown facts: {set(labelled) - set(FACTS)}"
     for name in read:
         assert re.search(r"[\u3400-\u9fff]", labelled[name].zh), name
@@ -137,7 +142,7 @@ def test_every_engine_message_has_a_chinese_wording() -> None:
             assert ("年" in said) == (lang == "zh_Hans" and "date" in spec.params.values())
 
 
-def test_every_unit_and_choice_of_the_fit_form_has_a_label() -> None:
+def test_every_unit_of_a_parameter_has_a_label() -> None:
     units = {
         p.unit
         for cp in builtin_catalog().values()
@@ -148,9 +153,36 @@ def test_every_unit_and_choice_of_the_fit_form_has_a_label() -> None:
         u for u in units if u not in labels.LABELS["unit"] and not re.fullmatch("[A-Z]{3}", u)
     }
     assert not unlabelled, f"add to labels.LABELS['unit']: {unlabelled}"
-    for kind, enum in fit.CHOICE_ENUMS.items():
-        assert {e.value for e in enum} == set(labels.LABELS[kind]), kind
-    assert set(labels.LABELS["official_language"]) == {"en", "fr"}
-    for section in fit.MORE:
-        for q in section.questions():
-            assert q.kind != "choice" or q.choices in labels.LABELS, q.name
+
+
+def _allowed(path: tuple[str | int, ...]) -> set[str] | None:
+    """The values a Profile accepts at a path, when it is an enum or a literal."""
+    model: Any = Profile
+    for key in path:
+        if isinstance(key, int) or not hasattr(model, "model_fields"):
+            continue  # an entry of a list, or a key of a mapping: its type is the items'
+        model = model.model_fields[key].annotation
+        while get_origin(model) in (Union, UnionType, list, dict) and _values(model) is None:
+            model = next(a for a in reversed(get_args(model)) if a is not type(None))
+    return _values(model)
+
+
+def _values(kind: Any) -> set[str] | None:
+    if get_origin(kind) in (Union, UnionType):
+        parts = [_values(a) for a in get_args(kind) if a is not type(None)]
+        return None if None in parts else set().union(*(p for p in parts if p is not None))
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return {e.value for e in kind}
+    if get_origin(kind) is Literal:
+        return set(get_args(kind))
+    return None
+
+
+def test_every_choice_of_the_fit_form_is_one_the_profile_accepts_with_both_labels() -> None:
+    for q in builtin_form().questions():
+        if q.asked.type != "enum":
+            continue
+        allowed = _allowed(q.path)
+        declared = set(q.asked.values) - set(q.asked.empty_when)
+        assert allowed is None or declared == allowed, (q.name, declared ^ allowed)
+        assert all(t.en and t.zh for t in q.asked.values.values()), q.name

@@ -17,10 +17,13 @@ from rich.console import Console
 from talentvisa.cli import render
 from talentvisa.cli import service as service_cli
 from talentvisa.cli import simulation as simulation_cli
+from talentvisa.cli.bulletin import fail
 from talentvisa.cli.lottery import app as lottery_app
 from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.calendar import calendar
+from talentvisa.rules.columns import facts_schema
 from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.declarations import Declarations, declarations, load_declarations
 from talentvisa.rules.engine import assess
 from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.loader import (
@@ -139,6 +142,11 @@ def catalog_and_settings(
         load_settings(settings_path, catalog) if settings_path else settings_from_env(catalog)
     )
     return catalog, settings
+
+
+def asked_in(programs_dir: Path | None) -> Declarations | None:
+    """The fact declarations that name missing answers: a --programs directory's, if given."""
+    return None if programs_dir is None else load_declarations(programs_dir)
 
 
 def date_option(value: str | None) -> dt.date:
@@ -268,7 +276,7 @@ def check(
             dump_json(models_json(list(results)))
             return
         for a in results:
-            out.print(render.assessment_detail(a))
+            out.print(render.assessment_detail(a, asked_in(programs_dir)))
             out.print()
 
 
@@ -311,7 +319,7 @@ def compare(
             hypothetical = with_scenario(programs, scenario, settings)
             if_adopted = _assess_all(proposed, profile, day, hypothetical)
         if as_json:
-            rows = render.compare_rows(results, shown)
+            rows = render.compare_rows(results, shown, asked_in(programs_dir))
             doc: dict[str, Any] = {
                 "on": day.isoformat(),
                 "profile": str(profile_path),
@@ -336,14 +344,14 @@ def compare(
             dump_json(doc)
             return
         title = f"{profile.name or profile_path.name}: every program on {day}"
-        out.print(render.comparison(results, title, shown))
+        out.print(render.comparison(results, title, shown, asked_in(programs_dir)))
         for cp, a in zip(proposed.values(), if_adopted, strict=True):
             sc = cp.program.scenarios[scenario or ""]
             head = (
                 f"If {sc.label.en} (scenario {scenario}: proposed, docket {sc.docket}; not law) "
                 f"- {cp.id} on {day}"
             )
-            out.print(render.comparison([a], head, shown))
+            out.print(render.comparison([a], head, shown, asked_in(programs_dir)))
 
 
 def _scenario_programs(
@@ -494,11 +502,19 @@ def validate(
 def schema(
     output: Annotated[Path | None, typer.Option("--out", help="Write to a file.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="The Profile schema instead.")] = False,
+    facts: Annotated[
+        bool, typer.Option("--facts", help="The batch column schema (one row of facts) instead.")
+    ] = False,
 ) -> None:
-    """Export the JSON Schema of program files (or of profiles)."""
-    model = Profile if profile else Program
-    doc = model.model_json_schema(by_alias=True)
-    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    """Export the JSON Schema of program files (or of profiles, or of a population row)."""
+    if profile and facts:
+        raise fail("give one of --profile and --facts")
+    if facts:
+        doc = facts_schema(declarations())
+    else:
+        model = Profile if profile else Program
+        doc = model.model_json_schema(by_alias=True)
+        doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     if output:
         output.write_text(text, "utf-8")

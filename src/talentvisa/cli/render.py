@@ -14,7 +14,9 @@ from talentvisa.rules import compare
 from talentvisa.rules.assessment import Assessment, Outcome
 from talentvisa.rules.calendar import Calendar
 from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.declarations import Declarations
 from talentvisa.rules.model import Factor, PointsTable, Program
+from talentvisa.rules.questions import question_of
 from talentvisa.rules.refdata import convert
 
 #: Programs per comparison table; more columns than this do not fit a terminal.
@@ -26,6 +28,12 @@ MARK = {
     Outcome.ineligible: "✘ not eligible",
     Outcome.unknown: "? unknown",
 }
+
+
+def missing_text(names: list[str], asked: Declarations | None = None) -> str:
+    """Missing answers named by the question that asks them (declared beside the programs;
+    ``asked``: a --programs directory's declarations, default the shipped ones)."""
+    return "; ".join(question_of(n, asked) for n in names)
 
 
 def outcome_text(o: Outcome) -> RText:
@@ -198,7 +206,7 @@ def benefits_table(p: Program) -> Table:
     return t
 
 
-def assessment_detail(a: Assessment) -> RenderableType:
+def assessment_detail(a: Assessment, asked: Declarations | None = None) -> RenderableType:
     head = RText.assemble(
         (f"{a.program_name.en} ", "bold"),
         f"on {a.on}: ",
@@ -220,7 +228,11 @@ def assessment_detail(a: Assessment) -> RenderableType:
             )
             label = c.label.en + (f" [exception: {c.exception}]" if c.exception else "")
             t.add_row(
-                outcome_text(c.outcome), label, read, ", ".join(c.missing), ", ".join(c.parameters)
+                outcome_text(c.outcome),
+                label,
+                read,
+                missing_text(c.missing, asked),
+                ", ".join(c.parameters),
             )
         parts.append(t)
     for pts in a.points:
@@ -228,7 +240,9 @@ def assessment_detail(a: Assessment) -> RenderableType:
         for col in ("factor", "points", "cap", "missing"):
             t.add_column(col)
         for f in pts.factors:
-            t.add_row(f.label.en, _range(f.min, f.max), f"{f.cap:g}", ", ".join(f.missing))
+            t.add_row(
+                f.label.en, _range(f.min, f.max), f"{f.cap:g}", missing_text(f.missing, asked)
+            )
         for g in pts.groups:
             t.add_row(f"subtotal: {g.label.en}", _range(g.min, g.max), f"{g.cap:g}", "")
         parts.append(t)
@@ -310,12 +324,12 @@ def cost_text(a: Assessment, payer: str, to: str | None = None) -> str:
     return "\n".join(lines) or "none"
 
 
-def reasons_text(a: Assessment) -> str:
+def reasons_text(a: Assessment, asked: Declarations | None = None) -> str:
     if a.notes and not a.criteria:
         return "; ".join(a.notes)
     labels = []
     for c in compare.deciding(a):
-        missing = f" — missing {', '.join(c.missing)}" if c.missing else ""
+        missing = f" — missing: {missing_text(c.missing, asked)}" if c.missing else ""
         labels.append(f"{MARK[c.outcome].split(' ', 1)[0]} {c.label.en}{missing}")
     return "\n".join(labels)
 
@@ -335,7 +349,9 @@ BENEFIT_TITLES = {
 
 
 def compare_rows(
-    assessments: list[Assessment], currency: str | None = None
+    assessments: list[Assessment],
+    currency: str | None = None,
+    asked: Declarations | None = None,
 ) -> list[tuple[str, list[str | RText]]]:
     """Rows of the comparison. ``currency``: also show money, approximately, in this one."""
 
@@ -367,7 +383,7 @@ def compare_rows(
 
     rows: list[tuple[str, list[str | RText]]] = [
         ("Eligibility", [outcome_text(a.outcome) for a in assessments]),
-        ("Deciding reasons", [reasons_text(a) for a in assessments]),
+        ("Deciding reasons", [reasons_text(a, asked) for a in assessments]),
         ("Cost to applicant", [cost_text(a, "applicant", currency) for a in assessments]),
         ("Cost to employer", [cost_text(a, "employer", currency) for a in assessments]),
         ("Large payments due", [proclamation(a) or "-" for a in assessments]),
@@ -388,10 +404,13 @@ def compare_rows(
 
 
 def comparison(
-    assessments: list[Assessment], title: str, currency: str | None = None
+    assessments: list[Assessment],
+    title: str,
+    currency: str | None = None,
+    asked: Declarations | None = None,
 ) -> RenderableType:
     """Side-by-side tables, a few programs each so that every column stays readable."""
-    rows = compare_rows(assessments, currency)
+    rows = compare_rows(assessments, currency, asked)
     tables: list[RenderableType] = []
     for start in range(0, len(assessments), COMPARE_COLUMNS):
         chunk = assessments[start : start + COMPARE_COLUMNS]

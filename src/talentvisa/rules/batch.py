@@ -10,7 +10,9 @@ from pathlib import Path
 import polars as pl
 from pydantic import ValidationError
 
+from talentvisa.rules.columns import refuse_renamed
 from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.declarations import Declarations, declarations
 from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.facts import FACTS, facts_of
 from talentvisa.rules.params import NO_SETTINGS, Settings, resolve_all
@@ -25,8 +27,12 @@ def schema() -> dict[str, pl.DataType]:
     return {name: DTYPES[spec.kind] for name, spec in FACTS.items()}
 
 
-def normalize(df: pl.DataFrame) -> pl.DataFrame:
-    """Give every fact its column with the right type; absent facts become all-unknown."""
+def normalize(df: pl.DataFrame, declared: Declarations | None = None) -> pl.DataFrame:
+    """Give every fact its column with the right type; absent facts become all-unknown.
+
+    A column under a fact's former name is refused with the new name (see docs/facts.md).
+    """
+    refuse_renamed(df.columns, declared or declarations())
     cols = []
     for name, dtype in schema().items():
         if name not in df.columns:
@@ -64,16 +70,16 @@ def empty() -> pl.DataFrame:
     return pl.DataFrame(schema=schema())
 
 
-def read_population(path: Path) -> pl.DataFrame:
+def read_population(path: Path, declared: Declarations | None = None) -> pl.DataFrame:
     """Parquet or CSV holding fact columns; JSONL holding one Profile (nested) per line."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise PopulationError(f"{path}: no such file")
     try:
         if suffix == ".parquet":
-            return normalize(pl.read_parquet(path))
+            return normalize(pl.read_parquet(path), declared)
         if suffix == ".csv":
-            return normalize(pl.read_csv(path, infer_schema_length=0))
+            return normalize(pl.read_csv(path, infer_schema_length=0), declared)
     except pl.exceptions.PolarsError as exc:
         raise PopulationError(f"{path}: {exc}") from None
     if suffix in (".jsonl", ".ndjson"):

@@ -4,156 +4,40 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from talentvisa.rules.bounds import first_invalid
 from talentvisa.rules.compiled import CompiledProgram, ProgramError, compile_program
+from talentvisa.rules.declarations import (
+    COMMON,
+    FACT_FILE,
+    QUESTION_FILE,
+    builtin_program_dir,
+    declarations,
+)
+from talentvisa.rules.expr import names
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import DeployerValue, Settings
 from talentvisa.rules.profile import Profile
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class ProgramFileError(ValueError):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(map(str, problems)))
-        self.problems = problems
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _construct_date(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    # PyYAML raises a bare ValueError for 2000-02-30, which escapes as a traceback.
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"{node.value} is not a date that exists", node.start_mark
-        ) from None
-
-
-_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
-
-
-def _path_to(node: yaml.Node | None, mark: yaml.Mark) -> list[str | int]:
-    """The keys and indexes leading to the node that starts at ``mark``, to name the field."""
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if value.start_mark.index == mark.index:
-                return [key.value]
-            if value.start_mark.index < mark.index <= value.end_mark.index:
-                return [key.value, *_path_to(value, mark)]
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            if item.start_mark.index == mark.index:
-                return [i]
-            if item.start_mark.index < mark.index <= item.end_mark.index:
-                return [i, *_path_to(item, mark)]
-    return []
-
-
-# YAML 1.1 reads yes/no/on/off as booleans, which silently turns Norway ("NO") into False.
-# Program files accept only true/false as booleans.
-_UniqueKeyLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_UniqueKeyLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
+from talentvisa.rules.yamlfile import (
+    Problem,
+    ProgramFileError,
+    line_of,
+    read_yaml,
+    validation_problems,
 )
 
-
-def _line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int:
-    node = root
-    line = 1 if root is None else root.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
-            if pair is None:
-                break
-            line = pair[0].start_mark.line + 1  # the key's line reads best in an editor
-            node = pair[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
-def line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int:
-    """The line of the item at ``loc`` (keys and list indexes) in a composed YAML tree."""
-    return _line_of(root, loc)
-
-
-def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file, returning the data and its node tree (for line numbers)."""
-    name = str(path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise ProgramFileError([Problem(name, 0, f"cannot read file: {exc.strerror}")]) from None
-    root: yaml.Node | None = None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        field = ".".join(map(str, _path_to(root, mark))) if mark and root else ""
-        what = f"{field}: {exc.problem}" if field else f"invalid YAML: {exc.problem}"
-        raise ProgramFileError([Problem(name, line, what)]) from None
-    bad = first_invalid(data)
-    if bad is not None:
-        loc, why = bad
-        field = ".".join(map(str, loc)) or "(document)"
-        raise ProgramFileError([Problem(name, _line_of(root, loc), f"{field}: {why}")])
-    return data, root
-
-
-def validation_problems(name: str, root: yaml.Node | None, exc: ValidationError) -> list[Problem]:
-    out = []
-    for err in exc.errors():
-        loc = [p for p in err["loc"] if isinstance(p, str | int)]
-        where = ".".join(map(str, loc)) or "(top level)"
-        # Our own validators' messages read better without Pydantic's "Value error, ".
-        msg = str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"]
-        out.append(Problem(name, _line_of(root, loc), f"{where}: {msg}"))
-    return out
+__all__ = [
+    "Problem",
+    "ProgramFileError",
+    "builtin_program_dir",
+    "line_of",
+    "read_yaml",
+    "validation_problems",
+]
 
 
 def load_program(path: Path) -> CompiledProgram:
@@ -167,33 +51,52 @@ def load_program(path: Path) -> CompiledProgram:
         raise ProgramFileError(validation_problems(name, root, exc)) from None
     if path.stem != program.id:
         raise ProgramFileError(
-            [Problem(name, _line_of(root, ["id"]), f"file must be named {program.id}.yaml")]
+            [Problem(name, line_of(root, ["id"]), f"file must be named {program.id}.yaml")]
         )
     try:
         return compile_program(program, path=name)
     except ProgramError as exc:
+        where = undeclared_hint(program.country)
         raise ProgramFileError(
             [
-                Problem(name, _line_of(root, loc), f"{'.'.join(map(str, loc))}: {msg}")
+                Problem(
+                    name,
+                    line_of(root, loc),
+                    f"{'.'.join(map(str, loc))}: {msg}"
+                    + (where if msg.startswith("unknown name") else ""),
+                )
                 for loc, msg in exc.problems
             ]
         ) from None
 
 
-def builtin_program_dir() -> Path:
-    return Path(str(resources.files("talentvisa").joinpath("programs")))
+def undeclared_hint(country: str) -> str:
+    """Where a fact a program reads must be declared, for an error naming an unknown name."""
+    return (
+        f"; declare a fact in programs/{country.lower()}/facts.yaml or programs/common/facts.yaml"
+    )
+
+
+def program_files(folder: Path) -> list[Path]:
+    """Program files: each country folder's (``<cc>/<id>.yaml``), or a flat folder's own."""
+    nested = [p for p in folder.glob("*/*.yaml") if p.name not in (FACT_FILE, QUESTION_FILE)]
+    return sorted(folder.glob("*.yaml")) + sorted(nested)
 
 
 def load_catalog(directory: Path | None = None) -> dict[str, CompiledProgram]:
-    """Every program in ``directory`` (default: the shipped catalog), by id."""
+    """Every program in ``directory`` (default: the shipped catalog), by id.
+
+    A program reads only facts declared in programs/common/ or in its own country's folder.
+    """
     folder = directory or builtin_program_dir()
     if not folder.is_dir():
         raise ProgramFileError([Problem(str(folder), 0, "not a directory")])
     problems: list[Problem] = []
     catalog: dict[str, CompiledProgram] = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for path in program_files(folder):
         try:
             cp = load_program(path)
+            check_folder(cp, path)
         except ProgramFileError as exc:
             problems.extend(exc.problems)
             continue
@@ -201,6 +104,66 @@ def load_catalog(directory: Path | None = None) -> dict[str, CompiledProgram]:
     if problems:
         raise ProgramFileError(problems)
     return catalog
+
+
+def facts_read(cp: CompiledProgram) -> set[str]:
+    """The facts a compiled program's expressions read."""
+    nodes = [
+        cp.eligibility,
+        *cp.criteria.values(),
+        *(n for ex in cp.exceptions.values() for _, n, _ in ex),
+        *(n for table in cp.factor_nodes.values() for ns in table.values() for n in ns),
+        *(n for pair in cp.fee_nodes.values() for n in pair),
+        *(n for _, n in cp.tier_nodes),
+        *(n for _, n in cp.document_nodes),
+    ]
+    return {n for node in nodes for n in names(node) if cp.kinds.get(n) == "fact"}
+
+
+def check_folder(cp: CompiledProgram, path: Path) -> None:
+    """The program's folder is its country's, and it reads facts of common/ or that folder."""
+    name, own = str(path), cp.program.country.lower()
+    if path.parent.name != own and (path.parent / FACT_FILE).is_file():
+        line = line_of(read_yaml(path)[1], ["country"])
+        raise ProgramFileError(
+            [Problem(name, line, f"country: a {cp.program.country} program belongs in {own}/")]
+        )
+    decls = declarations()
+    foreign = [f for f in sorted(facts_read(cp)) if decls.folder_of(f) not in (COMMON, own)]
+    if not foreign:
+        return
+    root = read_yaml(path)[1]
+    problems = []
+    for fact in foreign:
+        folder = decls.folder_of(fact)
+        loc = _first_mention(root, fact)
+        problems.append(
+            Problem(
+                name,
+                line_of(root, loc),
+                f"{'.'.join(map(str, loc))}: fact {fact!r} is declared in {folder}/facts.yaml; "
+                f"a {cp.program.country} program reads facts of {own}/facts.yaml or "
+                f"common/facts.yaml only (declare it there)",
+            )
+        )
+    if problems:
+        raise ProgramFileError(problems)
+
+
+def _first_mention(node: yaml.Node | None, word: str) -> list[str | int]:
+    """Where a name is first used in a composed YAML tree (keys and indexes)."""
+    if isinstance(node, yaml.ScalarNode):
+        return [] if re.search(rf"\b{re.escape(word)}\b", str(node.value)) else ["?"]
+    children: list[tuple[str | int, yaml.Node]] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [(k.value, v) for k, v in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(enumerate(node.value))
+    for key, child in children:
+        found = _first_mention(child, word)
+        if found != ["?"]:
+            return [key, *found]
+    return ["?"]
 
 
 @cache
@@ -221,10 +184,10 @@ def load_settings(path: Path, catalog: dict[str, CompiledProgram]) -> Settings:
     values: dict[str, dict[str, DeployerValue]] = {}
     for pid, entries in (data or {}).items():
         if pid not in catalog:
-            problems.append(Problem(name, _line_of(root, [pid]), f"unknown program {pid!r}"))
+            problems.append(Problem(name, line_of(root, [pid]), f"unknown program {pid!r}"))
             continue
         for pname, entry in (entries or {}).items():
-            line = _line_of(root, [pid, pname])
+            line = line_of(root, [pid, pname])
             param = catalog[pid].program.parameters.get(pname)
             readings = {r.id for v in (param.values if param else []) for r in v.readings}
             if readings and isinstance(entry, dict) and entry.get("value") not in readings:

@@ -7,7 +7,7 @@ portal keeps a wording for every code in its Babel catalog (web/engine_text.py);
 that each code has one, with the same parameters.
 
 The names of facts a result reports missing (``date_of_birth``, ``ca_first_language_min``) are
-shown with their bilingual labels from ``data/fact_labels.yaml``.
+shown with their bilingual labels, declared with each fact (programs/<folder>/facts.yaml).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from talentvisa.rules.declarations import declarations
 from talentvisa.rules.model import Text
-from talentvisa.rules.refdata import load
 
 #: How a renderer shows a parameter: a date (per locale), a value of a rule (as data), or a
 #: name or free text (as it is).
@@ -92,8 +92,8 @@ def not_in_force(on: dt.date, start: dt.date | None, before: dt.date | None) -> 
 
 @cache
 def fact_labels() -> dict[str, Text]:
-    """Bilingual label of each fact, for lists of missing answers (data/fact_labels.yaml)."""
-    return {name: Text.model_validate(label) for name, label in load("fact_labels").items()}
+    """Bilingual label of each fact, for lists of missing answers (from its declaration)."""
+    return {name: f.label for name, f in declarations().facts.items()}
 
 
 def fact_label(name: str) -> Text | None:

@@ -1,17 +1,24 @@
-"""The applicant Profile: the facts programs need. Every field may be missing (unknown)."""
+"""The applicant Profile: the facts programs need. Every field may be missing (unknown).
+
+The shared parts are written here; each country's own section (germany, korea...) is generated
+from its folder's fact declarations (rules/sections.py), so a country folder adds its section
+without editing this file.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 
 from talentvisa.rules.bounds import LIST_MAX, Amount, Count, Name, Short
 from talentvisa.rules.codes import CountryCode, CurrencyCode
+from talentvisa.rules.declarations import declarations
 from talentvisa.rules.refdata import load
+from talentvisa.rules.sections import check_paths, section_fields
 
 Country = CountryCode
 
@@ -209,79 +216,6 @@ class Money(Model):
     currency: CurrencyCode | None = None
 
 
-class QualificationRecognition(StrEnum):
-    full = "full"
-    partial = "partial"
-    none = "none"
-
-
-class Germany(Model):
-    """Facts only German programs ask about."""
-
-    qualification_recognition: QualificationRecognition | None = Field(
-        None, description="Recognition of the foreign qualification in Germany."
-    )
-    basic_qualification: bool | None = Field(
-        None,
-        description="Foreign degree or 2+ year vocational qualification state-recognised where "
-        "obtained, or a German Chamber of Commerce Abroad (AHK) qualification.",
-    )
-    shortage_occupation_qualification: bool | None = None
-    experience_years_last_5: Amount | None = Field(
-        None, ge=0, le=5, description="Qualified professional experience in the last 5 years."
-    )
-    experience_years_last_7: Amount | None = Field(
-        None, ge=0, le=7, description="Qualified professional experience in the last 7 years."
-    )
-    prior_stay_6_months: bool | None = Field(
-        None, description="Lawful continuous stay of 6+ months in Germany in the last 5 years."
-    )
-    partner_applies_jointly: bool | None = Field(
-        None, description="Spouse/partner meets the Opportunity Card requirements and applies too."
-    )
-    livelihood_other_proof: bool | None = Field(
-        None, description="Livelihood secured by an obligation letter or a part-time job contract."
-    )
-
-
-class Korea(Model):
-    university_president_recommendation: bool | None = None
-    f27_applicant_category: bool | None = Field(
-        None, description="In one of the five F-2-7 applicant categories."
-    )
-    lawful_stay_years: Amount | None = Field(None, ge=0)
-    annual_income_krw: Amount | None = Field(None, ge=0)
-
-
-class NzQualification(StrEnum):
-    doctoral = "doctoral"  # level 10
-    masters = "masters"  # level 9
-    bachelor_honours = "bachelor_honours"  # level 8
-    postgraduate_diploma = "postgraduate_diploma"  # level 8
-    postgraduate_certificate = "postgraduate_certificate"  # level 8
-    bachelors = "bachelors"  # level 7
-    level_only = "level_only"  # overseas, IQA gave a level but no NZ qualification type
-    other = "other"
-
-
-class NewZealand(Model):
-    qualification_type: NzQualification | None = Field(
-        None, description="Best qualification as NZQF type (NZQA IQA for overseas ones)."
-    )
-    qualification_level: int | None = Field(None, ge=1, le=10, description="NZQF level.")
-    registration_training_years: Amount | None = Field(
-        None, ge=0, description="Training years of a listed NZ occupational registration; 0 none."
-    )
-    skilled_work_years: Amount | None = Field(None, ge=0, description="Skilled work in NZ.")
-    relevant_work_years: Amount | None = Field(
-        None, ge=0, description="Directly relevant work experience anywhere."
-    )
-    post_qualification_years: Amount | None = Field(None, ge=0)
-    nz_work_lowest_hourly_rate: Amount | None = Field(
-        None, ge=0, description="Lowest hourly rate (NZD) during the NZ work experience."
-    )
-
-
 CLB = Annotated[int, Field(ge=0, le=CLB_TOP)]
 
 
@@ -320,67 +254,6 @@ class Family(Model):
     )
 
 
-class CaEducation(StrEnum):
-    """Level of education as Express Entry counts it (Canadian credential or an ECA)."""
-
-    less_than_secondary = "less_than_secondary"
-    secondary = "secondary"
-    one_year_post_secondary = "one_year_post_secondary"
-    two_year_post_secondary = "two_year_post_secondary"
-    three_year_post_secondary = "three_year_post_secondary"  # three years or more (bachelor's)
-    two_or_more_post_secondary = "two_or_more_post_secondary"  # one of them 3 years or more
-    master_or_professional = "master_or_professional"  # or an entry-to-practice degree
-    doctoral = "doctoral"
-
-
-class CaCanadianStudy(StrEnum):
-    """Post-secondary credential earned in Canada."""
-
-    none = "none"
-    one_or_two_years = "one_or_two_years"
-    three_years_or_more = "three_years_or_more"  # or a master's, professional or doctoral degree
-
-
-class Canada(Model):
-    """Facts only Canadian programs (Express Entry) ask about."""
-
-    federal_program_eligible: bool | None = Field(
-        None,
-        description="Meets the minimum requirements of the Federal Skilled Worker, Canadian "
-        "Experience or Federal Skilled Trades class (as assessed).",
-    )
-    first_official_language: Literal["en", "fr"] | None = Field(
-        None, description="The official language declared first; the other one is second."
-    )
-    education: CaEducation | None = None
-    canadian_skilled_work_years: Amount | None = Field(
-        None, ge=0, description="Skilled (NOC TEER 0-3) work in Canada, full-time years."
-    )
-    foreign_skilled_work_years: Amount | None = Field(
-        None, ge=0, description="Skilled (NOC TEER 0-3) work outside Canada, full-time years."
-    )
-    certificate_of_qualification: bool | None = Field(
-        None, description="A certificate of qualification in a trade from a province/territory."
-    )
-    canadian_study: CaCanadianStudy | None = None
-    sibling_in_canada: bool | None = Field(
-        None,
-        description="A brother or sister (of the applicant or the spouse), 18 or older, living "
-        "in Canada as a citizen or permanent resident.",
-    )
-    provincial_nomination: bool | None = None
-    qualifying_job_offer: bool | None = Field(
-        None,
-        description="The job offer is a qualifying offer of arranged employment under the "
-        "Express Entry instructions (LMIA-supported or exempt, full-time, one year or more).",
-    )
-    spouse_education: CaEducation | None = None
-    spouse_language: LanguageAbilities | None = Field(
-        None, description="The spouse's first official language, CLB/NCLC per ability."
-    )
-    spouse_canadian_skilled_work_years: Amount | None = Field(None, ge=0)
-
-
 class CnVocationalLevel(StrEnum):
     senior_technician = "senior_technician"  # or the highest intl. recognised certificate
     technician = "technician"
@@ -401,8 +274,8 @@ class Recognitions(Model):
     cn_vocational_level: CnVocationalLevel | None = None
 
 
-class Profile(Model):
-    """What we know about one person. `None` (or absent) always means unknown."""
+class CoreProfile(Model):
+    """The shared parts of a Profile; each country's own section is generated (below)."""
 
     name: Name | None = Field(None, description="Free label; not used by any rule.")
     date_of_birth: dt.date | None = None
@@ -433,10 +306,6 @@ class Profile(Model):
         None,
         description="Show money also in this currency (approximate; display only).",
     )
-    germany: Germany | None = None
-    korea: Korea | None = None
-    new_zealand: NewZealand | None = None
-    canada: Canada | None = None
 
     @field_validator("date_of_birth")
     @classmethod
@@ -444,3 +313,27 @@ class Profile(Model):
         if v is not None and not dt.date(1900, 1, 1) <= v <= dt.date(2100, 1, 1):
             raise ValueError("must be between 1900-01-01 and 2100-01-01")
         return v
+
+
+_DECLARED = declarations()
+check_paths(_DECLARED, CoreProfile)
+_SECTION_FIELDS, _MADE = section_fields(_DECLARED, __name__)
+# Generated models and enums are module attributes, so they pickle (dask workers) and import.
+globals().update(_MADE)
+
+if TYPE_CHECKING:
+
+    class Profile(CoreProfile):
+        """What we know about one person; the country sections are generated."""
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    Profile = create_model("Profile", __base__=CoreProfile, __module__=__name__, **_SECTION_FIELDS)
+    Profile.__doc__ = "What we know about one person. `None` (or absent) always means unknown."
+
+# The names web/fit.py imports, until the form generated from the declarations replaces it.
+QualificationRecognition: type[StrEnum] = _MADE["DeQualificationRecognition"]
+NzQualification: type[StrEnum] = _MADE["NzQualificationType"]
+CaEducation: type[StrEnum] = _MADE["CaEducation"]
+CaCanadianStudy: type[StrEnum] = _MADE["CaCanadianStudy"]

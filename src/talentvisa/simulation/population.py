@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from talentvisa.rules.batch import read_population
+from talentvisa.rules.columns import refuse_renamed
+from talentvisa.rules.declarations import Declarations, declarations
 from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.facts import FACTS
 
@@ -32,7 +34,7 @@ class Population:
     _frame: pl.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
-    def open(cls, path: Path) -> Population:
+    def open(cls, path: Path, declared: Declarations | None = None) -> Population:
         """Check the file and learn its columns and size (a Parquet file is not read yet)."""
         suffix = path.suffix.lower()
         if not path.is_file():
@@ -48,8 +50,11 @@ class Population:
                 meta = pq.ParquetFile(path).metadata
             except Exception as exc:  # pyarrow raises several types for a bad file
                 raise PopulationError(f"{path}: not a Parquet file ({exc})") from None
-            return cls(path, tuple(meta.schema.to_arrow_schema().names), meta.num_rows)
-        frame = read_population(path)
+            names = tuple(meta.schema.to_arrow_schema().names)
+            # Workers read only fact columns: an old name must be refused here, not dropped.
+            refuse_renamed(names, declared or declarations())
+            return cls(path, names, meta.num_rows)
+        frame = read_population(path, declared)
         return cls(path, tuple(frame.columns), frame.height, frame)
 
     @classmethod

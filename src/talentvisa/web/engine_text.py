@@ -2,8 +2,9 @@
 
 The rules core emits notes as codes with parameters (rules/messages.py) and names missing
 answers by fact. Here each code has a msgid of the portal's catalog, with the same
-parameters, and each fact its bilingual label from data/fact_labels.yaml. Tests check that
-every code has a wording here and every fact a program reads has a label.
+parameters, and each fact its bilingual label from its declaration (programs/<folder>/
+facts.yaml). Tests check that every code has a wording here and every fact a program reads
+has a label.
 """
 
 from __future__ import annotations

@@ -166,47 +166,6 @@ LABELS: dict[str, dict[str, str]] = {
         "EUR/month": N_("EUR a month"),
         "NZD/hour": N_("NZD an hour"),
     },
-    # The fit form's further questions (Canada, Germany, Korea, New Zealand).
-    "official_language": {"en": N_("English"), "fr": N_("French")},
-    "ca_education": {
-        "less_than_secondary": N_("less than secondary school"),
-        "secondary": N_("secondary school diploma"),
-        "one_year_post_secondary": N_("one-year post-secondary credential"),
-        "two_year_post_secondary": N_("two-year post-secondary credential"),
-        "three_year_post_secondary": N_("post-secondary credential of three years or more"),
-        "two_or_more_post_secondary": N_("two or more credentials, one of three years or more"),
-        "master_or_professional": N_("master's or professional degree"),
-        "doctoral": N_("doctorate (PhD)"),
-    },
-    "ca_study": {
-        "none": N_("none"),
-        "one_or_two_years": N_("one or two years"),
-        "three_years_or_more": N_("three years or more, or a master's or doctorate"),
-    },
-    "recognition": {
-        "full": N_("fully recognised"),
-        "partial": N_("partly recognised"),
-        "none": N_("not recognised"),
-    },
-    "nz_qualification": {
-        "doctoral": N_("doctorate (level 10)"),
-        "masters": N_("master's degree (level 9)"),
-        "bachelor_honours": N_("bachelor's with honours (level 8)"),
-        "postgraduate_diploma": N_("postgraduate diploma (level 8)"),
-        "postgraduate_certificate": N_("postgraduate certificate (level 8)"),
-        "bachelors": N_("bachelor's degree (level 7)"),
-        "level_only": N_("assessed at a level only (overseas qualification)"),
-        "other": N_("other"),
-    },
-    "sector": {
-        "semiconductors": N_("semiconductors"),
-        "bio": N_("biotechnology"),
-        "secondary_batteries": N_("secondary batteries"),
-        "displays": N_("displays"),
-        "robotics": N_("robotics"),
-        "defence": N_("defence"),
-        "other": N_("another industry"),
-    },
 }
 
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from talentvisa.rules.model import Text
 from talentvisa.service_errors import BadInput, ServiceError
-from talentvisa.web.i18n import N_
+from talentvisa.web.i18n import N_, Lang
 
 
 @dataclass(frozen=True)
 class Msg:
     text: str
     params: dict[str, Any] = field(default_factory=dict)
+    words: Text | None = None  # declared in a program folder, in both languages: no msgid
+
+    @classmethod
+    def declared(cls, words: Text | None) -> Msg:
+        return cls(words.en if words else "", words=words)
 
 
 #: Domain errors carry English detail for API clients; the portal says it in its own words.
@@ -66,3 +72,10 @@ def of_error(exc: ServiceError) -> tuple[str | None, Msg]:
     if exc.field in BY_FIELD and exc.code != "forbidden":
         return exc.field, Msg(BY_FIELD[exc.field])
     return None, Msg(BY_CODE.get(exc.code, GENERIC))
+
+
+def said(msg: Msg, lang: Lang) -> str:
+    """A message in a language: declared words as they are, a msgid through the catalog."""
+    if msg.words is not None:
+        return msg.words.zh if lang.zh else msg.words.en
+    return lang.gettext(msg.text) % msg.params if msg.params else lang.gettext(msg.text)

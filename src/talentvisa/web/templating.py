@@ -12,10 +12,10 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from talentvisa.rules.model import Text
-from talentvisa.web import engine_text, labels
+from talentvisa.web import engine_text, form, labels
 from talentvisa.web.code_lists import country_options, currency_options
 from talentvisa.web.i18n import active
-from talentvisa.web.messages import Msg
+from talentvisa.web.messages import Msg, said
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -37,6 +37,11 @@ def tx(text: Text | dict[str, str] | str | None) -> str:
     if isinstance(text, dict):
         return text.get("zh" if active().zh else "en") or text.get("en", "")
     return text.zh if active().zh else text.en
+
+
+def choice(item: tuple[str, Text]) -> tuple[str, str]:
+    """A declared choice (value, bilingual label) as a select option in the page's language."""
+    return item[0], tx(item[1])
 
 
 def day(value: dt.date | str | None) -> str:
@@ -83,9 +88,7 @@ def listing(items: Any) -> str:
 
 
 def say(msg: Msg | str) -> str:
-    if isinstance(msg, str):
-        return _gettext(msg)
-    return _gettext(msg.text) % msg.params if msg.params else _gettext(msg.text)
+    return _gettext(msg) if isinstance(msg, str) else said(msg, active())
 
 
 def label(value: Any, kind: str) -> str:
@@ -157,6 +160,7 @@ def make_env() -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
         tx=tx,
+        choice=choice,
         day=day,
         moment=moment,
         money=money,
@@ -180,6 +184,7 @@ def make_env() -> Environment:
         engine_notes=engine_text.notes,
         points_layout=points_layout,
         points_missing=points_missing,
+        number_attributes=form.number_attributes,
     )
     return env
 

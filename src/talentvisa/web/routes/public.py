@@ -18,8 +18,9 @@ from talentvisa.rules.model import Program
 from talentvisa.rules.params import ParameterOutOfRange, resolve
 from talentvisa.rules.profile import Profile
 from talentvisa.web import fit
+from talentvisa.web.form import builtin_form
 from talentvisa.web.i18n import N_
-from talentvisa.web.messages import Msg
+from talentvisa.web.messages import Msg, said
 from talentvisa.web.page import PageDep, WebError, render
 from talentvisa.web.route import web_router
 
@@ -96,10 +97,10 @@ def _fit_form(
         page,
         "fit_form.html",
         status=status,
-        a=answers,
+        answers=answers,
         errors=errors,
         today=_today(page.request),
-        more=fit.MORE,
+        form=builtin_form(),
         section_open=fit.section_open,
     )
 
@@ -138,7 +139,7 @@ def fit_json(page: PageDep) -> Response:
     answers = fit.answers_of(page.request.query_params)
     profile, on, errors = fit.profile_of(answers)
     if errors:
-        body = {"errors": {k: page.lang.gettext(m.text) % m.params for k, m in errors.items()}}
+        body = {"errors": {k: said(m, page.lang) for k, m in errors.items()}}
         return Response(json.dumps(body, ensure_ascii=False), 400, media_type="application/json")
     day = on or _today(page.request)
     results = _assessments(page.request, profile, day)

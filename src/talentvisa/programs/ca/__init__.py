@@ -1,0 +1,1 @@
+"""Programs of CA and the derivations of their facts."""

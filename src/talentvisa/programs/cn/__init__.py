@@ -1,0 +1,1 @@
+"""Programs of CN and the derivations of their facts."""

@@ -1,0 +1,1 @@
+"""Programs of GB and the derivations of their facts."""

@@ -1,0 +1,1 @@
+"""Programs of KR and the derivations of their facts."""

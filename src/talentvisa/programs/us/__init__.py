@@ -1,0 +1,1 @@
+"""Programs of US and the derivations of their facts."""
