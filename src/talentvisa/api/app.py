@@ -22,6 +22,7 @@ from talentvisa.audit import keys as audit_keys
 from talentvisa.audit.router import router as audit_router
 from talentvisa.auth.admin import router as users_router
 from talentvisa.auth.router import router as auth_router
+from talentvisa.cases import intake
 from talentvisa.cases.router import router as cases_router
 from talentvisa.cases.service import CaseContext
 from talentvisa.db import migrate
@@ -190,5 +191,6 @@ def create_app(
         app.include_router(r)
     web.install(app)  # the portal's pages, after the API so that its errors stay JSON
     openapi.document_errors(app)
+    openapi.document_choices(app, "ApplicationCreate", "program_id", intake.individual(catalog))
     inputs.document(app)
     return app
