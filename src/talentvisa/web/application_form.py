@@ -137,6 +137,7 @@ STEPS = (
 #: The steps every program's form starts with, and those it ends with.
 COMMON, CLOSING = STEPS[:3], STEPS[3:]
 OWN = "program"
+FIRST = STEPS[0].slug
 #: Paths a common step's fields fill: a program's own step does not ask them again.
 COVERED = frozenset(f.path for s in COMMON for f in s.fields)
 

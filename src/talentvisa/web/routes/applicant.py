@@ -83,7 +83,7 @@ def new(
     except ServiceError as exc:
         errors = {"program": Msg(N_("Choose a program from the list."))}
         return _new_page(page, intake.DEFAULT_PROGRAM, errors, status=exc.status)
-    return redirect(page, f"/my/{app.id}/{af.SLUGS[0]}")
+    return redirect(page, f"/my/{app.id}/{af.FIRST}")
 
 
 def _step_page(
