@@ -59,7 +59,12 @@ def test_a_blue_card_application_is_created_prescreened_submitted_decided_and_is
     assert case["assigned_officer_id"] == officer_id
     k_only = officer.post(
         f"/applications/{app['id']}/decision",
-        json={"decision": "approve", "reasons": ["stem_degree"], "text": "ok", "version": case["version"]},
+        json={
+            "decision": "approve",
+            "reasons": ["stem_degree"],
+            "text": "ok",
+            "version": case["version"],
+        },
     )
     assert k_only.status_code == 422 and k_only.json()["error"]["field"] == "reasons"
     assert "not criteria of de-blue-card" in k_only.json()["error"]["message"]

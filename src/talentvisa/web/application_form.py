@@ -55,6 +55,10 @@ class Step:
     def saves(self) -> bool:
         return bool(self.fields or self.asked)
 
+    def answers(self) -> tuple[Field | Question, ...]:
+        """What the step asks, hand-laid fields and declared questions alike."""
+        return (*self.fields, *self.asked)
+
 
 DEGREE: Path = ("degrees", 0)
 JOB: Path = ("experience", 0)
@@ -286,8 +290,7 @@ def apply(
         except ValidationError as exc:
             for e in exc.errors():
                 loc = tuple(e["loc"])
-                named = [*s.fields, *s.asked]
-                match = next((f.name for f in named if loc[: len(f.path)] == f.path), None)
+                match = next((f.name for f in s.answers() if loc[: len(f.path)] == f.path), None)
                 errors[match or "_form"] = Msg(N_("Check this answer."))
     return out, errors
 

@@ -105,7 +105,7 @@ def _step_page(
         return redirect(page, f"/my/{app.id}")
     out = service.to_out(session, app, user)
     if values is None:
-        values = {f.name: af.shown(app.profile, f) for f in (*s.fields, *s.asked)}
+        values = {f.name: af.shown(app.profile, f) for f in s.answers()}
     assessment = None
     if slug == "review":
         assessment = service.prescreen(
@@ -298,7 +298,7 @@ def _save_sync(
     if s is None or not s.saves:
         raise WebError(404, Msg(N_("We could not find that page or record.")))
     profile, errors = af.apply(app.profile, s, form)
-    values = {f.name: form.get(f.name, "") for f in (*s.fields, *s.asked)}
+    values = {f.name: form.get(f.name, "") for f in s.answers()}
     try:
         version = int(form.get("version", "0"))
     except ValueError:
