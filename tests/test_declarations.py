@@ -155,12 +155,23 @@ def test_fact_file_problems_name_file_and_line(
     assert all(p.line > 0 for p in exc.value.problems)
 
 
-def test_a_path_outside_the_profile_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("from: job_offer.annual_salary", "from: job_offer.pay", "job_offer_salary.from: job_o"),
+        ("- languages.clb\n", "- languages.clbb\n", "clb_english_min.reads: languages.clbb"),
+        ("    ordinary:\n", "    regular:\n", "passport_type.values: the Profile allows"),
+    ],
+)
+def test_a_path_or_value_outside_the_profile_is_refused(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
     copy = programs_copy(tmp_path)
-    edit(copy / "common" / "facts.yaml", "from: job_offer.annual_salary", "from: job_offer.pay")
+    edit(copy / "common" / "facts.yaml", old, new)
     decls = load_declarations(copy)
-    with pytest.raises(ProgramFileError, match=r"common/facts\.yaml:\d+: job_offer_salary\.from"):
+    with pytest.raises(ProgramFileError, match=r"common/facts\.yaml:\d+: ") as exc:
         check_paths(decls, CoreProfile)
+    assert message in str(exc.value)
 
 
 def test_a_derivation_that_is_not_registered_is_refused(tmp_path: Path) -> None:

@@ -38,11 +38,12 @@ COMMON = "common"
 FACT_FILE = "facts.yaml"
 #: How the portal asks a folder's facts, beyond their declarations (rules/questions.py).
 QUESTION_FILE = "questions.yaml"
+#: The files of a folder that are not programs.
+NOT_PROGRAMS = frozenset({FACT_FILE, QUESTION_FILE})
 DERIVE_FILE = "derive.py"
 #: Where the core's own (shared) derivations are registered.
 COMMON_DERIVATIONS = "talentvisa.rules.derive_common"
 
-Name = str  # a fact name: lower snake case
 _NAME = r"^[a-z][a-z0-9_]*$"
 _PATH = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 
@@ -301,7 +302,9 @@ def load_declarations(directory: Path, *, builtin: bool = False) -> Declarations
         raise ProgramFileError(problems)
     for s in sections:
         s.programs.extend(
-            sorted(p.stem for p in (directory / s.folder).glob("*.yaml") if p.name != FACT_FILE)
+            sorted(
+                p.stem for p in (directory / s.folder).glob("*.yaml") if p.name not in NOT_PROGRAMS
+            )
         )
     sections.sort(key=lambda s: (s.order, s.folder))
     common = [f for f in facts.values() if f.folder == COMMON]

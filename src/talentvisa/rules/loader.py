@@ -14,7 +14,7 @@ from talentvisa.rules.compiled import CompiledProgram, ProgramError, compile_pro
 from talentvisa.rules.declarations import (
     COMMON,
     FACT_FILE,
-    QUESTION_FILE,
+    NOT_PROGRAMS,
     builtin_program_dir,
     declarations,
 )
@@ -79,7 +79,7 @@ def undeclared_hint(country: str) -> str:
 
 def program_files(folder: Path) -> list[Path]:
     """Program files: each country folder's (``<cc>/<id>.yaml``), or a flat folder's own."""
-    nested = [p for p in folder.glob("*/*.yaml") if p.name not in (FACT_FILE, QUESTION_FILE)]
+    nested = [p for p in folder.glob("*/*.yaml") if p.name not in NOT_PROGRAMS]
     return sorted(folder.glob("*.yaml")) + sorted(nested)
 
 

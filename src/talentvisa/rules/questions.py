@@ -70,7 +70,6 @@ class Asked(_Strict):
 
     type: Literal["bool", "int", "float", "date", "str", "enum", "list"]
     question: Text
-    label: Text | None = None  # how results name it, when it is a fact
     hint: Text | None = None
     source_path: str | None = Field(None, alias="from")  # where the answer goes in a Profile
     fact: str | None = None  # the declared fact this answer states, if it is one
@@ -140,7 +139,7 @@ class Declared(BaseModel):
 
 
 def _from_fact(f: FactDecl) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": f.type, "question": f.question, "label": f.label}
+    out: dict[str, Any] = {"type": f.type, "question": f.question}
     out |= {"fact": f.name, "from": f.source_path, "hint": f.hint, "values": f.values or {}}
     out |= {"min": f.min, "max": f.max}
     return {k: v for k, v in out.items() if v is not None}

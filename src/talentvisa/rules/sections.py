@@ -123,36 +123,39 @@ def _allowed(types_: list[Any]) -> set[str] | None:
     return None
 
 
+def _resolve(core: type[BaseModel], path: str) -> list[Any]:
+    """The types the field at ``path`` of the core Profile may hold; [] if there is none."""
+    model: Any = core
+    found: list[Any] = []
+    for part in path.split("."):
+        is_model = isinstance(model, type) and issubclass(model, BaseModel)
+        fields = model.model_fields if is_model else {}
+        if part not in fields:
+            return []
+        found = _unwrap(fields[part].annotation)
+        model = next((t for t in found if isinstance(t, type)), None)
+    return found
+
+
 def check_paths(decls: Declarations, core: type[BaseModel]) -> None:
-    """Every `from:` path outside a section exists in the core Profile, enums with its values."""
+    """Every path outside a section (`from:`, `reads:`) exists in the core Profile; an enum read
+    from it has the Profile's values."""
     keys = {s.key for s in decls.sections if s.key}
     problems = []
     for f in decls.facts.values():
-        if f.source_path is None or f.source_path.split(".")[0] in keys:
-            continue
-        model: Any = core
-        found: list[Any] = []
-        for part in f.source_path.split("."):
-            fields = (
-                model.model_fields
-                if isinstance(model, type) and issubclass(model, BaseModel)
-                else {}
-            )
-            if part not in fields:
-                found = []
-                break
-            found = _unwrap(fields[part].annotation)
-            model = next((t for t in found if isinstance(t, type)), None)
-        if not found:
+        paths = [("from", p) for p in [f.source_path] if p] + [("reads", p) for p in f.reads]
+        for field, path in paths:
+            if path.split(".")[0] in keys or _resolve(core, path):
+                continue
             problems.append(
                 Problem(
                     f.file,
                     f.line,
-                    f"{f.name}.from: {f.source_path} is not a part of the "
-                    "Profile (nor a section key of a country folder)",
+                    f"{f.name}.{field}: {path} is not a part of the Profile "
+                    "(nor of a country folder's section)",
                 )
             )
-            continue
+        found = _resolve(core, f.source_path) if f.source_path else []
         allowed = _allowed(found)
         if f.type == "enum" and allowed is not None and allowed != set(f.values):
             problems.append(
