@@ -503,7 +503,7 @@ def decide(
     session: Session, ctx: CaseContext, user: User, app_id: str, body: DecisionIn
 ) -> Application:
     app = visible(session, user, app_id)
-    cp = ctx.catalog[app.program_id]
+    cp = _program(ctx, app.program_id)
     unknown = [r for r in body.reasons if r not in cp.program.criteria]
     if unknown:
         raise Invalid(f"reasons: {', '.join(unknown)} are not criteria of {cp.id}", "reasons")
@@ -538,7 +538,7 @@ def issue(
     session: Session, ctx: CaseContext, user: User, app_id: str, body: IssueIn
 ) -> Application:
     app = visible(session, user, app_id)
-    benefits = ctx.catalog[app.program_id].program.benefits
+    benefits = _program(ctx, app.program_id).program.benefits
     terms: dict[str, Any] = {"valid_from": body.valid_from.isoformat()}
     for key, given, published in (
         ("valid_until", body.valid_until, benefits.validity.value),
