@@ -98,3 +98,13 @@ def test_the_k_visa_form_keeps_its_five_steps(server: Server) -> None:
     app_id = r.url.path.split("/")[2]
     assert f'href="/my/{app_id}/program"' not in r.text
     assert v.get(f"/my/{app_id}/program").status_code == 404
+
+
+def test_a_comparison_links_each_open_program_to_its_application(server: Server) -> None:
+    v = Visitor(server.url)
+    page = v.get(
+        "/fit/result?dob=1994-02-01&degree=master&field=computer_science&has_offer=yes"
+        "&offer_country=DE&salary=60000&currency=EUR&on=2026-03-20"
+    ).text
+    assert 'href="/my/new?program=de-blue-card"' in page
+    assert 'href="/my/new?program=us-h1b"' not in page  # employers register for the H-1B
