@@ -62,7 +62,7 @@ def load(session: Session, ctx: cases.CaseContext) -> bool:
         r: auth.create_user(session, e, PASSWORD, r, f"Demo {r.value}") for r, e in ACCOUNTS.items()
     }
     applicant, officer = users[Role.applicant], users[Role.officer]
-    new_application(session, applicant, "Draft application")
+    new_application(session, ctx, applicant, "Draft application")
     submitted_application(session, ctx, applicant, "Submitted application")
     awaiting_evidence(session, ctx, applicant, officer)
     issued_visa(session, ctx, applicant, officer)
@@ -70,10 +70,10 @@ def load(session: Session, ctx: cases.CaseContext) -> bool:
     return True
 
 
-def new_application(session: Session, applicant: User, name: str) -> str:
+def new_application(session: Session, ctx: cases.CaseContext, applicant: User, name: str) -> str:
     """A draft application of the demo graduate, under ``name``."""
     profile = Profile.model_validate({**GRADUATE, "name": name})
-    return cases.create(session, applicant, ApplicationCreate(profile=profile)).id
+    return cases.create(session, ctx, applicant, ApplicationCreate(profile=profile)).id
 
 
 def _version(session: Session, applicant: User, app_id: str) -> int:
@@ -84,7 +84,7 @@ def _version(session: Session, applicant: User, app_id: str) -> int:
 def submitted_application(
     session: Session, ctx: cases.CaseContext, applicant: User, name: str
 ) -> str:
-    app_id = new_application(session, applicant, name)
+    app_id = new_application(session, ctx, applicant, name)
     cases.submit(session, ctx, applicant, app_id, _version(session, applicant, app_id))
     return app_id
 

@@ -24,6 +24,7 @@ from talentvisa.api.routers.cases import router as cases_router
 from talentvisa.api.routers.h1b import router as h1b_router
 from talentvisa.api.routers.users import router as users_router
 from talentvisa.audit import keys as audit_keys
+from talentvisa.cases import intake
 from talentvisa.cases.service import CaseContext
 from talentvisa.db import migrate
 from talentvisa.db.engine import read_engine
@@ -190,5 +191,6 @@ def create_app(
         app.include_router(r)
     web.install(app)  # the portal's pages, after the API so that its errors stay JSON
     openapi.document_errors(app)
+    openapi.document_choices(app, "ApplicationCreate", "program_id", intake.individual(catalog))
     inputs.document(app)
     return app

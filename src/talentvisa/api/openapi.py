@@ -80,3 +80,17 @@ def document_errors(app: FastAPI) -> None:
         return add_error_responses(build())
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document_choices(app: FastAPI, model: str, field: str, values: list[str]) -> None:
+    """A field checked against what the server loaded (the catalog) rather than a fixed type:
+    its allowed values as the enum of its schema, listed when the app starts."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        prop = schema["components"]["schemas"][model]["properties"][field]
+        prop["enum"] = list(values)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

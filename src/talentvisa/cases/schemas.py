@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from talentvisa.cases.intake import DEFAULT_PROGRAM
 from talentvisa.rules.bounds import LIST_MAX, Count, FreeText, Int64, Short, valid_text
 from talentvisa.rules.profile import Profile
 
@@ -24,8 +25,11 @@ class Body(BaseModel):
 
 
 class ApplicationCreate(Body):
-    program_id: Literal["cn-k"] = Field(
-        "cn-k", description="Programs taking individual applications."
+    program_id: Short = Field(
+        DEFAULT_PROGRAM,
+        description="A program of the catalog taking individual applications (`intake: "
+        "individual`); the enum lists those of this server's catalog, any other is refused "
+        "with 422 naming program_id.",
     )
     profile: Profile = Field(default_factory=Profile)
 

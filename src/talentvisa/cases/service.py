@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import STAFF, Role, User
 from talentvisa.cases import workflow
+from talentvisa.cases.intake import open_program, visa_prefix
 from talentvisa.cases.models import Application, Document, EvidenceRequest, IdempotencyRecord
 from talentvisa.cases.schemas import (
     ApplicationCreate,
@@ -226,9 +227,10 @@ def _check_version(app: Application, version: int) -> None:
         )
 
 
-def create(session: Session, user: User, body: ApplicationCreate) -> Application:
+def create(session: Session, ctx: CaseContext, user: User, body: ApplicationCreate) -> Application:
     if user.role != Role.applicant.value:
         raise Forbidden("only applicants create applications")
+    open_program(ctx.catalog, body.program_id)
     # Ids and times are chosen here rather than at flush, so one flush writes everything.
     app = Application(
         id=new_id(),
@@ -501,7 +503,7 @@ def decide(
     session: Session, ctx: CaseContext, user: User, app_id: str, body: DecisionIn
 ) -> Application:
     app = visible(session, user, app_id)
-    cp = ctx.catalog[app.program_id]
+    cp = _program(ctx, app.program_id)
     unknown = [r for r in body.reasons if r not in cp.program.criteria]
     if unknown:
         raise Invalid(f"reasons: {', '.join(unknown)} are not criteria of {cp.id}", "reasons")
@@ -536,7 +538,7 @@ def issue(
     session: Session, ctx: CaseContext, user: User, app_id: str, body: IssueIn
 ) -> Application:
     app = visible(session, user, app_id)
-    benefits = ctx.catalog[app.program_id].program.benefits
+    benefits = _program(ctx, app.program_id).program.benefits
     terms: dict[str, Any] = {"valid_from": body.valid_from.isoformat()}
     for key, given, published in (
         ("valid_until", body.valid_until, benefits.validity.value),
@@ -553,9 +555,7 @@ def issue(
             value = given.isoformat() if isinstance(given, dt.date) else given
             terms[key] = {"value": value, "origin": "officer (program silent)"}
     _move(session, app, user, "issue", body.version)
-    app.visa_number = (
-        f"{app.program_id.split('-')[-1].upper()}{ctx.today():%Y}{secrets.token_hex(4).upper()}"
-    )
+    app.visa_number = f"{visa_prefix(app.program_id)}{ctx.today():%Y}{secrets.token_hex(4).upper()}"
     app.issued = terms
     _record(session, user.id, app.id, "issued", {"visa_number": app.visa_number, **terms})
     return app

@@ -121,6 +121,10 @@ def criteria_options(program: Any) -> list[tuple[str, str]]:
     return [(cid, tx(c.label)) for cid, c in program.criteria.items()]
 
 
+def program_options(programs: list[Any]) -> list[tuple[str, str]]:
+    return [(p.id, tx(p.name)) for p in programs]
+
+
 def documents_options(documents: list[Any]) -> list[tuple[str, str]]:
     return [(d.id, tx(d.label)) for d in documents]
 
@@ -177,6 +181,7 @@ def make_env() -> Environment:
         country_options=country_options,
         currency_options=currency_options,
         documents_options=documents_options,
+        program_options=program_options,
         labelled=labelled,
         sort_options=sort_options,
         staff_options=staff_options,

@@ -44,7 +44,7 @@ def _out(
 @bounded
 def create(body: ApplicationCreate, rt: RT, user: Applicant) -> Response:
     with rt.writing() as session:
-        app = service.create(session, user, body)
+        app = service.create(session, rt.cases, user, body)
         return _out(session, app, user, new=True, status=201)
 
 

@@ -1,9 +1,10 @@
-"""Applicant pages: the multi-step K visa application, uploads, submit, status, evidence."""
+"""Applicant pages: the multi-step application to any program taking individual ones, uploads,
+submit, status, evidence."""
 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -14,9 +15,10 @@ from talentvisa.api.deps import runtime
 from talentvisa.audit import service as audit
 from talentvisa.auth import directory
 from talentvisa.auth.models import Role
-from talentvisa.cases import service, workflow
+from talentvisa.cases import intake, service, workflow
 from talentvisa.cases.schemas import ApplicationCreate, ApplicationUpdate, EvidenceResponseIn
 from talentvisa.db.unit_of_work import UnitOfWork
+from talentvisa.rules.model import Program
 from talentvisa.rules.profile import Profile
 from talentvisa.service_errors import ServiceError
 from talentvisa.web import application_form as af
@@ -26,7 +28,6 @@ from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, rende
 from talentvisa.web.route import Reading, Writing, web_router
 
 router = web_router()
-PROGRAM = "cn-k"
 #: The usual path of a case, shown as progress on the status page.
 PATH = ("draft", "submitted", "under_review", "approved", "issued")
 
@@ -36,27 +37,53 @@ def _errors(exc: ServiceError, default_field: str = "_form") -> dict[str, Msg]:
     return {field or default_field: msg}
 
 
-def _program_documents(page: Page) -> list[Any]:
-    return list(runtime(page.request).cases.catalog[PROGRAM].program.documents)
+def _program(page: Page, program_id: str) -> Program:
+    return runtime(page.request).cases.catalog[program_id].program
+
+
+def _new_page(
+    page: Page, chosen: str, errors: dict[str, Msg] | None = None, status: int = 200
+) -> HTMLResponse:
+    catalog = runtime(page.request).cases.catalog
+    programs = [catalog[pid].program for pid in intake.individual(catalog)]
+    return render(
+        page, "my_new.html", status=status, programs=programs, chosen=chosen, errors=errors or {}
+    )
 
 
 @router.get("/my", response_class=HTMLResponse)
 def my_applications(page: PageDep, work: Reading) -> HTMLResponse:
     user = page.need(Role.applicant)
-    return render(page, "my_list.html", apps=service.mine(work.session, user))
+    catalog = runtime(page.request).cases.catalog
+    names = {pid: cp.program.name for pid, cp in catalog.items()}
+    return render(page, "my_list.html", apps=service.mine(work.session, user), names=names)
 
 
 @router.get("/my/new", response_class=HTMLResponse)
-def new_form(page: PageDep) -> HTMLResponse:
+def new_form(page: PageDep, program: str = intake.DEFAULT_PROGRAM) -> HTMLResponse:
     page.need(Role.applicant)
-    return render(page, "my_new.html")
+    return _new_page(page, program)
 
 
-@router.post("/my/new")
-def new(page: Posted, work: Writing) -> Response:
+@router.post("/my/new", response_class=HTMLResponse)
+def new(
+    page: Posted,
+    work: Writing,
+    program: Annotated[str, Form(max_length=100)] = intake.DEFAULT_PROGRAM,
+) -> Response:
     user = page.need(Role.applicant)
-    app = service.create(work.session, user, ApplicationCreate(program_id=PROGRAM))
-    return redirect(page, f"/my/{app.id}/{af.SLUGS[0]}")
+    try:
+        with work.attempt():
+            app = service.create(
+                work.session,
+                runtime(page.request).cases,
+                user,
+                ApplicationCreate(program_id=program),
+            )
+    except ServiceError as exc:
+        errors = {"program": Msg(N_("Choose a program from the list."))}
+        return _new_page(page, intake.DEFAULT_PROGRAM, errors, status=exc.status)
+    return redirect(page, f"/my/{app.id}/{af.FIRST}")
 
 
 def _step_page(
@@ -69,15 +96,16 @@ def _step_page(
     status: int = 200,
 ) -> Response:
     user = page.need(Role.applicant)
-    s = af.step(slug)
+    app = service.visible(session, user, app_id)
+    steps = af.steps_for(app.program_id)
+    s = af.step(slug, steps)
     if s is None:
         raise WebError(404, Msg(N_("We could not find that page or record.")))
-    app = service.visible(session, user, app_id)
     if app.state not in workflow.EDITABLE:
         return redirect(page, f"/my/{app.id}")
     out = service.to_out(session, app, user)
     if values is None:
-        values = {f.name: af.shown(app.profile, f) for f in s.fields}
+        values = {f.name: af.shown(app.profile, f) for f in s.answers()}
     assessment = None
     if slug == "review":
         assessment = service.prescreen(
@@ -88,14 +116,16 @@ def _step_page(
         "my_step.html",
         status=status,
         app=out,
+        program=_program(page, app.program_id),
         step=s,
-        steps=af.STEPS,
+        steps=steps,
         values=values,
         errors=errors or {},
-        documents=_program_documents(page),
+        documents=_program(page, app.program_id).documents,
         assessment=assessment,
         idem_key=secrets.token_urlsafe(18),
-        fields_all=[(st, f) for st in af.STEPS for f in st.fields],
+        fields_all=[f for st in steps for f in st.fields],
+        asked_all=[q for st in steps for q in st.asked],
         shown=af.shown,
         profile=app.profile,
     )
@@ -111,9 +141,10 @@ def upload(
     back: Annotated[str, Form()] = "",
 ) -> Response:
     user = page.need(Role.applicant)
-    known = {d.id for d in _program_documents(page)}
     target = f"/my/{app_id}" if back == "status" else f"/my/{app_id}/documents"
     try:
+        app = service.visible(work.session, user, app_id)
+        known = {d.id for d in _program(page, app.program_id).documents}
         if file is None or not file.filename:
             raise ServiceError("file: choose a file", "file")
         content = file.file.read(service.MAX_UPLOAD + 1)
@@ -170,6 +201,7 @@ def _status_page(
     user = page.need(Role.applicant)
     app = service.visible(session, user, app_id)
     out = service.to_out(session, app, user)
+    program = _program(page, app.program_id)
     events = audit.timeline(session, "application", app.id)
     names = directory.display_names(session, {e.actor_id for e in events if e.actor_id})
     return render(
@@ -182,8 +214,9 @@ def _status_page(
         path=PATH,
         errors=errors or {},
         form=form or {},
-        documents=_program_documents(page),
-        criteria=runtime(page.request).cases.catalog[app.program_id].program.criteria,
+        documents=program.documents,
+        program=program,
+        criteria=program.criteria,
         done=page.request.query_params.get("done", ""),
     )
 
@@ -259,12 +292,13 @@ def _save_sync(
 ) -> Response:
     user = page.need(Role.applicant)
     session = work.session
-    s = af.step(slug)
-    if s is None or not s.fields:
-        raise WebError(404, Msg(N_("We could not find that page or record.")))
     app = service.visible(session, user, app_id)
+    steps = af.steps_for(app.program_id)
+    s = af.step(slug, steps)
+    if s is None or not s.saves:
+        raise WebError(404, Msg(N_("We could not find that page or record.")))
     profile, errors = af.apply(app.profile, s, form)
-    values = {f.name: form.get(f.name, "") for f in s.fields}
+    values = {f.name: form.get(f.name, "") for f in s.answers()}
     try:
         version = int(form.get("version", "0"))
     except ValueError:
@@ -284,6 +318,7 @@ def _save_sync(
             errors = _errors(exc)
     if errors:
         return _step_page(page, session, app_id, slug, errors=errors, values=values, status=400)
-    index = af.SLUGS.index(slug)
-    target = slug if form.get("go") == "stay" else af.SLUGS[min(index + 1, len(af.SLUGS) - 1)]
+    order = af.slugs(steps)
+    index = order.index(slug)
+    target = slug if form.get("go") == "stay" else order[min(index + 1, len(order) - 1)]
     return redirect(page, f"/my/{app_id}/{target}?saved=1")
