@@ -7,8 +7,7 @@ import re
 import pytest
 
 from talentvisa.auth.models import Role
-
-from .conftest import PDF, TODAY, Server
+from tests.api.fixtures import PDF, TODAY, Server
 
 #: An EU Blue Card applicant with a German job offer above the general salary threshold.
 BLUE_CARD = {
