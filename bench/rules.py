@@ -17,11 +17,13 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pycountry
 from rich.console import Console
 from rich.table import Table
 
 from talentvisa.rules import builtin_catalog
 from talentvisa.rules.batch import assess_population, schema
+from talentvisa.rules.declarations import FactDecl
 from talentvisa.rules.engine import assess
 from talentvisa.rules.facts import FACTS
 from talentvisa.rules.params import NO_SETTINGS, DeployerValue, Settings, resolve_all
@@ -51,6 +53,31 @@ CHOICES: dict[str, list[str]] = {
 K_FILLED = {"max_age": 35, "min_experience_years": 0, "well_known_max_rank": 500}
 K_SETTINGS = Settings({"cn-k": {k: DeployerValue(v, "bench") for k, v in K_FILLED.items()}})
 OUTCOMES = ("ineligible", "eligible", "unknown")  # kernel codes 0, 1, 2
+
+
+#: Any currency, for a declared `*_currency` fact that has no hand-written choices.
+ALL_CURRENCIES = sorted(c.alpha_3 for c in pycountry.currencies)
+
+
+def declared_draw(
+    fact: FactDecl, rng: np.random.Generator, n: int, days: tuple[np.datetime64, np.datetime64]
+) -> Any:
+    """Values for a fact no hand-written generator knows (a new country's folder, say), from
+    its declared type, values and bounds, so a new program needs no edit here."""
+    if fact.type == "enum":
+        return rng.choice(sorted(fact.values), n)
+    if fact.kind in ("int", "float"):
+        if fact.min is not None and fact.max is not None:
+            drawn = rng.uniform(fact.min, fact.max, n)
+        else:  # amounts span many orders of magnitude: a log-normal reaches both ends
+            drawn = (fact.min or 0) + rng.lognormal(6, 4, n)
+        return drawn.round() if fact.kind == "int" else drawn
+    if fact.kind == "date":
+        span = int((days[1] - days[0]).astype(int)) + 1
+        return days[0] + rng.integers(0, span, n).astype("timedelta64[D]")
+    if fact.name.endswith("_currency"):
+        return rng.choice(ALL_CURRENCIES, n)
+    return rng.choice(["a", "b", "c"], n)
 
 
 def population(n: int, seed: int) -> pl.DataFrame:
@@ -131,9 +158,9 @@ def population(n: int, seed: int) -> pl.DataFrame:
     }
     for name, options in CHOICES.items():
         values.setdefault(name, rng.choice(options, n))
-    for name, fact in FACTS.items():  # any other enum: its declared values, evenly
-        if fact.type == "enum":
-            values.setdefault(name, rng.choice(sorted(fact.values), n))
+    for name, fact in FACTS.items():  # any other fact: drawn from its declaration alone
+        if name not in values and fact.kind not in ("bool", "list"):
+            values[name] = declared_draw(fact, rng, n, (day0, day1))
     cols: list[pl.Series] = []
     for name, dtype in schema().items():
         if name == "nationalities":
