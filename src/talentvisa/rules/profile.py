@@ -12,7 +12,15 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    create_model,
+    field_validator,
+)
 
 from talentvisa.rules.bounds import LIST_MAX, Amount, Count, Name, Short
 from talentvisa.rules.codes import CountryCode, CurrencyCode
@@ -81,6 +89,24 @@ def _iso639_1(code: str) -> str:
 
 
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$"), AfterValidator(_iso639_1)]
+
+
+class _OnlyPatternKeys:
+    """Say in the JSON Schema that keys outside the pattern are refused, as validation does.
+
+    `patternProperties` alone admits any other key, so a schema-driven client (or fuzzer)
+    would send a key the API then refuses with a 422.
+    """
+
+    def __get_pydantic_json_schema__(
+        self, core: Any, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        schema: dict[str, Any] = handler(core)
+        schema["additionalProperties"] = False
+        return schema
+
+
+CefrLevels = Annotated[dict[LanguageCode, CefrAnswer], _OnlyPatternKeys()]
 
 #: Canadian Language Benchmarks (NCLC for French) in data/language_levels.yaml: 1..12, and 0
 #: for below CLB 1 or no test.
@@ -229,7 +255,7 @@ class LanguageAbilities(Model):
 
 
 class Languages(Model):
-    cefr: dict[LanguageCode, CefrAnswer] | None = Field(
+    cefr: CefrLevels | None = Field(
         None,
         max_length=LIST_MAX,
         description='ISO 639-1 code -> CEFR level, or "none" for a language not spoken at all; '
