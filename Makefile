@@ -43,15 +43,15 @@ schema: install
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# The portal's message catalogs: extract every message, then merge into each language's .po.
-# Translate new entries in src/talentvisa/web/locale/zh_Hans/LC_MESSAGES/messages.po.
-WEB := src/talentvisa/web
+# The message catalogs of the portal and the CLI: extract every message, then merge into each
+# language's .po. Translate new entries in src/talentvisa/locale/zh_Hans/LC_MESSAGES/messages.po.
+PKG := src/talentvisa
 messages: install
-	cd $(WEB) && ../../../$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output \
+	cd $(PKG) && ../../$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output \
 		--project talentvisa -o /tmp/talentvisa-messages.pot .
 	for l in en zh_Hans; do \
-		test -f $(WEB)/locale/$$l/LC_MESSAGES/messages.po || \
-			$(BIN)/pybabel -q init -i /tmp/talentvisa-messages.pot -d $(WEB)/locale -l $$l; \
-		$(BIN)/pybabel -q update -i /tmp/talentvisa-messages.pot -d $(WEB)/locale -l $$l \
+		test -f $(PKG)/locale/$$l/LC_MESSAGES/messages.po || \
+			$(BIN)/pybabel -q init -i /tmp/talentvisa-messages.pot -d $(PKG)/locale -l $$l; \
+		$(BIN)/pybabel -q update -i /tmp/talentvisa-messages.pot -d $(PKG)/locale -l $$l \
 			--no-fuzzy-matching --ignore-obsolete; \
 	done

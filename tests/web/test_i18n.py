@@ -31,22 +31,22 @@ from talentvisa.web.i18n import LANGUAGES
 
 from .conftest import facts_read
 
-WEB = Path(__file__).resolve().parents[2] / "src" / "talentvisa" / "web"
+PKG = Path(__file__).resolve().parents[2] / "src" / "talentvisa"
 
 
 def extracted() -> Catalog:
-    with (WEB / "babel.cfg").open() as f:
+    with (PKG / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
     catalog = Catalog()
     for filename, lineno, message, _comments, context in extract_from_dir(
-        str(WEB), method_map, options_map
+        str(PKG), method_map, options_map
     ):
         catalog.add(message, None, [(filename, lineno)], context=context)
     return catalog
 
 
 def catalog(lang: str) -> Catalog:
-    with (WEB / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+    with (PKG / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
         return read_po(f, locale=lang)
 
 
