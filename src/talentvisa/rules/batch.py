@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from pydantic import ValidationError
 from talentvisa.rules.columns import refuse_renamed
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.declarations import Declarations, declarations
+from talentvisa.rules.engine import settings_hash
 from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.facts import FACTS, facts_of
 from talentvisa.rules.params import NO_SETTINGS, Settings, resolve_all
@@ -24,6 +27,11 @@ BOOLS = {"true": True, "false": False}
 
 
 def schema() -> dict[str, pl.DataType]:
+    return dict(_schema())
+
+
+@functools.cache
+def _schema() -> dict[str, pl.DataType]:
     return {name: DTYPES[spec.kind] for name, spec in FACTS.items()}
 
 
@@ -34,11 +42,12 @@ def normalize(df: pl.DataFrame, declared: Declarations | None = None) -> pl.Data
     """
     refuse_renamed(df.columns, declared or declarations())
     cols = []
-    for name, dtype in schema().items():
-        if name not in df.columns:
+    given = df.schema  # built anew on each access, for every column: read once
+    for name, dtype in _schema().items():
+        have = given.get(name)
+        if have is None:
             cols.append(pl.lit(None, dtype=dtype).alias(name))
             continue
-        have = df.schema[name]
         if have == dtype:
             continue
         if dtype == pl.List(pl.Utf8) and have == pl.Utf8:
@@ -104,14 +113,55 @@ def _read_profiles_jsonl(path: Path) -> pl.DataFrame:
     return from_profiles(profiles)
 
 
+#: Plans built lately, by program and settings hash and date: a batch call on a small
+#: population would otherwise spend more building its expressions than computing them.
+_PLANS: OrderedDict[tuple[str, str, dt.date], list[list[pl.Expr]]] = OrderedDict()
+PLANS_KEPT = 256
+
+
 def stages_for(
     cp: CompiledProgram, on: dt.date, settings: Settings = NO_SETTINGS
 ) -> list[list[pl.Expr]]:
+    """The program's column stages on ``on``, built once per program, settings and date.
+
+    The settings hash covers the program text, deployer values and reform overrides, so a
+    reused plan reads the same parameter values a new one would.
+    """
+    key = (cp.id, settings_hash(cp, settings), on)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = merged(_build_stages(cp, on, settings))
+        if len(_PLANS) > PLANS_KEPT:
+            _PLANS.popitem(last=False)
+    else:
+        _PLANS.move_to_end(key)
+    return plan
+
+
+def _build_stages(cp: CompiledProgram, on: dt.date, settings: Settings) -> list[list[pl.Expr]]:
     if not cp.program.in_force_on(on):
         return constant_outcome(cp, "ineligible")
     if not cp.program.encoded_on(on):
         return constant_outcome(cp, "unknown")
     return program_stages(cp, resolve_all(cp.program, on, settings), on)
+
+
+def merged(stages: list[list[pl.Expr]]) -> list[list[pl.Expr]]:
+    """Consecutive stages joined while none reads a column another of them makes: each
+    stage is one node of the Polars plan, and each node costs the query its setup."""
+    out: list[list[pl.Expr]] = []
+    current: list[pl.Expr] = []
+    made: set[str] = set()
+    for stage in stages:
+        reads = {r for e in stage for r in e.meta.root_names()}
+        if reads & made:
+            out.append(current)
+            current, made = [], set()
+        current = [*current, *stage]
+        made |= {e.meta.output_name() for e in stage}
+    if current:
+        out.append(current)
+    return out
 
 
 def assess_population(

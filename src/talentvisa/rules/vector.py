@@ -274,7 +274,11 @@ class ProgramCompiler:
     # --- program parts -------------------------------------------------------------
 
     def factor(
-        self, f: Factor, nodes: list[Node], band_input: Compiled | None = None
+        self,
+        f: Factor,
+        nodes: list[Node],
+        band_input: Compiled | None = None,
+        rule_conds: list[pl.Expr] | None = None,
     ) -> tuple[pl.Expr, pl.Expr]:
         lo_b, hi_b = f.bounds()
         if f.bands is not None:
@@ -295,7 +299,7 @@ class ProgramCompiler:
             pts_e = pl.when(x.is_null()).then(NULL).otherwise(pts_e)
             return pts_e.fill_null(lo_b), pts_e.fill_null(hi_b)
         if f.rules is not None:
-            conds = [_e(self.compile(n)) for n in nodes]
+            conds = rule_conds if rule_conds is not None else [_e(self.compile(n)) for n in nodes]
             lo_terms = [
                 pl.when(c.fill_null(False)).then(pl.lit(r.points)).otherwise(0.0)
                 for r, c in zip(f.rules, conds, strict=True)
@@ -368,23 +372,33 @@ def program_stages(
     prog = cp.program
     stages: list[list[pl.Expr]] = []
     for tid, table in prog.points.items():
-        # A band input (e.g. an age) is computed once, in its own column, not once per band.
+        # A band input (e.g. an age) and a rule's condition are computed once, in their own
+        # working columns: inlined, each would appear in both the min and the max total, and
+        # Polars spends more finding the shared parts of those trees than computing them.
         inputs: dict[str, Compiled] = {}
         for fid, f in table.factors.items():
             if f.bands is not None:
                 inputs[fid] = comp.compile(cp.factor_nodes[tid][fid][0])
+            elif f.rules is not None:
+                for i, node in enumerate(cp.factor_nodes[tid][fid]):
+                    inputs[f"{fid}:{i}"] = comp.compile(node)
         columns = {
-            fid: col_name(pid, "points", tid, fid, "input")
-            for fid, v in inputs.items()
+            key: col_name(pid, "points", tid, key, "input")
+            for key, v in inputs.items()
             if not isinstance(v, Lit)
         }
         if columns:
-            stages.append([_e(inputs[fid]).alias(name) for fid, name in columns.items()])
+            stages.append([_e(inputs[key]).alias(name) for key, name in columns.items()])
+
+        given = {key: pl.col(columns[key]) if key in columns else v for key, v in inputs.items()}
         los: dict[str, pl.Expr] = {}
         his: dict[str, pl.Expr] = {}
         for fid, f in table.factors.items():
-            given = pl.col(columns[fid]) if fid in columns else inputs.get(fid)
-            los[fid], his[fid] = comp.factor(f, cp.factor_nodes[tid][fid], given)
+            nodes = cp.factor_nodes[tid][fid]
+            conds = None
+            if f.rules is not None:
+                conds = [_e(given[f"{fid}:{i}"]) for i in range(len(nodes))]
+            los[fid], his[fid] = comp.factor(f, nodes, given.get(fid), conds)
 
         stages.append(
             [
