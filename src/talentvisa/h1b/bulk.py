@@ -12,7 +12,9 @@ import io
 from collections.abc import Sequence
 
 import polars as pl
+import psycopg
 from sqlalchemy import Select, Table, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 #: Ids per ``IN (...)`` list: well under SQLite's 32,766 bound parameters.
@@ -35,10 +37,14 @@ def insert(session: Session, table: Table, frame: pl.DataFrame) -> None:
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     raw = session.connection().connection.driver_connection
     sql = f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)'
-    with raw.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
-        view = buf.getbuffer()
-        for start in range(0, len(view), 1 << 20):
-            copy.write(view[start : start + (1 << 20)])
+    try:
+        with raw.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
+            view = buf.getbuffer()
+            for start in range(0, len(view), 1 << 20):
+                copy.write(view[start : start + (1 << 20)])
+    except psycopg.errors.IntegrityError as exc:
+        # The driver's own error, raised past SQLAlchemy: give callers the one they catch.
+        raise IntegrityError(sql, None, exc) from None
 
 
 def read(

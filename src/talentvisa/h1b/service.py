@@ -10,13 +10,14 @@ import datetime as dt
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role, User
-from talentvisa.h1b import bulk, workflow
+from talentvisa.db.base import new_id
+from talentvisa.h1b import bulk, upload, workflow
 from talentvisa.h1b import bulletin as bulletins
 from talentvisa.h1b.context import H1bContext
 from talentvisa.h1b.models import CapSeason, Registration, SeasonBulletin
@@ -232,6 +233,84 @@ def register(ctx: H1bContext, name: str, body: RegistrationIn) -> Registration:
         ctx, "registration", reg.id, "register", {"season": season.season, "fee": reg.fee_amount}
     )
     return reg
+
+
+def register_many(ctx: H1bContext, name: str, data: bytes) -> list[tuple[int, str]]:
+    """Register every row of an employer's CSV, or none (h1b/upload.py has the format).
+
+    The checks are the single registration's: each row as ``RegistrationIn``, and one
+    beneficiary once per registrant per season, against the file's other rows and the
+    employer's earlier registrations. Returns each row's line and registration id.
+    """
+    season = _locked(ctx, name, Role.employer, workflow.REGISTER)
+    try:
+        rows = upload.read(data)
+    except upload.UploadError as exc:
+        raise Invalid(str(exc), "file") from None
+    earlier = {
+        (country, number)
+        for country, number in ctx.session.execute(
+            select(Registration.passport_country, Registration.passport_number).where(
+                Registration.season_id == season.id,
+                Registration.employer_id == ctx.user.id,
+                Registration.duplicate_of.is_(None),
+            )
+        )
+    }
+    seen: dict[tuple[str, str], int] = {}
+    problems: list[tuple[int, str]] = []
+    for row in rows:
+        key = (row.registration.passport_country, row.registration.passport_number)
+        where = f"registrations.csv:{row.line}: passport_number:"
+        if key in earlier:
+            problems.append((row.line, f"{where} you already registered this beneficiary"))
+        elif key in seen:
+            problems.append((row.line, f"{where} the same beneficiary as line {seen[key]}"))
+        seen.setdefault(key, row.line)
+    if problems:
+        raise Invalid(
+            str(upload.refuse(problems))
+            + "\na second registration of one beneficiary would make both invalid "
+            "(8 CFR 214.2(h)(8)(iii)(A)(2))",
+            "file",
+        )
+    programs = ctx.programs
+    fee = float(
+        resolve_param(
+            programs.catalog[PROGRAM].program, "registration_fee", ctx.today(), programs.settings
+        ).value
+    )
+    at = ctx.clock()
+    ids = [new_id() for _ in rows]
+    frame = pl.DataFrame(
+        [
+            {
+                "id": rid,
+                "season_id": season.id,
+                "employer_id": ctx.user.id,
+                **row.registration.model_dump(),
+                "fee_amount": fee,
+                "fee_currency": "USD",
+                "status": RegistrationStatus.submitted.value,
+                "created_at": at,
+            }
+            for rid, row in zip(ids, rows, strict=True)
+        ]
+    )
+    try:
+        bulk.insert(ctx.session, Registration.__table__, frame)  # type: ignore[arg-type]
+    except IntegrityError:
+        # A concurrent single registration of one of the rows' beneficiaries won the race.
+        raise _already_registered() from None
+    # One event for the upload; it lists the ids, never the passport data.
+    _record(
+        ctx,
+        "season",
+        season.season,
+        "register_many",
+        {"employer_id": ctx.user.id, "count": len(ids), "fee": fee, "registrations": ids},
+    )
+    return [(row.line, rid) for row, rid in zip(rows, ids, strict=True)]
 
 
 def _already_registered() -> Conflict:
@@ -622,6 +701,41 @@ def employer_registrations(ctx: H1bContext, season: CapSeason | None = None) -> 
     if season is not None:
         q = q.where(Registration.season_id == season.id)
     return list(ctx.session.scalars(q.order_by(Registration.created_at, Registration.id)))
+
+
+#: The most registrations one results page or export batch holds.
+PAGE_MAX = 500
+
+
+def employer_page(
+    ctx: H1bContext, season: CapSeason, after: str | None = None, limit: int = 100
+) -> tuple[list[Registration], str | None]:
+    """One page of an employer's registrations in a season, by id, after the id ``after``.
+
+    Keyset paging (``id > after``, on the employer-season-id index) costs the same on the
+    last page as on the first, however many registrations the employer has. Returns the page
+    and the ``after`` of the next page (None on the last).
+    """
+    limit = max(1, min(limit, PAGE_MAX))
+    q = select(Registration).where(
+        Registration.employer_id == ctx.user.id, Registration.season_id == season.id
+    )
+    if after:
+        q = q.where(Registration.id > after)
+    regs = list(ctx.session.scalars(q.order_by(Registration.id).limit(limit + 1)))
+    more = len(regs) > limit
+    regs = regs[:limit]
+    return regs, (regs[-1].id if more else None)
+
+
+def employer_counts(ctx: H1bContext, season: CapSeason) -> dict[str, int]:
+    """How many of the employer's registrations in the season are in each status."""
+    rows = ctx.session.execute(
+        select(Registration.status, func.count())
+        .where(Registration.employer_id == ctx.user.id, Registration.season_id == season.id)
+        .group_by(Registration.status)
+    )
+    return {status: n for status, n in rows}
 
 
 def registration_proof(ctx: H1bContext, reg_id: str) -> dict[str, Any]:
