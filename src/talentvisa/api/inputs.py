@@ -32,6 +32,8 @@ BODY_MAX = 1024 * 1024
 JSON_INT_MAX = 2**53 - 1
 #: A document upload: the file's own limit plus room for the multipart envelope and fields.
 UPLOAD_BODY_MAX = MAX_UPLOAD + 64 * 1024
+#: An employer's CSV of registrations (h1b/upload.py: at most 50,000 rows of ~150 bytes).
+BULK_BODY_MAX = 16 * 1024 * 1024
 
 
 def _name(loc: Loc) -> str:
@@ -91,6 +93,8 @@ async def check_request(request: Request) -> None:
 def body_limit(scope: Scope) -> int:
     """The most bytes this request's body may have."""
     path: str = scope.get("path", "")
+    if path.endswith("/registrations.csv"):
+        return BULK_BODY_MAX
     return UPLOAD_BODY_MAX if path.endswith("/documents") else BODY_MAX
 
 

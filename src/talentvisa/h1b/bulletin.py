@@ -11,10 +11,11 @@ import io
 from typing import Any
 
 import polars as pl
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from talentvisa.h1b import workflow
-from talentvisa.h1b.models import CapSeason, SeasonBulletin
+from talentvisa.h1b import bulk, workflow
+from talentvisa.h1b.models import BulletinLeaf, BulletinLevel, CapSeason, SeasonBulletin
 from talentvisa.h1b.schemas import BeaconIn, DrandIn
 from talentvisa.lottery import beacon as bc
 from talentvisa.lottery import bulletin as bl
@@ -67,7 +68,29 @@ def publish(
         published_at=closed_at,
     )
     session.add(record)
+    session.flush()
+    _store_proofs(session, season, bulletin)
     return record
+
+
+def _store_proofs(session: Session, season: CapSeason, bulletin: bl.Bulletin) -> None:
+    """Every registration's row and the tree's levels, so each proof is two indexed reads."""
+    leaves = (
+        pl.DataFrame(
+            {
+                "leaf_index": range(len(bulletin.rows)),
+                "row": [leaf.decode() for leaf in bulletin.leaves],
+                "registration_id": [list(r.registrations) for r in bulletin.rows],
+            },
+            schema={"leaf_index": pl.Int64, "row": pl.Utf8, "registration_id": pl.List(pl.Utf8)},
+        )
+        .explode("registration_id")
+        .with_columns(pl.lit(season.id).alias("season_id"))
+        .select("season_id", "registration_id", "leaf_index", "row")
+    )
+    bulk.insert(session, BulletinLeaf.__table__, leaves)  # type: ignore[arg-type]
+    for n, level in enumerate(bulletin.tree.levels):
+        session.add(BulletinLevel(season_id=season.id, level=n, hashes=b"".join(level)))
 
 
 def published(session: Session, season: CapSeason) -> SeasonBulletin:
@@ -131,7 +154,50 @@ def draw(
         raise Conflict(f"season {season.season}: {exc}") from None
 
 
-def proof(record: SeasonBulletin, registration_id: str) -> dict[str, Any]:
+def proof(session: Session, record: SeasonBulletin, registration_id: str) -> dict[str, Any]:
+    """The registration's inclusion proof, from the stored leaves and levels."""
+    leaf = session.get(BulletinLeaf, (record.season_id, registration_id))
+    if leaf is not None:
+        return _stored_proof(session, record, leaf)
+    stored = session.scalar(
+        select(BulletinLevel.level).where(BulletinLevel.season_id == record.season_id).limit(1)
+    )
+    if stored is not None:  # proofs are stored and this registration has none
+        raise NotFound(f"registration {registration_id} is not on the bulletin")
+    return _computed_proof(record, registration_id)
+
+
+def _stored_proof(session: Session, record: SeasonBulletin, leaf: BulletinLeaf) -> dict[str, Any]:
+    # The sibling of node i on level L is node (i >> L) ^ 1; an unpaired last node has none
+    # (it is carried up), and its slice past the level's end comes back empty.
+    levels = session.scalar(select(func.count()).where(BulletinLevel.season_id == record.season_id))
+    assert levels is not None
+    offsets = {n: 32 * ((leaf.leaf_index >> n) ^ 1) + 1 for n in range(levels - 1)}
+    if not offsets:
+        path: list[str] = []
+    else:
+        slices = session.execute(
+            select(
+                BulletinLevel.level,
+                func.substr(BulletinLevel.hashes, case(offsets, value=BulletinLevel.level), 32),
+            )
+            .where(BulletinLevel.season_id == record.season_id, BulletinLevel.level < levels - 1)
+            .order_by(BulletinLevel.level)
+        ).all()
+        path = [bytes(h).hex() for _, h in slices if h]
+    return {
+        "scheme": bl.SCHEME,
+        "registration_id": leaf.registration_id,
+        "root": record.root,
+        "tree_size": int(record.manifest["rows"]),
+        "index": leaf.leaf_index,
+        "row": leaf.row,
+        "path": path,
+    }
+
+
+def _computed_proof(record: SeasonBulletin, registration_id: str) -> dict[str, Any]:
+    """A season closed before proofs were stored: parse and hash its bulletin."""
     try:
         return bl.parse(record.rows.encode()).proof(registration_id)
     except bl.BulletinError:

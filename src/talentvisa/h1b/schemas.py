@@ -118,3 +118,21 @@ class PetitionIn(BaseModel):
     exception_granted: bool = False
     employer: EmployerFacts
     highest_degree: Literal["bachelor", "master", "doctorate"]
+
+
+class BulkLine(BaseModel):
+    line: int = Field(description="The row's line in the uploaded file (1 = the header).")
+    id: str
+
+
+class BulkRegistrationsOut(BaseModel):
+    season: str
+    accepted: int = Field(description="Registrations created: every row of the file.")
+    registrations: list[BulkLine]
+
+
+class RegistrationPage(BaseModel):
+    season: str
+    counts: dict[str, int] = Field(description="The employer's registrations by status.")
+    items: list[RegistrationOut]
+    next: str | None = Field(description="Pass as ``after`` for the next page; null on the last.")

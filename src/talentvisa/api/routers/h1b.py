@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import PlainTextResponse, StreamingResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from talentvisa.api.deps import RT, AnyUser, Runtime, bounded, require
 from talentvisa.api.rendering import rendered
@@ -13,10 +17,12 @@ from talentvisa.h1b import service
 from talentvisa.h1b.context import H1bContext
 from talentvisa.h1b.models import Registration
 from talentvisa.h1b.schemas import (
+    BulkRegistrationsOut,
     DrandIn,
     PetitionIn,
     RegistrationIn,
     RegistrationOut,
+    RegistrationPage,
     RoundIn,
     SeasonIn,
 )
@@ -30,10 +36,10 @@ def _ctx(rt: Runtime, session: Session, user: User) -> H1bContext:
     return H1bContext(session, user, rt.cases, rt.clock)
 
 
-def _reg_out(session: Session, reg: Registration) -> RegistrationOut:
+def _reg_out(session: Session, reg: Registration, season: str | None = None) -> RegistrationOut:
     return RegistrationOut(
         id=reg.id,
-        season=service.season_of(session, reg).season,
+        season=season or service.season_of(session, reg).season,
         passport_country=reg.passport_country,
         passport_number_last4=reg.passport_number[-4:],
         family_name=reg.family_name,
@@ -92,11 +98,12 @@ def enter_beacon(season: str, body: DrandIn, rt: RT, admin: Admin) -> Response:
         )
 
 
-@router.get("/seasons/{season}/bulletin.csv", response_class=PlainTextResponse)
-def bulletin_csv(season: str, rt: RT) -> PlainTextResponse:
+@router.get("/seasons/{season}/bulletin.csv", response_class=StreamingResponse)
+def bulletin_csv(season: str, rt: RT) -> StreamingResponse:
     """The public bulletin fixed at the close: units, entries, flag, ids; no personal data."""
     with rt.reading() as session:
-        return PlainTextResponse(service.bulletin_of(session, season).rows, media_type="text/csv")
+        rows = service.bulletin_of(session, season).rows
+    return StreamingResponse(_chunks(rows), media_type="text/csv")
 
 
 @router.get("/seasons/{season}/bulletin.json")
@@ -113,13 +120,12 @@ def bulletin_reveal(season: str, rt: RT) -> dict[str, Any]:
         return dict(service.drawn_from_bulletin(session, season).reveal or {})
 
 
-@router.get("/seasons/{season}/bulletin/selected.csv", response_class=PlainTextResponse)
-def bulletin_selected(season: str, rt: RT) -> PlainTextResponse:
+@router.get("/seasons/{season}/bulletin/selected.csv", response_class=StreamingResponse)
+def bulletin_selected(season: str, rt: RT) -> StreamingResponse:
     """The selection by unit and registration id: with the bulletin and reveal, all to verify."""
     with rt.reading() as session:
-        return PlainTextResponse(
-            service.drawn_from_bulletin(session, season).selected_csv or "", media_type="text/csv"
-        )
+        selected = service.drawn_from_bulletin(session, season).selected_csv or ""
+    return StreamingResponse(_chunks(selected), media_type="text/csv")
 
 
 @router.post("/seasons/{season}/draw", response_model=dict[str, Any])
@@ -171,6 +177,103 @@ def register(season: str, body: RegistrationIn, rt: RT, employer: Employer) -> R
     with rt.writing() as session:
         reg = service.register(_ctx(rt, session, employer), season, body)
         return rendered(_reg_out(session, reg), 201)
+
+
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string", "maxLength": 16 * 1024 * 1024}}},
+    }
+}
+
+
+@router.post(
+    "/seasons/{season}/registrations.csv",
+    status_code=201,
+    response_model=BulkRegistrationsOut,
+    openapi_extra=CSV_BODY,
+)
+async def register_many(season: str, request: Request, rt: RT, employer: Employer) -> Response:
+    """Register many beneficiaries from one CSV (header: the registration's fields).
+
+    All or nothing: a bad row refuses the file (422, field ``file``) and the message names
+    every bad row by its line. The same checks as ``POST /seasons/{season}/registrations``.
+    """
+    data = await request.body()
+
+    def work() -> Response:
+        with rt.writing() as session:
+            done = service.register_many(_ctx(rt, session, employer), season, data)
+            out = BulkRegistrationsOut(
+                season=season.upper(),
+                accepted=len(done),
+                registrations=[{"line": line, "id": rid} for line, rid in done],
+            )
+            return rendered(out, 201)
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/seasons/{season}/registrations", response_model=RegistrationPage)
+@bounded
+def my_season_registrations(
+    season: str,
+    rt: RT,
+    employer: Employer,
+    after: Annotated[str | None, Query(max_length=32, pattern=r"^[0-9a-f]*$")] = None,
+    limit: Annotated[int, Query(ge=1, le=service.PAGE_MAX)] = 100,
+) -> RegistrationPage:
+    """One's own registrations in a season, a page at a time (``next`` is the next ``after``)."""
+    with rt.reading() as session:
+        ctx = _ctx(rt, session, employer)
+        s = service.season_named(session, season)
+        regs, nxt = service.employer_page(ctx, s, after, limit)
+        return RegistrationPage(
+            season=s.season,
+            counts=service.employer_counts(ctx, s),
+            items=[_reg_out(session, r, s.season) for r in regs],
+            next=nxt,
+        )
+
+
+RESULTS_HEADER = "id,passport_country,passport_number_last4,family_name,wage_level,status\n"
+
+
+@router.get("/seasons/{season}/results.csv", response_class=StreamingResponse)
+def my_results_csv(season: str, rt: RT, employer: Employer) -> StreamingResponse:
+    """One's own registrations and their outcomes, streamed a page at a time."""
+    with rt.reading() as session:
+        name = service.season_named(session, season).season
+
+    def pages() -> Iterator[bytes]:
+        yield RESULTS_HEADER.encode()
+        after: str | None = None
+        while True:
+            with rt.reading() as session:
+                ctx = _ctx(rt, session, employer)
+                s = service.season_named(session, name)
+                regs, after = service.employer_page(ctx, s, after, service.PAGE_MAX)
+                buf = io.StringIO()
+                csv.writer(buf, lineterminator="\n").writerows(
+                    (r.id, r.passport_country, r.passport_number[-4:], r.family_name,
+                     r.wage_level, r.status)
+                    for r in regs
+                )  # fmt: skip
+            yield buf.getvalue().encode()
+            if after is None:
+                return
+
+    return StreamingResponse(
+        pages(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.results.csv"'},
+    )
+
+
+def _chunks(text: str, size: int = 1 << 20) -> Iterator[bytes]:
+    data = text.encode()
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
 
 
 @router.get("/registrations", response_model=list[RegistrationOut])
