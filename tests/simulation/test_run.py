@@ -123,7 +123,7 @@ def test_a_lower_blue_card_threshold_changes_only_salaries_between_the_two() -> 
     summary, _ = run([BLUE, K], reform, frame)
     changes = summary.as_json()["changes"]
     assert changes == [
-        {"program": "de-blue-card", "from": "ineligible", "to": "eligible", "people": 2}
+        {"program": "de-blue-card", "from": "ineligible", "to": "eligible", "people": 2, "n": 2}
     ]
 
 

@@ -475,8 +475,8 @@ def simulate(
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
             tmp.replace(summary_json)
         out.print(simulation_cli.summary_view(summary, header))
-        rate = summary.people / seconds if seconds > 0 else 0.0
-        err.print(f"{summary.people:,} people in {seconds:.1f}s ({rate:,.0f}/s, {backend.name})")
+        rate = summary.n / seconds if seconds > 0 else 0.0
+        err.print(f"{summary.n:,} rows in {seconds:.1f}s ({rate:,.0f}/s, {backend.name})")
         for path in (output, summary_json):
             if path is not None:
                 err.print(f"wrote {path}")

@@ -49,9 +49,14 @@ def progress_bar(console: Console, label: str, total: int) -> Iterator[Callable[
         yield lambda rows: progress.advance(task, rows)
 
 
-def _cell(count: int, people: int) -> str:
+def people_text(value: float) -> str:
+    """A weighted count: whole people without decimals, else one decimal."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _cell(count: float, people: float) -> str:
     share = 100 * count / people if people else 0.0
-    return f"{count:,} ({share:.1f}%)"
+    return f"{people_text(count)} ({share:.1f}%)"
 
 
 def _group_text(value: Any) -> str:
@@ -65,7 +70,7 @@ def summary_view(summary: Summary, header: dict[str, Any]) -> RenderableType:
     changed_by_program: dict[tuple[Any, str], int] = {}
     for r in summary.changes.iter_rows(named=True):
         key = (r["group"] if by else None, r["program"])
-        changed_by_program[key] = changed_by_program.get(key, 0) + r["people"]
+        changed_by_program[key] = changed_by_program.get(key, 0.0) + r["people"]
 
     outcomes = Table(
         title=f"What-if on {header['on']}: {reform['title']}",
@@ -91,7 +96,7 @@ def summary_view(summary: Summary, header: dict[str, Any]) -> RenderableType:
             outcomes.add_section()
         previous = key
         cells = [_cell(r[o], r["people"]) for o in OUTCOMES]
-        changed = f"{changed_by_program.get(key, 0):,}" if r["scenario"] == "reform" else ""
+        changed = people_text(changed_by_program.get(key, 0.0)) if r["scenario"] == "reform" else ""
         scenario = Text(r["scenario"], style="bold" if r["scenario"] == "reform" else "")
         outcomes.add_row(
             *([_group_text(group) if first else ""] if by else []),
@@ -114,12 +119,13 @@ def summary_view(summary: Summary, header: dict[str, Any]) -> RenderableType:
                 *([_group_text(r["group"])] if by else []),
                 r["program"],
                 Text.assemble((r["from"], STYLE[r["from"]]), " → ", (r["to"], STYLE[r["to"]])),
-                f"{r['people']:,}",
+                people_text(r["people"]),
             )
         parts.append(changes)
     parts.append(
         Text(
-            f"{summary.people_changed:,} of {summary.people:,} people have a different outcome "
+            f"{people_text(summary.people_changed)} of {people_text(summary.people)} people "
+            f"({summary.n_changed:,} of {summary.n:,} rows) have a different outcome "
             "in at least one program under the reform."
         )
     )

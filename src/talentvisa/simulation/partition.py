@@ -17,6 +17,7 @@ from talentvisa.rules.batch import assess_population, normalize, stages_for
 from talentvisa.rules.vector import col_name
 from talentvisa.simulation.job import Job, parse_job
 from talentvisa.simulation.scenario import Scenario
+from talentvisa.simulation.weights import WEIGHT, checked_weights, sums, weighted
 
 OUTCOMES = ("eligible", "ineligible", "unknown")
 OUTCOME = pl.Enum(list(OUTCOMES))
@@ -27,16 +28,18 @@ GROUP = "group"  # the --by column's name in count frames
 class PartitionResult:
     height: int
     rows: pl.DataFrame | None
-    # simulate: [group], program, baseline, reform, count; assess: program, outcome, count
+    # simulate: [group], program, baseline, reform, count, weight, weight_sq;
+    # assess: program, outcome, count, weight, weight_sq (see weights.sums)
     counts: pl.DataFrame
-    # simulate: [group], count of people whose outcome changed in at least one program
+    # simulate: [group], count, weight, weight_sq of people whose outcome changed in at least
+    # one program
     changed: pl.DataFrame | None
 
 
 def run_partition(job_text: str, part: Any) -> PartitionResult:
     """Assess ``part`` (a Polars or pandas frame of facts) for the job in ``job_text``."""
     job = parse_job(job_text)
-    frame = part if isinstance(part, pl.DataFrame) else pl.from_pandas(part)
+    frame = checked_weights(part if isinstance(part, pl.DataFrame) else pl.from_pandas(part))
     if job.mode == "assess":
         return _assess(job, frame)
     return _simulate(job, frame)
@@ -45,11 +48,12 @@ def run_partition(job_text: str, part: Any) -> PartitionResult:
 def _assess(job: Job, frame: pl.DataFrame) -> PartitionResult:
     settings = job.scenarios[0].settings
     rows = assess_population(job.programs, frame, job.on, settings, keep=job.keep)
+    counted = rows.with_columns(weighted(frame)[WEIGHT])
     counts = pl.concat(
         [
-            rows.group_by(pl.col(col_name(cp.id, "outcome")).alias("outcome"))
-            .len("count")
-            .select(pl.lit(cp.id).alias("program"), "outcome", "count")
+            counted.group_by(pl.col(col_name(cp.id, "outcome")).alias("outcome"))
+            .agg(sums())
+            .select(pl.lit(cp.id).alias("program"), "outcome", "count", "weight", "weight_sq")
             for cp in job.programs
         ]
     )
@@ -100,8 +104,10 @@ def _simulate(job: Job, frame: pl.DataFrame) -> PartitionResult:
         _scenario(job, typed.lazy(), s, set(d)) for s, d in zip(others, job.differs, strict=True)
     ]
     evaluated = pl.collect_all(lazy)
-    carried = [c for c in job.keep if c in frame.columns and c != job.by]
-    if job.by is not None:
+    carried = [c for c in job.keep if c in frame.columns and c not in (job.by, WEIGHT)]
+    if WEIGHT in frame.columns:
+        carried.append(WEIGHT)  # each result row says how many people it stands for
+    if job.by is not None and job.by != WEIGHT:
         carried.append(job.by)
     keys = typed.select(
         [group_expr(c, typed.schema[c]) if c == job.by else pl.col(c) for c in carried]
@@ -126,8 +132,8 @@ def _simulate(job: Job, frame: pl.DataFrame) -> PartitionResult:
     return PartitionResult(
         frame.height,
         rows if job.rows else None,
-        transitions(job, rows),
-        changed_people(job, rows),
+        transitions(job, weighted(rows)),
+        changed_people(job, weighted(rows)),
     )
 
 
@@ -145,13 +151,15 @@ def transitions(job: Job, rows: pl.DataFrame) -> pl.DataFrame:
                     pl.col(outcome_column(cp.id, reform)).alias("reform"),
                 ]
             )
-            .len("count")
+            .agg(sums())
             .select(
                 *([GROUP] if group else []),
                 pl.lit(cp.id).alias("program"),
                 pl.col("baseline").cast(pl.Utf8),
                 pl.col("reform").cast(pl.Utf8),
-                pl.col("count").cast(pl.Int64),
+                "count",
+                "weight",
+                "weight_sq",
             )
             for cp in job.programs
         ]
@@ -171,8 +179,7 @@ def changed_people(job: Job, rows: pl.DataFrame) -> pl.DataFrame:
         if job.programs
         else pl.lit(False)
     )
+    counted = sums(where=changed)
     if job.by is None:
-        return rows.select(changed.sum().cast(pl.Int64).alias("count"))
-    return rows.group_by(pl.col(job.by).alias(GROUP)).agg(
-        changed.sum().cast(pl.Int64).alias("count")
-    )
+        return rows.select(counted)
+    return rows.group_by(pl.col(job.by).alias(GROUP)).agg(counted)

@@ -29,6 +29,7 @@ from talentvisa.simulation.population import Population
 from talentvisa.simulation.reform import NOTICE, Reform
 from talentvisa.simulation.scenario import BASELINE, REFORM, Scenario
 from talentvisa.simulation.summary import Summary, add_up
+from talentvisa.simulation.weights import WEIGHT
 
 ID_COLUMNS = ("id", "person_id")
 
@@ -41,7 +42,7 @@ def noop(rows: int) -> None:
 class Counts:
     """What a job's partitions add up to."""
 
-    people: int
+    people: int  # rows (unweighted)
     counts: pl.DataFrame
     changed: pl.DataFrame | None
 
@@ -139,7 +140,7 @@ class SimulationRun:
         """The job's JSON text, and the population columns it reads."""
         self.check(population)
         keep = tuple(c for c in ID_COLUMNS if c in population.columns)
-        extra = (*keep, *([self.by] if self.by else []))
+        extra = (*keep, *([self.by] if self.by else []), WEIGHT)
         mode: Mode = "simulate"
         text = job_text(
             mode, self.on, self.programs, [self.baseline, self.reformed], keep, self.by, rows
@@ -170,4 +171,4 @@ def assess_job(
     """The job of `assess-batch`: every column of the batch path, for one scenario."""
     keep = tuple(c for c in ID_COLUMNS if c in population.columns)
     text = job_text("assess", on, programs, [Scenario(BASELINE, settings)], keep)
-    return text, population.needed(keep)
+    return text, population.needed((*keep, WEIGHT))
