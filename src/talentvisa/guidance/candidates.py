@@ -39,6 +39,7 @@ class Threshold:
     parameter: str | None = None  # the dated parameter it is read from, if any
     valid_from: dt.date | None = None
     valid_before: dt.date | None = None
+    unit: str | None = None  # the parameter's, e.g. EUR/year
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +48,7 @@ class Threshold:
             "parameter": self.parameter,
             "valid_from": None if self.valid_from is None else self.valid_from.isoformat(),
             "valid_before": None if self.valid_before is None else self.valid_before.isoformat(),
+            "unit": self.unit,
         }
 
 
@@ -130,7 +132,7 @@ def thresholds(
     for op, other in comparisons(cp).get(decl.name, ()):
         bound, param = bound_of(cp, other, facts, params)
         for v in _satisfying(decl, op, bound):
-            out.append(_threshold(decl.name, op, v, param))
+            out.append(threshold(cp, decl.name, op, v, param))
     out.extend(_bands(cp, decl, params))
     out.extend(_choices(decl, facts.get(decl.name)))
     return list(dict.fromkeys(out))
@@ -174,10 +176,13 @@ def bound_of(
     return _value_of(cp, other, facts, params)
 
 
-def _threshold(fact: str, op: str, value: Any, param: Resolved | None) -> Threshold:
+def threshold(
+    cp: CompiledProgram, fact: str, op: str, value: Any, param: Resolved | None
+) -> Threshold:
     if param is None:
         return Threshold(fact, op, value)
-    return Threshold(fact, op, value, param.name, param.start, param.before)
+    unit = cp.program.parameters[param.name].unit
+    return Threshold(fact, op, value, param.name, param.start, param.before, unit)
 
 
 def _bands(

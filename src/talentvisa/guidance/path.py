@@ -22,6 +22,7 @@ from talentvisa.guidance.candidates import (
     bound_of,
     comparisons,
     nearest_first,
+    threshold,
     thresholds,
 )
 from talentvisa.rules.assessment import Assessment, Outcome
@@ -92,6 +93,7 @@ class ProgramPath:
     suggestions: list[Suggestion] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # unanswered facts that decide it
     silent: list[str] = field(default_factory=list)  # parameters the law leaves without a value
+    silent_labels: list[Text] = field(default_factory=list)  # their descriptions
     evaluations: int = 1
     #: When no change found makes it eligible: the fewest changes that make it unknown
     #: instead, so the questions then open (``missing``) are the way on.
@@ -228,10 +230,23 @@ def requires(
         for op, other in comparisons(cp).get(name, ()):
             bound, param = bound_of(cp, other, facts, params)
             if param is not None and op in _ORDER and isinstance(bound, int | float):
-                t = Threshold(name, op, bound, param.name, param.start, param.before)
+                t = threshold(cp, name, op, bound, param)
                 if (t, facts.get(name)) not in out:
                     out.append((t, facts.get(name)))
-    return tuple(out)
+    return tuple(_strictest(out))
+
+
+def _strictest(found: list[tuple[Threshold, Any]]) -> list[tuple[Threshold, Any]]:
+    """One bound per fact and direction: the one that satisfies every route (the highest
+    lower bound, the lowest upper bound)."""
+    best: dict[tuple[str, bool], tuple[Threshold, Any]] = {}
+    for t, v in found:
+        up = t.op in (">=", ">")
+        key = (t.fact, up)
+        old = best.get(key)
+        if old is None or (t.value > old[0].value if up else t.value < old[0].value):
+            best[key] = (t, v)
+    return list(best.values())
 
 
 _ORDER = frozenset({">=", ">", "<=", "<"})
@@ -302,8 +317,15 @@ def path(
                 opens=s.opens,
             )
         elif a.outcome == Outcome.unknown:
+            silent = _silent(a)
+            labels = [cp.program.parameters[n].description for n in silent]
             entry = ProgramPath(
-                cp.id, cp.program.name, a.outcome, missing=_missing(a), silent=_silent(a)
+                cp.id,
+                cp.program.name,
+                a.outcome,
+                missing=_missing(a),
+                silent=silent,
+                silent_labels=labels,
             )
         out.append(entry)
     return Path(on, out, questions(out, decls))

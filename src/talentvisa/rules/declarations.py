@@ -90,7 +90,9 @@ class FactEntry(_Strict):
             raise ValueError("`reads` is for derived facts; `from` already names the path")
         wanted = {"years": ("int", "float"), "anniversary": ("date",)}
         if self.accrues is not None and self.type not in wanted[self.accrues]:
-            raise ValueError(f"`accrues: {self.accrues}` is for {' and '.join(wanted[self.accrues])} facts")
+            raise ValueError(
+                f"`accrues: {self.accrues}` is for {' and '.join(wanted[self.accrues])} facts"
+            )
         return self
 
 
