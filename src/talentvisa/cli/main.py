@@ -18,6 +18,7 @@ from talentvisa.cli import render
 from talentvisa.cli import service as service_cli
 from talentvisa.cli import simulation as simulation_cli
 from talentvisa.cli.bulletin import fail
+from talentvisa.cli.lang import LangError
 from talentvisa.cli.lottery import app as lottery_app
 from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.calendar import calendar
@@ -65,6 +66,7 @@ USER_ERRORS = (
     ParameterOutOfRange,
     ReformError,
     simulation_cli.BackendChoiceError,
+    LangError,
 )
 
 
@@ -522,6 +524,11 @@ def schema(
     else:
         sys.stdout.write(text)
 
+
+# The guidance commands use the helpers above, so they join the app once those exist.
+from talentvisa.cli import guidance as _guidance  # noqa: E402
+
+_guidance.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -47,6 +47,10 @@ def column(f: FactDecl) -> dict[str, Any]:
         out["x-unit"] = f.unit
     if f.formerly:
         out["x-formerly"] = list(f.formerly)
+    if f.changeable:
+        out["x-changeable"] = True
+    if f.accrues is not None:
+        out["x-accrues"] = f.accrues
     return out
 
 

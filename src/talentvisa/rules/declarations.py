@@ -34,6 +34,10 @@ from talentvisa.rules.yamlfile import (
 )
 
 FactType = Literal["bool", "int", "float", "date", "str", "enum", "list"]
+#: How a fact moves with time alone: ``years`` grows by one a year (experience, while one
+#: keeps working); ``anniversary`` is a date whose anniversaries can turn a rule (a birthday,
+#: years since a degree).
+Accrual = Literal["years", "anniversary"]
 COMMON = "common"
 FACT_FILE = "facts.yaml"
 #: How the portal asks a folder's facts, beyond their declarations (rules/questions.py).
@@ -69,6 +73,8 @@ class FactEntry(_Strict):
     form: str | None = Field(None, pattern=_NAME)
     formerly: list[str] = Field(default_factory=list)
     reference: str | None = Field(None, pattern=r"^https?://")
+    changeable: bool = False  # a person can change it (a salary, a language level, an offer)
+    accrues: Accrual | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> FactEntry:
@@ -82,6 +88,11 @@ class FactEntry(_Strict):
             raise ValueError("`min` is greater than `max`")
         if self.reads and self.derive is None:
             raise ValueError("`reads` is for derived facts; `from` already names the path")
+        wanted = {"years": ("int", "float"), "anniversary": ("date",)}
+        if self.accrues is not None and self.type not in wanted[self.accrues]:
+            raise ValueError(
+                f"`accrues: {self.accrues}` is for {' and '.join(wanted[self.accrues])} facts"
+            )
         return self
 
 
@@ -126,6 +137,8 @@ class FactDecl:
     folder: str
     file: str
     line: int
+    changeable: bool = False
+    accrues: Accrual | None = None
 
     @property
     def kind(self) -> str:
@@ -371,6 +384,8 @@ def _load_file(
             folder=folder,
             file=name,
             line=line,
+            changeable=e.changeable,
+            accrues=e.accrues,
         )
         facts[fname] = decl
         decls.append(decl)
