@@ -27,6 +27,7 @@ from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.declarations import Declarations, declarations, load_declarations
 from talentvisa.rules.engine import assess
 from talentvisa.rules.errors import PopulationError
+from talentvisa.rules.facts import facts_of
 from talentvisa.rules.loader import (
     ProfileError,
     ProgramFileError,
@@ -315,13 +316,14 @@ def compare(
         if shown is not None and (len(shown) != 3 or not shown.isalpha()):
             raise UserError(f"--currency: {currency!r} is not a 3-letter currency code")
         results = _assess_all(catalog, profile, day, settings)
+        facts = facts_of(profile)
         if_adopted: list[Assessment] = []
         if scenario:
             programs = [cp.program for cp in proposed.values()]
             hypothetical = with_scenario(programs, scenario, settings)
             if_adopted = _assess_all(proposed, profile, day, hypothetical)
         if as_json:
-            rows = render.compare_rows(results, shown, asked_in(programs_dir))
+            rows = render.compare_rows(results, shown, asked_in(programs_dir), facts)
             doc: dict[str, Any] = {
                 "on": day.isoformat(),
                 "profile": str(profile_path),
@@ -346,7 +348,7 @@ def compare(
             dump_json(doc)
             return
         title = f"{profile.name or profile_path.name}: every program on {day}"
-        out.print(render.comparison(results, title, shown, asked_in(programs_dir)))
+        out.print(render.comparison(results, title, shown, asked_in(programs_dir), facts))
         for cp, a in zip(proposed.values(), if_adopted, strict=True):
             sc = cp.program.scenarios[scenario or ""]
             head = (

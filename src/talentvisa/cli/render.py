@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -10,6 +11,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RText
 
+from talentvisa.guidance.odds import petition_based, selection_odds
+from talentvisa.guidance.words import eligible_words, odds_words
+from talentvisa.i18n import active
 from talentvisa.rules import compare
 from talentvisa.rules.assessment import Assessment, Outcome
 from talentvisa.rules.calendar import Calendar
@@ -348,18 +352,33 @@ BENEFIT_TITLES = {
 }
 
 
+def outcome_cell(a: Assessment, facts: Mapping[str, Any] | None) -> RText:
+    """The outcome; for a capped program, what "eligible" means and this person's chance."""
+    cell = outcome_text(a.outcome)
+    if facts is not None and petition_based(a):
+        said = eligible_words(selection_odds(a, facts), active())
+        if said:
+            cell.append(f"\n{said}")
+    return cell
+
+
 def compare_rows(
     assessments: list[Assessment],
     currency: str | None = None,
     asked: Declarations | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, list[str | RText]]]:
-    """Rows of the comparison. ``currency``: also show money, approximately, in this one."""
+    """Rows of the comparison. ``currency``: also show money, approximately, in this one.
+    ``facts``: the profile's facts, for this person's selection odds (else the published
+    rate)."""
 
     def benefit(a: Assessment, key: str) -> str:
         b = compare.benefit(a, key)
         return b.summary.en + (" (unknown)" if b.value is None else "")
 
     def odds(a: Assessment) -> str:
+        if facts is not None:
+            return odds_words(selection_odds(a, facts), active())
         sel = compare.selection(a)
         if sel is None:
             return "no capped selection"
@@ -382,7 +401,7 @@ def compare_rows(
         return "; ".join(due + contested)
 
     rows: list[tuple[str, list[str | RText]]] = [
-        ("Eligibility", [outcome_text(a.outcome) for a in assessments]),
+        ("Eligibility", [outcome_cell(a, facts) for a in assessments]),
         ("Deciding reasons", [reasons_text(a, asked) for a in assessments]),
         ("Cost to applicant", [cost_text(a, "applicant", currency) for a in assessments]),
         ("Cost to employer", [cost_text(a, "employer", currency) for a in assessments]),
@@ -408,9 +427,10 @@ def comparison(
     title: str,
     currency: str | None = None,
     asked: Declarations | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> RenderableType:
     """Side-by-side tables, a few programs each so that every column stays readable."""
-    rows = compare_rows(assessments, currency, asked)
+    rows = compare_rows(assessments, currency, asked, facts)
     tables: list[RenderableType] = []
     for start in range(0, len(assessments), COMPARE_COLUMNS):
         chunk = assessments[start : start + COMPARE_COLUMNS]

@@ -1,4 +1,4 @@
-"""How a path and a timeline are said to a person, in English or Chinese.
+"""How a path, a timeline and the selection odds are said to a person, in English or Chinese.
 
 The terminal (cli/guidance.py) and the portal (web/routes/guidance.py) word them the same way
 from here, through the shared catalogs (talentvisa/i18n.py); program and fact labels carry
@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from babel.numbers import format_percent
+
 from talentvisa.guidance.candidates import Threshold
+from talentvisa.guidance.odds import Chance, SelectionOdds
 from talentvisa.guidance.path import Change
 from talentvisa.guidance.timeline import Reason
 from talentvisa.i18n import N_, Lang
@@ -103,3 +106,63 @@ def requirement(t: Threshold, yours: Any, decls: Declarations, lang: Lang) -> st
         "start": t.valid_from.isoformat() if t.valid_from else "",
         "yours": value(t.fact, yours, decls, lang),
     }
+
+
+def percent(p: float, lang: Lang) -> str:
+    return format_percent(p, format="#,##0.#%", locale=lang.locale)
+
+
+def chance_words(c: Chance, lang: Lang) -> str:
+    """The chance, its rounds, the season and pool it used, and the range across pools."""
+    g = lang.gettext
+    low, high = percent(c.low, lang), percent(c.high, lang)
+    if c.used is None:
+        return g(
+            N_("%(low)s to %(high)s in %(season)s, depending on your wage level and degree")
+        ) % {"low": low, "high": high, "season": c.season.season}
+    o = c.used.odds
+    rounds = (
+        g(N_("round 1: %(r1)s, round 2: %(r2)s"))
+        % {
+            "r1": percent(o.p_round1, lang),
+            "r2": percent(o.p_round2, lang),
+        }
+        if c.us_advanced_degree
+        else g(N_("round 1 only: no US master's or higher"))
+    )
+    said = g(N_("%(chance)s (%(rounds)s); %(season)s, pool: %(pool)s")) % {
+        "chance": percent(o.p_overall, lang),
+        "rounds": rounds,
+        "season": c.season.season,
+        "pool": text(c.used.pool.label, lang),
+    }
+    if low != high:
+        pools = len(c.season.pools)
+        said += "; " + g(N_("%(low)s to %(high)s across %(n)s pool assumptions")) % {
+            "low": low,
+            "high": high,
+            "n": pools,
+        }
+    return said
+
+
+def odds_words(s: SelectionOdds, lang: Lang) -> str:
+    g = lang.gettext
+    if s.kind == "none":
+        return g(N_("No capped selection"))
+    if s.chance is None:
+        return g(N_("Capped, odds not modelled"))
+    return chance_words(s.chance, lang)
+
+
+def eligible_words(s: SelectionOdds, lang: Lang) -> str | None:
+    """What "eligible" means for a capped program, or None where it means what it says."""
+    g = lang.gettext
+    if s.kind == "none":
+        return None
+    if s.chance is not None and s.chance.used is not None:
+        chance = percent(s.chance.used.odds.p_overall, lang)
+        return g(N_("An employer can petition for you; selection chance %(chance)s")) % {
+            "chance": chance
+        }
+    return g(N_("An employer can petition for you; selection by lottery"))
