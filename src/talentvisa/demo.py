@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,13 +12,13 @@ from sqlalchemy.orm import Session
 from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role, User
 from talentvisa.cases import service as cases
+from talentvisa.cases import settings as agency
 from talentvisa.cases.schemas import (
     ApplicationCreate,
     AssignIn,
     DecisionIn,
     EvidenceRequestIn,
     IssueIn,
-    OverrideCode,
 )
 from talentvisa.h1b import service as h1b
 from talentvisa.h1b.context import H1bContext
@@ -54,6 +55,35 @@ GRADUATE = {
 }
 
 
+#: The demo agency's settings for the K visa, whose law names age, experience and a
+#: "well-known" institution but publishes no number (programs/cn/cn-k.yaml; DOSSIER §1, read
+#: 2026-12-07). These are a made-up agency's policy, labelled so everywhere, never law.
+DEMO_SETTINGS = {
+    "max_age": (
+        45,
+        "Demo agency's setting, not law: no official age limit exists; 45 is the unverified "
+        "figure a visa agency reported (https://visitchinavisa.com/china-introduces-new-k-visa-"
+        "category-for-young-foreign-tech-talents, read 2026-12-07).",
+    ),
+    "min_experience_years": (
+        0,
+        "Demo agency's setting, not law: no official threshold exists; the demo agency asks "
+        "no work experience beyond the degree.",
+    ),
+    "well_known_max_rank": (
+        500,
+        "Demo agency's setting, not law: no list of well-known institutions was published; "
+        "the demo agency counts the top 500 of a world ranking.",
+    ),
+}
+OLDER = {**GRADUATE, "date_of_birth": "1970-06-01"}
+UNRANKED = {
+    **GRADUATE,
+    "degrees": [{"level": "master", "cip": "11.0701", "institution_country": "IN"}],
+    "experience": [],
+}
+
+
 def load(session: Session, ctx: cases.CaseContext) -> bool:
     """Create the demo data once; returns False when it is there already."""
     if session.scalar(select(User).where(User.email == ACCOUNTS[Role.admin])) is not None:
@@ -62,17 +92,41 @@ def load(session: Session, ctx: cases.CaseContext) -> bool:
         r: auth.create_user(session, e, PASSWORD, r, f"Demo {r.value}") for r, e in ACCOUNTS.items()
     }
     applicant, officer = users[Role.applicant], users[Role.officer]
+    agency_settings(session, ctx, users[Role.admin])
     new_application(session, ctx, applicant, "Draft application")
     submitted_application(session, ctx, applicant, "Submitted application")
+    submitted_application(session, ctx, applicant, "Over the age limit", OLDER)
+    submitted_application(session, ctx, applicant, "Institution unranked", UNRANKED)
     awaiting_evidence(session, ctx, applicant, officer)
     issued_visa(session, ctx, applicant, officer)
     lottery_season(session, ctx, users[Role.admin], users[Role.employer])
     return True
 
 
-def new_application(session: Session, ctx: cases.CaseContext, applicant: User, name: str) -> str:
-    """A draft application of the demo graduate, under ``name``."""
-    profile = Profile.model_validate({**GRADUATE, "name": name})
+def agency_settings(session: Session, ctx: cases.CaseContext, admin: User) -> None:
+    """The demo agency's settings for the K visa, in force since the visa began."""
+    for parameter, (value, note) in DEMO_SETTINGS.items():
+        agency.set_value(
+            session,
+            ctx.catalog,
+            admin,
+            program_id="cn-k",
+            parameter=parameter,
+            value=value,
+            effective_from=dt.date(2025, 10, 1),
+            note=note,
+        )
+
+
+def new_application(
+    session: Session,
+    ctx: cases.CaseContext,
+    applicant: User,
+    name: str,
+    person: dict[str, Any] = GRADUATE,
+) -> str:
+    """A draft application of ``person`` (the demo graduate), under ``name``."""
+    profile = Profile.model_validate({**person, "name": name})
     return cases.create(session, ctx, applicant, ApplicationCreate(profile=profile)).id
 
 
@@ -82,9 +136,13 @@ def _version(session: Session, applicant: User, app_id: str) -> int:
 
 
 def submitted_application(
-    session: Session, ctx: cases.CaseContext, applicant: User, name: str
+    session: Session,
+    ctx: cases.CaseContext,
+    applicant: User,
+    name: str,
+    person: dict[str, Any] = GRADUATE,
 ) -> str:
-    app_id = new_application(session, ctx, applicant, name)
+    app_id = new_application(session, ctx, applicant, name, person)
     cases.submit(session, ctx, applicant, app_id, _version(session, applicant, app_id))
     return app_id
 
@@ -122,7 +180,7 @@ def awaiting_evidence(
 
 
 def issued_visa(session: Session, ctx: cases.CaseContext, applicant: User, officer: User) -> str:
-    """An application approved on the deployer's policy, and its five-year visa issued."""
+    """An application approved as the pre-screen found, and its five-year visa issued."""
     app_id, version = _assigned(session, ctx, applicant, officer, "Issued visa")
     cases.decide(
         session,
@@ -133,7 +191,6 @@ def issued_visa(session: Session, ctx: cases.CaseContext, applicant: User, offic
             decision="approve",
             reasons=["graduate_route"],
             text="Degree verified with the issuer.",
-            override_code=OverrideCode.deployer_policy,
             version=version(),
         ),
     )

@@ -22,6 +22,7 @@ from talentvisa.api.routers.audit import router as audit_router
 from talentvisa.api.routers.auth import router as auth_router
 from talentvisa.api.routers.cases import router as cases_router
 from talentvisa.api.routers.h1b import router as h1b_router
+from talentvisa.api.routers.settings import router as settings_router
 from talentvisa.api.routers.users import router as users_router
 from talentvisa.audit import keys as audit_keys
 from talentvisa.cases import intake
@@ -187,7 +188,7 @@ def create_app(
         """Liveness, and the no-database ceiling in the service benchmark."""
         return {"status": "ok", "version": __version__}
 
-    for r in (auth_router, users_router, cases_router, h1b_router, audit_router):
+    for r in (auth_router, users_router, cases_router, h1b_router, audit_router, settings_router):
         app.include_router(r)
     web.install(app)  # the portal's pages, after the API so that its errors stay JSON
     openapi.document_errors(app)

@@ -26,6 +26,8 @@ class Application(Base):
     # The stored Assessment is large and few views need it: load it only when read.
     prescreen: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     program_hash: Mapped[str | None] = mapped_column(String(64))
+    #: The agency settings version the pre-screen ran with (cases/settings.py).
+    settings_version: Mapped[int | None] = mapped_column(Integer)
     prescreen_on: Mapped[dt.date | None] = mapped_column(Date)
     decision: Mapped[str | None] = mapped_column(String(20))
     decision_reasons: Mapped[list[str] | None] = mapped_column(JSON)

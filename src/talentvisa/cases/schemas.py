@@ -127,6 +127,7 @@ class ApplicationOut(BaseModel):
     prescreen_outcome: str | None
     program_hash: str | None
     prescreen_on: dt.date | None
+    settings_version: int | None = None
     decision: str | None
     decision_reasons: list[str] | None
     decision_text: str | None

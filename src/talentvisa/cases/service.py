@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import STAFF, Role, User
+from talentvisa.cases import settings as agency
 from talentvisa.cases import workflow
 from talentvisa.cases.intake import open_program, visa_prefix
 from talentvisa.cases.models import Application, Document, EvidenceRequest, IdempotencyRecord
@@ -365,10 +366,16 @@ def _program(ctx: CaseContext, program_id: str) -> CompiledProgram:
 
 
 def prescreen(
-    ctx: CaseContext, program_id: str, profile: Profile, on: dt.date | None = None
+    ctx: CaseContext,
+    program_id: str,
+    profile: Profile,
+    on: dt.date | None = None,
+    settings: Settings | None = None,
 ) -> Assessment:
-    """The pre-screen of a profile for one program, on `on` (default today)."""
-    return assess(_program(ctx, program_id), profile, on or ctx.today(), ctx.settings)
+    """The pre-screen of a profile for one program, on `on` (default today), under `settings`
+    (default: the deployer's file alone)."""
+    day = on or ctx.today()
+    return assess(_program(ctx, program_id), profile, day, settings or ctx.settings)
 
 
 def compare(ctx: CaseContext, profile: Profile, on: dt.date) -> list[Assessment]:
@@ -427,8 +434,10 @@ def _submit(
             f"profile.{missing[0]}",
         )
     on = ctx.today()
-    assessment = prescreen(ctx, app.program_id, profile, on)
+    settings_version, settings = agency.effective(session, ctx.settings, on)
+    assessment = prescreen(ctx, app.program_id, profile, on, settings)
     _move(session, app, user, "submit", version, {"prescreen": assessment.outcome.value})
+    app.settings_version = settings_version
     app.submitted_at = now()
     app.prescreen = assessment.model_dump(mode="json")
     app.prescreen_outcome = assessment.outcome.value
@@ -443,6 +452,7 @@ def _submit(
             "outcome": assessment.outcome.value,
             "program_hash": assessment.program_hash,
             "on": on.isoformat(),
+            "settings_version": settings_version,
             "reasons": assessment.reasons,
         },
     )

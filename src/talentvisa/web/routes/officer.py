@@ -15,6 +15,8 @@ from talentvisa.audit import service as audit
 from talentvisa.auth import directory
 from talentvisa.auth.models import STAFF
 from talentvisa.cases import service
+from talentvisa.cases import settings as agency
+from talentvisa.cases.models import Application
 from talentvisa.cases.schemas import (
     AssignIn,
     DecisionIn,
@@ -121,7 +123,19 @@ def _case(
         overrides=[c.value for c in OverrideCode],
         today=today,
         default_due=(today + dt.timedelta(days=30)).isoformat(),
+        unset=_unset(page, session, app),
     )
+
+
+def _unset(page: Page, session: Session, app: Application) -> list[agency.Unset]:
+    """The settings the agency had not made when the case was pre-screened, as of the
+    version the pre-screen ran with (none named: before versioned settings existed)."""
+    if app.prescreen_on is None:
+        return []
+    ctx = runtime(page.request).cases
+    version = app.settings_version or 0
+    _, used = agency.effective(session, ctx.settings, app.prescreen_on, version)
+    return agency.unset(ctx.catalog[app.program_id], app.prescreen_on, used)
 
 
 @router.get("/officer/cases/{app_id}", response_class=HTMLResponse)
