@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_season"
-down_revision = "0005_bulletin"
+down_revision = "0006_settings"
 branch_labels = None
 depends_on = None
 
