@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench schema clean messages
+.PHONY: install run test lint bench bench-peer schema clean messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ bench: install
 	$(BIN)/python bench/lottery.py
 	$(BIN)/python bench/simulation.py
 	$(BIN)/python bench/service.py
+	$(MAKE) bench-peer
+
+# talentvisa beside OpenFisca (the optional extra `bench` holds the peer engine).
+bench-peer: install
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev,bench]'
+	$(BIN)/python bench/peer.py
 
 schema: install
 	$(BIN)/talentvisa schema --out schema/program.schema.json
