@@ -1,3 +1,3 @@
-from talentvisa.web.routes import account, admin, applicant, employer, officer, public
+from talentvisa.web.routes import account, admin, applicant, employer, guidance, officer, public
 
-ROUTERS = [r.router for r in (public, account, applicant, officer, employer, admin)]
+ROUTERS = [r.router for r in (public, account, applicant, officer, employer, admin, guidance)]
