@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/lottery.py
 	$(BIN)/python bench/simulation.py
 	$(BIN)/python bench/service.py
+	$(BIN)/python bench/path.py
 	$(MAKE) bench-peer
 
 # talentvisa beside OpenFisca (the optional extra `bench` holds the peer engine).

@@ -1,3 +1,14 @@
-from talentvisa.web.routes import account, admin, applicant, employer, officer, public, settings
+from talentvisa.web.routes import (
+    account,
+    admin,
+    applicant,
+    employer,
+    guidance,
+    officer,
+    public,
+    settings,
+)
 
-ROUTERS = [r.router for r in (public, account, applicant, officer, employer, admin, settings)]
+ROUTERS = [
+    r.router for r in (public, account, applicant, officer, employer, admin, settings, guidance)
+]

@@ -1,0 +1,33 @@
+"""`talentvisa path` and `talentvisa timeline`, run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import EXAMPLES
+
+PROFILE = str(EXAMPLES / "indian-stem-graduate.yaml")
+
+
+def test_path_json_lists_verified_changes(cli) -> None:
+    r = cli("path", PROFILE, "--on", "2026-12-07", "--json", "--program", "de-blue-card")
+    assert r.returncode == 0, r.stderr
+    (entry,) = json.loads(r.stdout)["programs"]
+    changes = entry["suggestions"][0]["changes"]
+    assert [c["fact"] for c in changes] == ["job_offer_country", "job_offer_currency"]
+    assert entry["suggestions"][0]["requires"][0]["value"] == 50700
+
+
+def test_timeline_plots_a_png_and_speaks_chinese(cli, tmp_path, monkeypatch) -> None:
+    png = tmp_path / "t.png"
+    monkeypatch.setenv("TALENTVISA_LANG", "zh")
+    r = cli("timeline", PROFILE, "--on", "2026-12-07", "--plot", str(png))
+    assert r.returncode == 0, r.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "德国欧盟蓝卡" in r.stdout and "不符合条件" in r.stdout
+
+
+def test_an_unknown_language_is_one_line_and_exit_2(cli) -> None:
+    r = cli("path", PROFILE, "--lang", "fr")
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "--lang" in r.stderr
