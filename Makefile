@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/lottery.py
 	$(BIN)/python bench/simulation.py
 	$(BIN)/python bench/service.py
+	$(BIN)/python bench/h1b.py --n 500000
 
 schema: install
 	$(BIN)/talentvisa schema --out schema/program.schema.json
