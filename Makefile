@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python bench/simulation.py
 	$(BIN)/python bench/service.py
 	$(BIN)/python bench/path.py
+	$(BIN)/python bench/h1b.py --n 500000
 	$(MAKE) bench-peer
 
 # talentvisa beside OpenFisca (the optional extra `bench` holds the peer engine).

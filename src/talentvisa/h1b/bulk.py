@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import polars as pl
 import psycopg
-from sqlalchemy import Select, Table, update
+from sqlalchemy import ARRAY, Select, String, Table, any_, bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,9 +84,18 @@ def set_where_in(
 ) -> None:
     """``UPDATE table SET values WHERE key IN ids [AND where]``, a batch of ids at a time."""
     column = table.c[key]
-    for start in range(0, len(ids), BATCH):
-        chunk = list(ids[start : start + BATCH])
+    postgres = _postgres(session)
+    # PostgreSQL takes the ids as one array parameter (= ANY): a 5,000-parameter IN list cost
+    # more to build and parse than the update itself.
+    size = 50_000 if postgres else BATCH
+    for start in range(0, len(ids), size):
+        chunk = list(ids[start : start + size])
+        match = (
+            column == any_(bindparam("ids", chunk, type_=ARRAY(String)))
+            if postgres
+            else column.in_(chunk)
+        )
         session.execute(
-            update(table).where(column.in_(chunk), *where).values(values),  # type: ignore[arg-type]
+            update(table).where(match, *where).values(values),  # type: ignore[arg-type]
             execution_options={"synchronize_session": False},
         )

@@ -415,6 +415,10 @@ def _set_statuses(
             Registration.status.not_in(kept),
             Registration.status != status.value,
         )
+    # The UPDATEs bypass the session: registrations it already holds must reload their status.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Registration) and obj.season_id == season.id:
+            session.expire(obj, ["status"])
 
 
 def algorithm_of(season: CapSeason) -> str:
