@@ -473,6 +473,12 @@ def simulate(
     settings_path: SettingsOption = None,
     programs_dir: ProgramsDirOption = None,
     ignore_unknown: IgnoreUnknownOption = False,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write PNG charts into this directory.")
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show every program, not only those that change.")
+    ] = False,
 ) -> None:
     """What if: assess a population under the law and under a hypothetical reform."""
     import time
@@ -516,7 +522,12 @@ def simulate(
             tmp = summary_json.with_name(summary_json.name + ".part")
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
             tmp.replace(summary_json)
-        out.print(simulation_cli.summary_view(summary, header))
+        out.print(simulation_cli.summary_view(summary, header, show_all))
+        if plot is not None:
+            from talentvisa.simulation.charts import write_charts
+
+            for chart in write_charts(summary, plot, header["reform"]["title"]):
+                err.print(f"wrote {chart}")
         rate = summary.n / seconds if seconds > 0 else 0.0
         err.print(f"{summary.n:,} rows in {seconds:.1f}s ({rate:,.0f}/s, {backend.name})")
         for path in (output, summary_json):
