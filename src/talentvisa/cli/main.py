@@ -413,7 +413,6 @@ def assess_batch(
 ) -> None:
     """Assess a population file (Parquet/CSV of facts, or JSONL of profiles) in one pass."""
     # Polars and the simulation backends are imported here so the other commands start fast.
-    from talentvisa.simulation.partition import OUTCOMES
     from talentvisa.simulation.population import Population
     from talentvisa.simulation.run import assess_job, execute
 
@@ -429,13 +428,7 @@ def assess_batch(
         with simulation_cli.progress_bar(err, "assessing", population.rows) as done:
             got = execute(population, backend, job, columns, output, done=done)
         err.print(f"wrote {got.people} rows to {output}")
-        order = {o: i for i, o in enumerate(OUTCOMES)}
-        for cp in chosen:
-            rows = got.counts.filter(program=cp.id).rows(named=True)
-            counts = {
-                r["outcome"]: r["count"] for r in sorted(rows, key=lambda r: order[r["outcome"]])
-            }
-            err.print(f"  {cp.id}: {counts}")
+        err.print(simulation_cli.assess_table(got.counts, [cp.id for cp in chosen]))
 
 
 @app.command()

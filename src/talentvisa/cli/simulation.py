@@ -141,3 +141,25 @@ def summary_view(
         )
     )
     return Group(*parts)
+
+
+def assess_table(counts: Any, programs: list[str]) -> Table:
+    """`assess-batch` totals: weighted people per program and outcome, with the rows behind."""
+    from talentvisa.simulation.weights import MICRO
+
+    table = Table(title="Outcomes (weighted people; rows in brackets where weights differ)")
+    table.add_column("program")
+    for o in OUTCOMES:
+        table.add_column(o, justify="right", style=STYLE[o])
+    table.add_column("total", justify="right")
+    for pid in programs:
+        got = {r["outcome"]: r for r in counts.filter(program=pid).iter_rows(named=True)}
+        cells = []
+        picks: list[list[dict[str, Any]]] = [[got[o]] if o in got else [] for o in OUTCOMES]
+        for rows in [*picks, list(got.values())]:
+            people = sum(r["weight"] for r in rows) / MICRO
+            n = sum(r["count"] for r in rows)
+            text = people_text(people)
+            cells.append(text if people == n else f"{text} ({n:,})")
+        table.add_row(pid, *cells)
+    return table
