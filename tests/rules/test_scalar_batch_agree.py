@@ -373,6 +373,7 @@ def expected_columns(cp: CompiledProgram, a: Assessment) -> set[str]:
         cols |= {f"{pid}:points:{p.id}:{end}" for p in a.points for end in ("min", "max")}
         cols |= {f"{pid}:tier:{t}" for t in a.tiers}
         cols |= {f"{pid}:fee:{f.id}" for f in a.fees}
+        cols |= {f"{pid}:fee:{f.id}:{f.currency}" for f in a.fees}
     return cols
 
 
@@ -390,6 +391,7 @@ def compare_row(cp: CompiledProgram, a: Assessment, row: dict[str, Any], where: 
         assert got[f"{pid}:tier:{tid}"] == outcome.value, f"{where}: tier {tid}"
     for f in a.fees:
         assert got[f"{pid}:fee:{f.id}"] == f.status.value, f"{where}: fee {f.id}"
+        assert got[f"{pid}:fee:{f.id}:{f.currency}"] == f.amount, f"{where}: fee {f.id} amount"
 
 
 def check_agreement(

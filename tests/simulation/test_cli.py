@@ -66,3 +66,16 @@ def test_bad_input_is_one_clear_line(cli, tmp_path: Path, args: list[str], messa
     assert r.returncode == 2, r.stdout + r.stderr
     assert message in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_changes_only_by_default_all_on_request_and_charts(cli, tmp_path: Path) -> None:
+    args = ["simulate", str(POPULATION), "--reform", str(REFORM), "--on", "2026-03-01",
+            "--by", "current_country"]  # fmt: skip
+    short = cli(*args, "--plot", str(tmp_path / "charts"))
+    full = cli(*args, "--all")
+    assert short.returncode == full.returncode == 0, short.stderr + full.stderr
+    assert "hidden (--all shows them)" in short.stdout and "hidden" not in full.stdout
+    assert len(short.stdout.splitlines()) * 2 < len(full.stdout.splitlines())
+    assert "us-h1b" in full.stdout and "us-h1b" not in short.stdout  # unchanged by the reform
+    for name in ("outcomes.png", "changes.png"):
+        assert (tmp_path / "charts" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -370,6 +370,37 @@ def _scenario_programs(
     return found
 
 
+IgnoreUnknownOption = Annotated[
+    bool,
+    typer.Option(
+        "--ignore-unknown-columns",
+        help="Let columns that are not facts through (they are not read).",
+    ),
+]
+
+
+def check_input(
+    path: Path, programs: list[CompiledProgram], by: str | None, ignore_unknown: bool
+) -> Any:
+    """Validate a population before any work; note the facts it lacks (unknown for all)."""
+    from talentvisa.simulation.validate import check_population
+
+    checked = check_population(path, programs, by=by, ignore_unknown=ignore_unknown)
+    if checked.missing:
+        err.print(
+            f"note: {len(checked.missing)} fact(s) the programs read are not columns of "
+            f"{path.name}, so unknown for everyone: {', '.join(checked.missing[:8])}"
+            + (" ... (all in --summary-json)" if len(checked.missing) > 8 else ""),
+            highlight=False,
+            markup=False,
+        )
+    if checked.ignored:
+        err.print(
+            f"note: columns not read: {', '.join(checked.ignored)}", highlight=False, markup=False
+        )
+    return checked
+
+
 @app.command("assess-batch")
 def assess_batch(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT")],
@@ -382,10 +413,10 @@ def assess_batch(
     use_dask: DaskOption = False,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    ignore_unknown: IgnoreUnknownOption = False,
 ) -> None:
     """Assess a population file (Parquet/CSV of facts, or JSONL of profiles) in one pass."""
     # Polars and the simulation backends are imported here so the other commands start fast.
-    from talentvisa.simulation.partition import OUTCOMES
     from talentvisa.simulation.population import Population
     from talentvisa.simulation.run import assess_job, execute
 
@@ -395,18 +426,13 @@ def assess_batch(
         backend = simulation_cli.backend_for(use_dask, workers, scheduler, chunk)
         catalog, settings = catalog_and_settings(programs_dir, settings_path)
         chosen = [pick(catalog, p) for p in program] if program else list(catalog.values())
+        check_input(input_path, chosen, None, ignore_unknown)
         population = Population.open(input_path)
         job, columns = assess_job(chosen, day, settings, population)
         with simulation_cli.progress_bar(err, "assessing", population.rows) as done:
             got = execute(population, backend, job, columns, output, done=done)
         err.print(f"wrote {got.people} rows to {output}")
-        order = {o: i for i, o in enumerate(OUTCOMES)}
-        for cp in chosen:
-            rows = got.counts.filter(program=cp.id).rows(named=True)
-            counts = {
-                r["outcome"]: r["count"] for r in sorted(rows, key=lambda r: order[r["outcome"]])
-            }
-            err.print(f"  {cp.id}: {counts}")
+        err.print(simulation_cli.assess_table(got.counts, [cp.id for cp in chosen]))
 
 
 @app.command()
@@ -443,6 +469,13 @@ def simulate(
     chunk: ChunkOption = 1_000_000,
     settings_path: SettingsOption = None,
     programs_dir: ProgramsDirOption = None,
+    ignore_unknown: IgnoreUnknownOption = False,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write PNG charts into this directory.")
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show every program, not only those that change.")
+    ] = False,
 ) -> None:
     """What if: assess a population under the law and under a hypothetical reform."""
     import time
@@ -465,6 +498,7 @@ def simulate(
             reform = load_reform(reform_path, catalog)
         chosen = [pick(catalog, p) for p in program] if program else list(catalog.values())
         run = SimulationRun(chosen, day, reform, settings, by=by)
+        checked = check_input(input_path, chosen, by, ignore_unknown)
         population = Population.open(input_path)
         run.check(population)
         started = time.perf_counter()
@@ -474,11 +508,23 @@ def simulate(
             summary, header = run.execute(population, backend, output, done)
         seconds = time.perf_counter() - started
         if summary_json is not None:
-            doc = {**header, "summary": summary.as_json()}
+            doc = {
+                **header,
+                "population_check": {
+                    "missing_facts": list(checked.missing),
+                    "ignored_columns": list(checked.ignored),
+                },
+                "summary": summary.as_json(),
+            }
             tmp = summary_json.with_name(summary_json.name + ".part")
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
             tmp.replace(summary_json)
-        out.print(simulation_cli.summary_view(summary, header))
+        out.print(simulation_cli.summary_view(summary, header, show_all))
+        if plot is not None:
+            from talentvisa.simulation.charts import write_charts
+
+            for chart in write_charts(summary, plot, header["reform"]["title"]):
+                err.print(f"wrote {chart}")
         rate = summary.n / seconds if seconds > 0 else 0.0
         err.print(f"{summary.n:,} rows in {seconds:.1f}s ({rate:,.0f}/s, {backend.name})")
         for path in (output, summary_json):

@@ -63,8 +63,13 @@ def _group_text(value: Any) -> str:
     return "(unknown)" if value is None else str(value)
 
 
-def summary_view(summary: Summary, header: dict[str, Any]) -> RenderableType:
-    """Outcomes per program under both scenarios, the changes, and the hypothetical label."""
+def summary_view(
+    summary: Summary, header: dict[str, Any], show_all: bool = False
+) -> RenderableType:
+    """Outcomes per program under both scenarios, the changes, and the hypothetical label.
+
+    Only programs (per group) whose outcomes change are shown unless ``show_all``.
+    """
     reform = header["reform"]
     by = summary.by
     changed_by_program: dict[tuple[Any, str], int] = {}
@@ -88,9 +93,13 @@ def summary_view(summary: Summary, header: dict[str, Any]) -> RenderableType:
         outcomes.add_column(o, justify="right", style=STYLE[o])
     outcomes.add_column("changed", justify="right")
     previous: tuple[Any, str] | None = None
+    hidden: set[tuple[Any, str]] = set()
     for r in summary.outcomes.iter_rows(named=True):
         group = r["group"] if by else None
         key = (group, r["program"])
+        if not show_all and not changed_by_program.get(key):
+            hidden.add(key)
+            continue
         first = key != previous
         if first and previous is not None and (by is None or group != previous[0]):
             outcomes.add_section()
@@ -107,6 +116,8 @@ def summary_view(summary: Summary, header: dict[str, Any]) -> RenderableType:
         )
 
     parts: list[RenderableType] = [outcomes]
+    if hidden:
+        parts.append(Text(f"{len(hidden):,} unchanged program rows hidden (--all shows them)."))
     if summary.changes.height:
         changes = Table(title="Whose outcome changes (baseline → reform)")
         if by:
@@ -130,3 +141,25 @@ def summary_view(summary: Summary, header: dict[str, Any]) -> RenderableType:
         )
     )
     return Group(*parts)
+
+
+def assess_table(counts: Any, programs: list[str]) -> Table:
+    """`assess-batch` totals: weighted people per program and outcome, with the rows behind."""
+    from talentvisa.simulation.weights import MICRO
+
+    table = Table(title="Outcomes (weighted people; rows in brackets where weights differ)")
+    table.add_column("program")
+    for o in OUTCOMES:
+        table.add_column(o, justify="right", style=STYLE[o])
+    table.add_column("total", justify="right")
+    for pid in programs:
+        got = {r["outcome"]: r for r in counts.filter(program=pid).iter_rows(named=True)}
+        cells = []
+        picks: list[list[dict[str, Any]]] = [[got[o]] if o in got else [] for o in OUTCOMES]
+        for rows in [*picks, list(got.values())]:
+            people = sum(r["weight"] for r in rows) / MICRO
+            n = sum(r["count"] for r in rows)
+            text = people_text(people)
+            cells.append(text if people == n else f"{text} ({n:,})")
+        table.add_row(pid, *cells)
+    return table

@@ -27,6 +27,7 @@ import numpy as np
 
 from talentvisa.lottery.registrations import BOOLS, LEVELS
 from talentvisa.lottery.select import raw_stream, select, unit_keys
+from talentvisa.rules.conventions import BOOL_WORDS
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 CSV_COLUMNS = ("wage_level", "advanced", "count")
@@ -212,7 +213,7 @@ def read_groups(path: Path) -> list[Group]:
                     )
                 if adv is None:
                     problems.append(
-                        f"{path}:{line}: advanced {values['advanced']!r} is not true or false"
+                        f"{path}:{line}: advanced {values['advanced']!r} is not {BOOL_WORDS}"
                     )
                 if count is None:
                     problems.append(

@@ -23,6 +23,8 @@ import polars as pl
 
 from talentvisa.lottery.select import ALGORITHM, ALGORITHM_V1
 from talentvisa.rules.codes import alpha2_table
+from talentvisa.rules.conventions import BOOL_WORDS, date_expr
+from talentvisa.rules.conventions import BOOLS as CONVENTION_BOOLS
 
 COLUMNS = [
     "registration_id",
@@ -39,7 +41,8 @@ COLUMNS = [
 ]
 REQUIRED = [c for c in COLUMNS if c not in ("given_name",)]
 LEVELS = {"1": 1, "2": 2, "3": 3, "4": 4, "I": 1, "II": 2, "III": 3, "IV": 4}
-BOOLS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+# the booleans and dates of every input file (rules/conventions.py)
+BOOLS = CONVENTION_BOOLS
 IDENTITY = ["family_name", "given_name", "date_of_birth", "us_advanced_degree"]
 MAX_REPORTED = 25
 
@@ -115,7 +118,7 @@ def normalize(
         .str.to_lowercase()
         .replace_strict(BOOLS, default=None, return_dtype=pl.Boolean)
         .alias("advanced"),
-        pl.col("date_of_birth").str.to_date("%Y-%m-%d", strict=False).alias("dob"),
+        date_expr("date_of_birth").alias("dob"),
     )
     problems: list[tuple[int, str]] = []
 
@@ -133,7 +136,7 @@ def normalize(
     )
     report(
         (pl.col("us_advanced_degree") != "") & pl.col("advanced").is_null(),
-        "us_advanced_degree {value!r} is not true or false",
+        f"us_advanced_degree {{value!r}} is not {BOOL_WORDS}",
         "us_advanced_degree",
     )
     report(

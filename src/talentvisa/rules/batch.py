@@ -14,6 +14,13 @@ from pydantic import ValidationError
 
 from talentvisa.rules.columns import refuse_renamed
 from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.conventions import (
+    BOOL_WORDS,
+    DATE_WORDS,
+    LIST_SEPARATOR,
+    bool_expr,
+    date_expr,
+)
 from talentvisa.rules.declarations import Declarations, declarations
 from talentvisa.rules.engine import settings_hash
 from talentvisa.rules.errors import PopulationError
@@ -21,9 +28,6 @@ from talentvisa.rules.facts import FACTS, facts_of
 from talentvisa.rules.params import NO_SETTINGS, Settings, resolve_all
 from talentvisa.rules.profile import Profile
 from talentvisa.rules.vector import DTYPES, col_name, constant_outcome, program_stages
-
-LIST_SEPARATOR = ";"
-BOOLS = {"true": True, "false": False}
 
 
 def schema() -> dict[str, pl.DataType]:
@@ -52,16 +56,13 @@ def normalize(df: pl.DataFrame, declared: Declarations | None = None) -> pl.Data
             continue
         if dtype == pl.List(pl.Utf8) and have == pl.Utf8:
             cols.append(pl.col(name).str.split(LIST_SEPARATOR).alias(name))
-        elif dtype == pl.Date and have == pl.Utf8:
-            cols.append(pl.col(name).str.to_date("%Y-%m-%d", strict=True).alias(name))
-        elif dtype == pl.Boolean and have == pl.Utf8:  # CSV: true/false, any case
-            text = pl.col(name).str.to_lowercase()
-            cols.append(
-                text.replace_strict(BOOLS, default=None, return_dtype=pl.Boolean).alias(name)
-            )
-            bad = df.filter(pl.col(name).is_not_null() & ~text.is_in(list(BOOLS)))
+        elif dtype in (pl.Date, pl.Boolean) and have == pl.Utf8:  # rules/conventions.py
+            read, words = (date_expr, DATE_WORDS) if dtype == pl.Date else (bool_expr, BOOL_WORDS)
+            cols.append(read(name).alias(name))
+            blank = pl.col(name).str.strip_chars() == ""
+            bad = df.filter(pl.col(name).is_not_null() & ~blank & read(name).is_null())
             if bad.height:
-                raise PopulationError(f"column {name!r}: {bad[name][0]!r} is not true or false")
+                raise PopulationError(f"column {name!r}: {bad[name][0]!r} is not {words}")
         else:
             cols.append(pl.col(name).cast(dtype, strict=True).alias(name))
     try:

@@ -427,6 +427,9 @@ def program_stages(
             .otherwise(pl.lit("due"))
             .alias(col_name(pid, "fee", fid))
         )
+        # the amount as the scalar engine states it, in the currency the column is named for
+        currency = cp.program.fees[fid].currency
+        final.append(amount.cast(pl.Float64).alias(col_name(pid, "fee", fid, currency)))
     stages.append(final)
     return stages
 
