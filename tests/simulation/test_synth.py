@@ -1,8 +1,11 @@
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.yamlfile import ProgramFileError
+from talentvisa.simulation.calibrate import calibrate
 from talentvisa.simulation.synth import PopulationModel
 
 MODEL = """\
@@ -55,3 +58,27 @@ def test_a_marginal_without_a_source_is_refused(tmp_path: Path) -> None:
         ProgramFileError, match=r"model.yaml:\d+: marginals.us_advanced_degree.source"
     ):
         PopulationModel.load(path)
+
+
+def test_raking_meets_every_target_of_a_skewed_sample(tmp_path: Path) -> None:
+    model = PopulationModel.load(write(tmp_path, MODEL))
+    skewed = pl.DataFrame(
+        {
+            "wage_level": [1, 1, 2, 3, 4, 2, 1, 3] * 50,
+            "us_advanced_degree": [True, False, False, True, True, False, False, False] * 50,
+        }
+    )
+    result = calibrate(skewed, model)
+    assert result.max_relative_error < 1e-6
+    assert result.frame["weight"].sum() == pytest.approx(1000)
+    level_one = result.frame.filter(pl.col("wage_level") == 1)["weight"].sum()
+    assert level_one == pytest.approx(500)
+    advanced = result.frame.filter(pl.col("us_advanced_degree"))["weight"].sum()
+    assert advanced == pytest.approx(400)
+
+
+def test_a_target_no_person_can_meet_is_refused(tmp_path: Path) -> None:
+    model = PopulationModel.load(write(tmp_path, MODEL))
+    only_low = pl.DataFrame({"wage_level": [1, 2, 3], "us_advanced_degree": [True, False, True]})
+    with pytest.raises(PopulationError, match="wage_level: no person has 4"):
+        calibrate(only_low, model)
