@@ -2,7 +2,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
+import talentvisa
+from talentvisa.cli.main import app
 from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.yamlfile import ProgramFileError
 from talentvisa.simulation.calibrate import calibrate
@@ -25,6 +28,8 @@ marginals:
     derived: true
     shares: {true: 0.4, false: 0.6}
 """
+
+SHIPPED = Path(talentvisa.__file__).parent / "data" / "populations" / "h1b-fy2027.yaml"
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -82,3 +87,59 @@ def test_a_target_no_person_can_meet_is_refused(tmp_path: Path) -> None:
     only_low = pl.DataFrame({"wage_level": [1, 2, 3], "us_advanced_degree": [True, False, True]})
     with pytest.raises(PopulationError, match="wage_level: no person has 4"):
         calibrate(only_low, model)
+
+
+def test_the_shipped_fy2027_model_loads_with_a_source_for_every_marginal() -> None:
+    model = PopulationModel.load(SHIPPED)
+    assert model.total == 211_600
+    assert {m.column for m in model.marginals} == {"us_advanced_degree", "country_of_birth"}
+    assert all(m.source.startswith("https://") and m.derived for m in model.marginals)
+
+
+def test_cli_synth_then_calibrate_prints_the_max_relative_error(tmp_path: Path) -> None:
+    people = tmp_path / "people.parquet"
+    drawn = CliRunner().invoke(
+        app,
+        [
+            "population",
+            "synth",
+            "--model",
+            str(SHIPPED),
+            "--n",
+            "2000",
+            "--seed",
+            "3",
+            "--out",
+            str(people),
+        ],
+    )
+    assert drawn.exit_code == 0, drawn.output
+    assert pl.read_parquet(people)["weight"].sum() == pytest.approx(211_600)
+    raked = tmp_path / "raked.parquet"
+    result = CliRunner().invoke(
+        app,
+        [
+            "population",
+            "calibrate",
+            "--model",
+            str(SHIPPED),
+            "--population",
+            str(people),
+            "--out",
+            str(raked),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "max relative error" in result.output
+    frame = pl.read_parquet(raked)
+    india = frame.filter(pl.col("country_of_birth") == "IN")["weight"].sum()
+    assert india == pytest.approx(0.7096 * 211_600, rel=1e-5)
+
+
+def test_cli_names_the_file_and_line_of_a_bad_model(tmp_path: Path) -> None:
+    path = write(tmp_path, MODEL.replace("value: 1000", "value: -1"))
+    result = CliRunner().invoke(
+        app, ["population", "synth", "--model", str(path), "--out", str(tmp_path / "p.parquet")]
+    )
+    assert result.exit_code == 2
+    assert f"{path}:3: total.value: must be a number > 0" in result.output

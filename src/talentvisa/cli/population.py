@@ -1,0 +1,88 @@
+"""`talentvisa population`: synthetic people from a PopulationModel, and raking to its marginals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from talentvisa.cli.bulletin import fail
+from talentvisa.rules.errors import PopulationError
+from talentvisa.rules.yamlfile import ProgramFileError
+from talentvisa.simulation.calibrate import calibrate as rake
+from talentvisa.simulation.synth import PopulationModel
+
+app = typer.Typer(help="Synthetic populations from published marginals.", no_args_is_help=True)
+out = Console()
+
+ModelOption = Annotated[Path, typer.Option("--model", help="PopulationModel YAML.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Parquet file to write.")]
+
+
+def _model(path: Path) -> PopulationModel:
+    try:
+        return PopulationModel.load(path)
+    except ProgramFileError as exc:
+        raise fail(str(exc)) from None
+
+
+def _write(frame: pl.DataFrame, path: Path) -> None:
+    if path.suffix.lower() != ".parquet":
+        raise fail(f"--out: {path} must end in .parquet")
+    try:
+        frame.write_parquet(path)
+    except OSError as exc:
+        raise fail(f"--out: cannot write {path}: {exc.strerror}") from None
+
+
+@app.command()
+def synth(
+    model: ModelOption,
+    out_path: OutOption,
+    n: Annotated[int, typer.Option("--n", min=1, help="People to draw.")] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draw.")] = 0,
+) -> None:
+    """Draw N weighted people from the model's marginals (same seed, same people)."""
+    people = _model(model).synthesize(n, seed)
+    _write(people, out_path)
+    out.print(f"{people.height} people, weight sum {people['weight'].sum():,.0f} -> {out_path}")
+
+
+@app.command()
+def calibrate(
+    model: ModelOption,
+    population: Annotated[Path, typer.Option("--population", help="Parquet or CSV to rake.")],
+    out_path: OutOption,
+) -> None:
+    """Rake the population's weights to the model; print each target and the max relative error."""
+    loaded = _model(model)
+    try:
+        frame = (
+            pl.read_csv(population)
+            if population.suffix.lower() == ".csv"
+            else pl.read_parquet(population)
+        )
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise fail(f"--population: cannot read {population}: {exc}") from None
+    try:
+        result = rake(frame, loaded)
+    except PopulationError as exc:
+        raise fail(f"--population: {population}: {exc}") from None
+    table = Table("column", "value", "target", "achieved", "relative error")
+    for check in result.checks:
+        table.add_row(
+            check.column,
+            str(check.value),
+            f"{check.target:,.1f}",
+            f"{check.achieved:,.1f}",
+            f"{check.relative_error:.2e}",
+        )
+    out.print(table)
+    out.print(
+        f"max relative error {result.max_relative_error:.2e} after {result.iterations} passes"
+    )
+    _write(result.frame, out_path)
