@@ -3,8 +3,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 import talentvisa
+from talentvisa.cli.main import app
 from talentvisa.lottery.odds import Group, odds
 from talentvisa.rules.errors import PopulationError
 from talentvisa.simulation.selection import (
@@ -12,6 +14,7 @@ from talentvisa.simulation.selection import (
     baseline,
     selection_odds,
     selections_by,
+    us_h1b_caps,
     with_block,
 )
 
@@ -85,3 +88,31 @@ def test_a_bad_selection_block_names_its_field(block: dict[str, object], message
 def test_a_population_without_wage_levels_is_refused() -> None:
     with pytest.raises(PopulationError, match="no column 'wage_level'"):
         selection_odds(PEOPLE.drop("wage_level"), baseline(2027, 65_000, 20_000))
+
+
+def test_the_baseline_caps_are_us_h1b_parameters() -> None:
+    assert us_h1b_caps(2027) == (65_000, 20_000)
+
+
+def test_cli_select_reports_baseline_and_what_if_by_nationality(tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    PEOPLE.write_csv(people)
+    args = ["population", "select", "--population", str(people), "--whatif", str(WHATIF)]
+    result = CliRunner().invoke(app, [*args, "--by", "nationality"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    expected = selections_by(
+        selection_odds(
+            PEOPLE,
+            with_block(
+                baseline(2027, 65_000, 20_000),
+                {"regular_cap": 130_000, "weights": {1: 1, 2: 1, 3: 1, 4: 1}},
+            ),
+        ),
+        "nationality",
+    )
+    for nationality, selected in zip(expected["nationality"], expected["selected"], strict=True):
+        line = next(x for x in result.output.splitlines() if f" {nationality} " in x)
+        assert f"{selected:,.0f}" in line
+    refused = CliRunner().invoke(app, [*args, "--by", "age"])
+    assert refused.exit_code == 2
+    assert "--by: " in refused.output and "no column 'age'" in refused.output

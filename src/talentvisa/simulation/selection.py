@@ -125,3 +125,19 @@ def selections_by(frame: pl.DataFrame, by: str) -> pl.DataFrame:
         .with_columns((pl.col("selected") / pl.col("people")).alias("rate"))
         .sort(by)
     )
+
+
+def us_h1b_caps(season: int) -> tuple[int, int]:
+    """us-h1b's regular and advanced-degree caps in force when the season's registration opens."""
+    import datetime as dt
+
+    from talentvisa.rules.loader import load_catalog
+    from talentvisa.rules.params import value_entry
+
+    program = load_catalog()["us-h1b"].program
+    opens = dt.date(season - 1, 3, 1)  # registration runs in March of the year before the FY
+    caps = [
+        value_entry(program.id, name, program.parameters[name], opens).value
+        for name in ("regular_cap", "advanced_degree_cap")
+    ]
+    return int(caps[0]), int(caps[1])
