@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/lottery.py
 	$(BIN)/python bench/simulation.py
 	$(BIN)/python bench/service.py
+	$(BIN)/python bench/selection.py
 
 schema: install
 	$(BIN)/talentvisa schema --out schema/program.schema.json
