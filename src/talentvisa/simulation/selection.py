@@ -90,14 +90,16 @@ def selection_odds(frame: pl.DataFrame, selection: Selection) -> pl.DataFrame:
         raise PopulationError("wage_level: every person needs a level 1-4 for the cap selection")
     weight = frame["weight"].to_numpy() if "weight" in frame.columns else np.ones(frame.height)
     advanced = frame["us_advanced_degree"].fill_null(False).to_numpy().astype(bool)
-    rates = np.array([selection.weights[int(level)] for level in levels], dtype=float)
+    entries = np.array([0.0, *(float(selection.weights[level]) for level in (1, 2, 3, 4))])
+    rates = entries[levels]
     if not selection.beneficiary_centric and "registrations" in frame.columns:
         rates = rates * frame["registrations"].cast(pl.Float64).to_numpy()
     # People sharing a (rate, degree) cell have the same odds; the draw sees cells, not rows.
-    cells, index = np.unique(np.column_stack([rates, advanced]), axis=0, return_inverse=True)
-    index = index.ravel()
-    counts = np.bincount(index, weights=weight, minlength=len(cells))
-    cell_rates, cell_adv = cells[:, 0], cells[:, 1].astype(bool)
+    distinct, rate_index = np.unique(rates, return_inverse=True)
+    index = rate_index.ravel() * 2 + advanced
+    counts = np.bincount(index, weights=weight, minlength=2 * len(distinct))
+    cell_rates = np.repeat(distinct, 2)
+    cell_adv = np.tile([False, True], len(distinct))
     if selection.advanced_first:
         pool = np.where(cell_adv, counts, 0.0)
         p_first = np.where(
