@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/service.py
 	$(BIN)/python bench/path.py
 	$(BIN)/python bench/h1b.py --n 500000
+	$(BIN)/python bench/selection.py
 	$(MAKE) bench-peer
 
 # talentvisa beside OpenFisca (the optional extra `bench` holds the peer engine).

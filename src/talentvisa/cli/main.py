@@ -20,6 +20,7 @@ from talentvisa.cli import simulation as simulation_cli
 from talentvisa.cli.bulletin import fail
 from talentvisa.cli.lang import LangError
 from talentvisa.cli.lottery import app as lottery_app
+from talentvisa.cli.population import app as population_app
 from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.calendar import calendar
 from talentvisa.rules.columns import facts_schema
@@ -50,6 +51,7 @@ app = typer.Typer(
 programs_app = typer.Typer(help="Browse the program catalog.", no_args_is_help=True)
 app.add_typer(programs_app, name="programs")
 app.add_typer(lottery_app, name="lottery")
+app.add_typer(population_app, name="population")
 app.add_typer(service_cli.app_db, name="db")
 app.add_typer(service_cli.app_users, name="users")
 app.add_typer(service_cli.app_audit, name="audit")

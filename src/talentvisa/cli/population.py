@@ -1,0 +1,135 @@
+"""`talentvisa population`: synthetic people from a PopulationModel, and raking to its marginals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from talentvisa.cli.bulletin import fail
+from talentvisa.lottery.rules import SeasonError, parse_season
+from talentvisa.rules.errors import PopulationError
+from talentvisa.rules.yamlfile import ProgramFileError, read_yaml
+from talentvisa.simulation.calibrate import calibrate as rake
+from talentvisa.simulation.selection import (
+    SelectionError,
+    baseline,
+    selection_odds,
+    selections_by,
+    us_h1b_caps,
+    with_block,
+)
+from talentvisa.simulation.synth import PopulationModel
+
+app = typer.Typer(help="Synthetic populations from published marginals.", no_args_is_help=True)
+out = Console()
+
+ModelOption = Annotated[Path, typer.Option("--model", help="PopulationModel YAML.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Parquet file to write.")]
+
+
+def _model(path: Path) -> PopulationModel:
+    try:
+        return PopulationModel.load(path)
+    except ProgramFileError as exc:
+        raise fail(str(exc)) from None
+
+
+def _write(frame: pl.DataFrame, path: Path) -> None:
+    if path.suffix.lower() != ".parquet":
+        raise fail(f"--out: {path} must end in .parquet")
+    try:
+        frame.write_parquet(path)
+    except OSError as exc:
+        raise fail(f"--out: cannot write {path}: {exc.strerror}") from None
+
+
+def _read(population: Path) -> pl.DataFrame:
+    try:
+        if population.suffix.lower() == ".csv":
+            return pl.read_csv(population)
+        return pl.read_parquet(population)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise fail(f"--population: cannot read {population}: {exc}") from None
+
+
+@app.command()
+def synth(
+    model: ModelOption,
+    out_path: OutOption,
+    n: Annotated[int, typer.Option("--n", min=1, help="People to draw.")] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draw.")] = 0,
+) -> None:
+    """Draw N weighted people from the model's marginals (same seed, same people)."""
+    people = _model(model).synthesize(n, seed)
+    _write(people, out_path)
+    out.print(f"{people.height} people, weight sum {people['weight'].sum():,.0f} -> {out_path}")
+
+
+@app.command()
+def calibrate(
+    model: ModelOption,
+    population: Annotated[Path, typer.Option("--population", help="Parquet or CSV to rake.")],
+    out_path: OutOption,
+) -> None:
+    """Rake the population's weights to the model; print each target and the max relative error."""
+    loaded = _model(model)
+    frame = _read(population)
+    try:
+        result = rake(frame, loaded)
+    except PopulationError as exc:
+        raise fail(f"--population: {population}: {exc}") from None
+    table = Table("column", "value", "target", "achieved", "relative error")
+    for check in result.checks:
+        table.add_row(
+            check.column,
+            str(check.value),
+            f"{check.target:,.1f}",
+            f"{check.achieved:,.1f}",
+            f"{check.relative_error:.2e}",
+        )
+    out.print(table)
+    out.print(
+        f"max relative error {result.max_relative_error:.2e} after {result.iterations} passes"
+    )
+    _write(result.frame, out_path)
+
+
+@app.command()
+def select(
+    population: Annotated[Path, typer.Option("--population", help="Parquet or CSV of people.")],
+    whatif: Annotated[Path, typer.Option("--whatif", help="What-if YAML (season, selection).")],
+    by: Annotated[str, typer.Option("--by", help="Column to report selections by.")] = "wage_level",
+) -> None:
+    """Expected cap selections by group: the season's baseline beside the what-if."""
+    try:
+        data, _ = read_yaml(whatif)
+        if not isinstance(data, dict) or not isinstance(data.get("selection"), dict):
+            raise fail(f"--whatif: {whatif}: needs a season and a selection: mapping")
+        season = parse_season(str(data.get("season", "")))
+        base = baseline(season, *us_h1b_caps(season))
+        reform = with_block(base, data["selection"])
+    except (ProgramFileError, SeasonError, SelectionError) as exc:
+        raise fail(f"--whatif: {whatif}: {exc}") from None
+    frame = _read(population)
+    if by not in frame.columns:
+        raise fail(f"--by: {population} has no column {by!r}")
+    try:
+        before = selections_by(selection_odds(frame, base), by)
+        after = selections_by(selection_odds(frame, reform), by)
+    except PopulationError as exc:
+        raise fail(f"--population: {population}: {exc}") from None
+    table = Table(by, "people", "selected (baseline)", "selected (what-if)", "change")
+    for row_before, row_after in zip(before.iter_rows(), after.iter_rows(), strict=True):
+        table.add_row(
+            str(row_before[0]),
+            f"{row_before[1]:,.0f}",
+            f"{row_before[2]:,.0f}",
+            f"{row_after[2]:,.0f}",
+            f"{row_after[2] - row_before[2]:+,.0f}",
+        )
+    out.print(table)

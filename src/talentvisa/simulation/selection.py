@@ -1,0 +1,145 @@
+"""Selection what-ifs: the H-1B cap selection of a reform's `selection:` block, as exact odds.
+
+The baseline is the season's rule (talentvisa.lottery.rules) with us-h1b's cap parameters. A
+reform may change the caps, the entries per wage level, the round order and whether entries
+are per beneficiary. Odds are the large-pool analytic ones of talentvisa.lottery.odds, over a
+weighted population with the columns wage_level (1-4), us_advanced_degree and weight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from talentvisa.lottery.odds import draw_probabilities
+from talentvisa.lottery.rules import rule_for
+from talentvisa.rules.errors import PopulationError
+
+NEEDED = ("wage_level", "us_advanced_degree")
+
+
+@dataclass(frozen=True)
+class Selection:
+    regular_cap: int
+    advanced_cap: int
+    weights: dict[int, int]  # OEWS wage level -> entries
+    advanced_first: bool  # the advanced-degree round runs before the regular one
+    beneficiary_centric: bool  # entries per beneficiary, not per registration
+
+
+class SelectionError(ValueError):
+    """A `selection:` block that cannot be used; the message names the field."""
+
+
+def baseline(season: int, regular_cap: int, advanced_cap: int) -> Selection:
+    """The season's rule by date; since FY2020 the regular round runs first (rule of 2019)."""
+    rule = rule_for(season)
+    return Selection(regular_cap, advanced_cap, dict(rule.weights), False, rule.beneficiary_centric)
+
+
+def with_block(base: Selection, block: Mapping[str, Any]) -> Selection:
+    """The baseline changed by a reform's `selection:` block (absent keys keep the baseline)."""
+    known = {"regular_cap", "advanced_cap", "weights", "round_order", "beneficiary_centric"}
+    unknown = sorted(set(block) - known)
+    if unknown:
+        raise SelectionError(
+            f"selection.{unknown[0]}: unknown key (use {', '.join(sorted(known))})"
+        )
+    changes: dict[str, Any] = {}
+    for key in ("regular_cap", "advanced_cap"):
+        if key in block:
+            value = block[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise SelectionError(f"selection.{key}: must be a whole number >= 0")
+            changes[key] = value
+    if "weights" in block:
+        weights = block["weights"]
+        if not isinstance(weights, Mapping) or set(weights) != {1, 2, 3, 4}:
+            raise SelectionError("selection.weights: must give entries for wage levels 1, 2, 3, 4")
+        for level, entries in weights.items():
+            if isinstance(entries, bool) or not isinstance(entries, int) or entries < 1:
+                raise SelectionError(f"selection.weights.{level}: must be a whole number >= 1")
+        changes["weights"] = dict(weights)
+    if "round_order" in block:
+        order = block["round_order"]
+        if order not in ("regular_first", "advanced_first"):
+            raise SelectionError("selection.round_order: must be regular_first or advanced_first")
+        changes["advanced_first"] = order == "advanced_first"
+    if "beneficiary_centric" in block:
+        if not isinstance(block["beneficiary_centric"], bool):
+            raise SelectionError("selection.beneficiary_centric: must be true or false")
+        changes["beneficiary_centric"] = block["beneficiary_centric"]
+    return replace(base, **changes)
+
+
+def selection_odds(frame: pl.DataFrame, selection: Selection) -> pl.DataFrame:
+    """The frame with p_selected: each person's probability of selection in either round.
+
+    Without beneficiary-centric entries a person's registrations (column `registrations`,
+    1 when absent) each enter the draw, so several registrations multiply the entries.
+    """
+    missing = [c for c in NEEDED if c not in frame.columns]
+    if missing:
+        raise PopulationError(f"population has no column {missing[0]!r} for the cap selection")
+    levels = frame["wage_level"].cast(pl.Int64).to_numpy()
+    if not np.isin(levels, (1, 2, 3, 4)).all():
+        raise PopulationError("wage_level: every person needs a level 1-4 for the cap selection")
+    weight = frame["weight"].to_numpy() if "weight" in frame.columns else np.ones(frame.height)
+    advanced = frame["us_advanced_degree"].fill_null(False).to_numpy().astype(bool)
+    entries = np.array([0.0, *(float(selection.weights[level]) for level in (1, 2, 3, 4))])
+    rates = entries[levels]
+    if not selection.beneficiary_centric and "registrations" in frame.columns:
+        rates = rates * frame["registrations"].cast(pl.Float64).to_numpy()
+    # People sharing a (rate, degree) cell have the same odds; the draw sees cells, not rows.
+    distinct, rate_index = np.unique(rates, return_inverse=True)
+    index = rate_index.ravel() * 2 + advanced
+    counts = np.bincount(index, weights=weight, minlength=2 * len(distinct))
+    cell_rates = np.repeat(distinct, 2)
+    cell_adv = np.tile([False, True], len(distinct))
+    if selection.advanced_first:
+        pool = np.where(cell_adv, counts, 0.0)
+        p_first = np.where(
+            cell_adv, draw_probabilities(pool, cell_rates, selection.advanced_cap), 0
+        )
+        left = counts * (1 - p_first)
+        p = p_first + (1 - p_first) * draw_probabilities(left, cell_rates, selection.regular_cap)
+    else:
+        p_first = draw_probabilities(counts, cell_rates, selection.regular_cap)
+        left = np.where(cell_adv, counts * (1 - p_first), 0.0)
+        p_second = draw_probabilities(left, cell_rates, selection.advanced_cap)
+        p = p_first + np.where(cell_adv, (1 - p_first) * p_second, 0.0)
+    return frame.with_columns(pl.Series("p_selected", p[index]))
+
+
+def selections_by(frame: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Expected selections and the selection rate per value of `by` (after selection_odds)."""
+    weight = pl.col("weight") if "weight" in frame.columns else pl.lit(1.0)
+    return (
+        frame.group_by(by)
+        .agg(
+            weight.sum().alias("people"),
+            (weight * pl.col("p_selected")).sum().alias("selected"),
+        )
+        .with_columns((pl.col("selected") / pl.col("people")).alias("rate"))
+        .sort(by)
+    )
+
+
+def us_h1b_caps(season: int) -> tuple[int, int]:
+    """us-h1b's regular and advanced-degree caps in force when the season's registration opens."""
+    import datetime as dt
+
+    from talentvisa.rules.loader import load_catalog
+    from talentvisa.rules.params import value_entry
+
+    program = load_catalog()["us-h1b"].program
+    opens = dt.date(season - 1, 3, 1)  # registration runs in March of the year before the FY
+    caps = [
+        value_entry(program.id, name, program.parameters[name], opens).value
+        for name in ("regular_cap", "advanced_degree_cap")
+    ]
+    return int(caps[0]), int(caps[1])
