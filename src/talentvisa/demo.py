@@ -18,6 +18,7 @@ from talentvisa.cases.schemas import (
     EvidenceRequestIn,
     IssueIn,
     OverrideCode,
+    ReviewIn,
 )
 from talentvisa.h1b import service as h1b
 from talentvisa.h1b.context import H1bContext
@@ -65,7 +66,9 @@ def load(session: Session, ctx: cases.CaseContext) -> bool:
     new_application(session, ctx, applicant, "Draft application")
     submitted_application(session, ctx, applicant, "Submitted application")
     awaiting_evidence(session, ctx, applicant, officer)
-    issued_visa(session, ctx, applicant, officer)
+    overdue_evidence(session, ctx, applicant, officer)
+    pending_approval(session, ctx, applicant, officer)
+    issued_visa(session, ctx, applicant, officer, users[Role.supervisor])
     lottery_season(session, ctx, users[Role.admin], users[Role.employer])
     return True
 
@@ -121,9 +124,31 @@ def awaiting_evidence(
     return app_id
 
 
-def issued_visa(session: Session, ctx: cases.CaseContext, applicant: User, officer: User) -> str:
-    """An application approved on the deployer's policy, and its five-year visa issued."""
-    app_id, version = _assigned(session, ctx, applicant, officer, "Issued visa")
+def overdue_evidence(
+    session: Session, ctx: cases.CaseContext, applicant: User, officer: User
+) -> str:
+    """A request whose deadline passed three days ago: the scheduler, which `serve` runs,
+    moves the case to evidence overdue on its first run without anyone acting."""
+    app_id, version = _assigned(session, ctx, applicant, officer, "Overdue evidence")
+    cases.request_evidence(
+        session,
+        ctx,
+        officer,
+        app_id,
+        EvidenceRequestIn(
+            message="Please upload your degree certificate.",
+            due=ctx.today() + dt.timedelta(days=1),
+            version=version(),
+            documents=["degree_certificate"],
+        ),
+    )
+    rfe = cases.open_request(session, app_id)
+    assert rfe is not None
+    rfe.due = ctx.today() - dt.timedelta(days=3)  # demo only: a request sent weeks ago
+    return app_id
+
+
+def _override(session: Session, ctx: cases.CaseContext, officer: User, app_id: str, v: int) -> None:
     cases.decide(
         session,
         ctx,
@@ -134,9 +159,28 @@ def issued_visa(session: Session, ctx: cases.CaseContext, applicant: User, offic
             reasons=["graduate_route"],
             text="Degree verified with the issuer.",
             override_code=OverrideCode.deployer_policy,
-            version=version(),
+            version=v,
         ),
     )
+
+
+def pending_approval(
+    session: Session, ctx: cases.CaseContext, applicant: User, officer: User
+) -> str:
+    """An approval overriding the pre-screen, waiting for a supervisor (four eyes)."""
+    app_id, version = _assigned(session, ctx, applicant, officer, "Pending approval")
+    _override(session, ctx, officer, app_id, version())
+    return app_id
+
+
+def issued_visa(
+    session: Session, ctx: cases.CaseContext, applicant: User, officer: User, supervisor: User
+) -> str:
+    """An application approved on the deployer's policy, confirmed by a supervisor, and its
+    five-year visa issued."""
+    app_id, version = _assigned(session, ctx, applicant, officer, "Issued visa")
+    _override(session, ctx, officer, app_id, version())
+    cases.review(session, supervisor, app_id, ReviewIn(confirm=True, version=version()))
     cases.issue(
         session,
         ctx,

@@ -247,6 +247,7 @@ def respond(
         with work.attempt():
             service.respond(
                 work.session,
+                runtime(page.request).cases,
                 user,
                 app_id,
                 EvidenceResponseIn(response=response[:20000], version=version),
