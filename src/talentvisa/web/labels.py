@@ -83,6 +83,13 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": N_("visa issued"),
         "withdraw": N_("withdrawn"),
     },
+    "four_eyes": {"override": N_("overrides the pre-screen"), "refusal": N_("a refusal")},
+    "request": {
+        "open": N_("waiting for the answer"),
+        "answered": N_("answered"),
+        "lapsed": N_("deadline passed"),
+        "cancelled": N_("cancelled"),
+    },
     "override": {
         "evidence_resolves_unknown": N_("Evidence resolves an unknown"),
         "evidence_contradicts_profile": N_("Evidence contradicts the profile"),
