@@ -19,6 +19,7 @@ from talentvisa.cases.schemas import (
     DecisionIn,
     EvidenceRequestIn,
     IssueIn,
+    OverrideCode,
 )
 from talentvisa.h1b import service as h1b
 from talentvisa.h1b.context import H1bContext
@@ -98,6 +99,8 @@ def load(session: Session, ctx: cases.CaseContext) -> bool:
     submitted_application(session, ctx, applicant, "Over the age limit", OLDER)
     submitted_application(session, ctx, applicant, "Institution unranked", UNRANKED)
     awaiting_evidence(session, ctx, applicant, officer)
+    overdue_evidence(session, ctx, applicant, officer)
+    pending_approval(session, ctx, applicant, officer)
     issued_visa(session, ctx, applicant, officer)
     lottery_season(session, ctx, users[Role.admin], users[Role.employer])
     return True
@@ -179,6 +182,30 @@ def awaiting_evidence(
     return app_id
 
 
+def overdue_evidence(
+    session: Session, ctx: cases.CaseContext, applicant: User, officer: User
+) -> str:
+    """A request whose deadline passed three days ago: the scheduler, which `serve` runs,
+    moves the case to evidence overdue on its first run without anyone acting."""
+    app_id, version = _assigned(session, ctx, applicant, officer, "Overdue evidence")
+    cases.request_evidence(
+        session,
+        ctx,
+        officer,
+        app_id,
+        EvidenceRequestIn(
+            message="Please upload your degree certificate.",
+            due=ctx.today() + dt.timedelta(days=1),
+            version=version(),
+            documents=["degree_certificate"],
+        ),
+    )
+    rfe = cases.open_request(session, app_id)
+    assert rfe is not None
+    rfe.due = ctx.today() - dt.timedelta(days=3)  # demo only: a request sent weeks ago
+    return app_id
+
+
 def issued_visa(session: Session, ctx: cases.CaseContext, applicant: User, officer: User) -> str:
     """An application approved as the pre-screen found, and its five-year visa issued."""
     app_id, version = _assigned(session, ctx, applicant, officer, "Issued visa")
@@ -194,6 +221,7 @@ def issued_visa(session: Session, ctx: cases.CaseContext, applicant: User, offic
             version=version(),
         ),
     )
+
     cases.issue(
         session,
         ctx,
@@ -205,6 +233,27 @@ def issued_visa(session: Session, ctx: cases.CaseContext, applicant: User, offic
             valid_until=ctx.today() + dt.timedelta(days=365 * 5),
             entries="multiple",
             max_stay_days=180,
+        ),
+    )
+    return app_id
+
+
+def pending_approval(
+    session: Session, ctx: cases.CaseContext, applicant: User, officer: User
+) -> str:
+    """A refusal against the pre-screen, waiting for a supervisor (four eyes)."""
+    app_id, version = _assigned(session, ctx, applicant, officer, "Pending approval")
+    cases.decide(
+        session,
+        ctx,
+        officer,
+        app_id,
+        DecisionIn(
+            decision="refuse",
+            reasons=["well_known"],
+            text="The degree certificate names a different institution.",
+            override_code=OverrideCode.evidence_contradicts_profile,
+            version=version(),
         ),
     )
     return app_id

@@ -102,6 +102,13 @@ def test_k_visa_journey(server: Server) -> None:
             "version": case["version"],
         },
     ).json()
+    # An override on the K visa waits for a supervisor's second pair of eyes (approval.py).
+    assert case["state"] == "pending_approval" and case["decision"] is None
+    _, sup_token = server.user(Role.supervisor)
+    supervisor = server.client(sup_token)
+    case = supervisor.post(
+        f"/applications/{app['id']}/approval", json={"confirm": True, "version": case["version"]}
+    ).json()
     assert case["state"] == "approved" and case["override_code"] == "evidence_resolves_unknown"
 
     missing = officer.post(
@@ -139,13 +146,14 @@ def test_k_visa_journey(server: Server) -> None:
         "request_evidence",
         "upload",
         "respond",
-        "approve",
+        "rescreen",
+        "propose",
+        "confirm_approve",
         "issue",
         "issued",
     ]
 
-    _, sup_token = server.user(Role.supervisor)
-    chain = server.client(sup_token).get("/audit/verify").json()
+    chain = supervisor.get("/audit/verify").json()
     assert chain["ok"] and chain["events"] >= len(timeline)
 
 

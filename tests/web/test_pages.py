@@ -622,7 +622,16 @@ def test_applicant_to_officer_to_visa(server: Server) -> None:
         f"/officer/cases/{app_id}/decide",
         data={"csrf_token": csrf(r.text), **decision, "override_code": "deployer_policy"},
     )
-    assert "已批准" in r.text
+    # An override on the K visa takes effect once a supervisor approves it (four eyes).
+    assert "等待主管批准" in r.text
+    supervisor = Visitor(server.url)
+    supervisor.login(account(server, Role.supervisor))
+    page = f"/officer/cases/{app_id}"
+    r = supervisor.submit(
+        page, f"{page}/approval", {"version": version(supervisor.get(page).text), "confirm": "yes"}
+    )
+    assert "approval confirmed by a supervisor" in r.text
+    r = officer.get(page)
     r = officer.request(
         "POST",
         f"/officer/cases/{app_id}/issue",

@@ -53,6 +53,9 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+    # The checklist item of a request for evidence this file answers (cases/checklist.py).
+    evidence_request_id: Mapped[str | None] = mapped_column(ForeignKey("evidence_requests.id"))
+    item_id: Mapped[str | None] = mapped_column(String(60))
 
 
 class EvidenceRequest(Base):
@@ -66,6 +69,12 @@ class EvidenceRequest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
     response: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: open, answered, lapsed (the deadline passed), cancelled.
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    #: The checklist (cases/checklist.py): [{"id", "label", "document"?}].
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class IdempotencyRecord(Base):
@@ -81,3 +90,41 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class DecisionProposal(Base):
+    """A decision waiting for a second person (cases/approval.py): who proposed it, who
+    confirmed it or sent it back."""
+
+    __tablename__ = "decision_proposals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    override_code: Mapped[str | None] = mapped_column(String(40))
+    why: Mapped[str] = mapped_column(String(40))  # override, refusal
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # confirmed, sent_back
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Notice(Base):
+    """A notice queued for a person (the outbox): a mail sender delivers it and sets
+    `sent_at`; `key` makes queuing the same notice twice a no-op."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -43,6 +43,36 @@ class EvidenceRequestIn(Body):
     message: FreeText = Field(min_length=5)
     due: dt.date
     version: Count = Field(ge=1)
+    documents: list[Short] = Field(
+        default_factory=list,
+        max_length=LIST_MAX,
+        description="Ids of the program's documents to ask for; each must apply to the case "
+        "(the pre-screen's documents whose condition is not false).",
+    )
+    items: list[FreeText] = Field(
+        default_factory=list, max_length=20, description="Further items, in the officer's words."
+    )
+
+
+class ExtendIn(Body):
+    due: dt.date = Field(description="The new deadline: later than the current one.")
+    version: Count = Field(ge=1)
+
+
+class CancelIn(Body):
+    reason: FreeText = Field(min_length=1)
+    version: Count = Field(ge=1)
+
+
+class NoAnswerIn(Body):
+    text: Annotated[str, AfterValidator(valid_text)] = Field(min_length=1, max_length=10000)
+    version: Count = Field(ge=1)
+
+
+class ReviewIn(Body):
+    confirm: bool = Field(description="true: the decision takes effect; false: sent back.")
+    note: Annotated[str, AfterValidator(valid_text)] = Field("", max_length=10000)
+    version: Count = Field(ge=1)
 
 
 class EvidenceResponseIn(Body):
@@ -103,6 +133,16 @@ class DocumentOut(BaseModel):
     size: int
     sha256: str
     uploaded_at: dt.datetime
+    evidence_request_id: str | None = None
+    item_id: str | None = Field(None, description="The checklist item this file answers.")
+
+
+class ChecklistItemOut(BaseModel):
+    id: str
+    label: dict[str, str]
+    conditional: bool = False
+    document: str | None = None
+    answered_by: list[str] = Field(default_factory=list, description="Document ids.")
 
 
 class EvidenceOut(BaseModel):
@@ -112,6 +152,19 @@ class EvidenceOut(BaseModel):
     created_at: dt.datetime
     response: str | None
     responded_at: dt.datetime | None
+    status: str
+    items: list[ChecklistItemOut] = []
+
+
+class ProposalOut(BaseModel):
+    id: str
+    decision: str
+    reasons: list[str]
+    text: str
+    override_code: str | None
+    why: str
+    proposed_by: int
+    proposed_at: dt.datetime
 
 
 class ApplicationOut(BaseModel):
@@ -136,6 +189,7 @@ class ApplicationOut(BaseModel):
     issued: dict[str, Any] | None
     documents: list[DocumentOut] = []
     evidence_requests: list[EvidenceOut] = []
+    pending_decision: ProposalOut | None = None
     allowed_actions: list[str] = []
 
 

@@ -19,21 +19,33 @@ from sqlalchemy.orm import Session
 
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import STAFF, Role, User
+from talentvisa.cases import approval, checklist, notices, workflow
 from talentvisa.cases import settings as agency
-from talentvisa.cases import workflow
 from talentvisa.cases.intake import open_program, visa_prefix
-from talentvisa.cases.models import Application, Document, EvidenceRequest, IdempotencyRecord
+from talentvisa.cases.models import (
+    Application,
+    DecisionProposal,
+    Document,
+    EvidenceRequest,
+    IdempotencyRecord,
+)
 from talentvisa.cases.schemas import (
     ApplicationCreate,
     ApplicationOut,
     ApplicationUpdate,
     AssignIn,
+    CancelIn,
+    ChecklistItemOut,
     DecisionIn,
     DocumentOut,
     EvidenceOut,
     EvidenceRequestIn,
     EvidenceResponseIn,
+    ExtendIn,
     IssueIn,
+    NoAnswerIn,
+    ProposalOut,
+    ReviewIn,
 )
 from talentvisa.cases.workflow import TRANSITIONS, Guard, State
 from talentvisa.db.base import new_id, now
@@ -100,21 +112,49 @@ _IDEMPOTENCY = select(IdempotencyRecord).where(
 
 def to_out(session: Session, app: Application, user: User, *, new: bool = False) -> ApplicationOut:
     """The application as its viewer sees it; `new`: just created, so no documents yet."""
-    docs = () if new else session.scalars(_DOCUMENTS, {"app_id": app.id})
+    docs = [] if new else list(session.scalars(_DOCUMENTS, {"app_id": app.id}))
     rfes = () if new else session.scalars(_EVIDENCE, {"app_id": app.id})
     out = ApplicationOut.model_validate(app, from_attributes=True)
     out.documents = [DocumentOut.model_validate(d, from_attributes=True) for d in docs]
-    out.evidence_requests = [EvidenceOut.model_validate(r, from_attributes=True) for r in rfes]
-    out.allowed_actions = allowed_actions(app, user)
+    out.evidence_requests = []
+    for r in rfes:
+        rfe = EvidenceOut.model_validate(r, from_attributes=True)
+        answers = [(d.item_id, d.id) for d in docs if d.evidence_request_id == r.id]
+        rfe.items = [
+            ChecklistItemOut.model_validate(i) for i in checklist.answered(r.items or [], answers)
+        ]
+        out.evidence_requests.append(rfe)
+    proposal = approval.pending(session, app.id) if app.state == State.pending_approval else None
+    if proposal is not None:
+        out.pending_decision = ProposalOut.model_validate(proposal, from_attributes=True)
+    out.allowed_actions = allowed_actions(app, user, proposal)
     return out
 
 
-def allowed_actions(app: Application, user: User) -> list[str]:
+#: Actions no caller names: `propose` is what a decision becomes under four eyes.
+_IMPLIED = frozenset({"propose"})
+_REVIEW = frozenset({"confirm_approve", "confirm_refuse", "send_back"})
+
+
+def allowed_actions(
+    app: Application, user: User, proposal: DecisionProposal | None = None
+) -> list[str]:
     out = []
     for t in TRANSITIONS.values():
-        if app.state in t.sources and Role(user.role) in t.roles and _guard_ok(t.guard, app, user):
-            out.append(t.action)
+        if t.action in _IMPLIED or not (
+            app.state in t.sources and Role(user.role) in t.roles and _guard_ok(t.guard, app, user)
+        ):
+            continue
+        if t.action in _REVIEW and not _may_review(proposal, user, t.action):
+            continue
+        out.append(t.action)
     return out
+
+
+def _may_review(proposal: DecisionProposal | None, user: User, action: str) -> bool:
+    if proposal is None or proposal.proposed_by == user.id:
+        return False
+    return action == "send_back" or action == f"confirm_{proposal.decision}"
 
 
 def queue(
@@ -185,14 +225,7 @@ def _move(
     version: int,
     data: dict[str, Any] | None = None,
 ) -> None:
-    try:
-        t = workflow.check(action, app.state, user.role)
-    except workflow.IllegalTransition as exc:
-        raise Conflict(str(exc)) from None
-    except workflow.NotPermitted as exc:
-        raise Forbidden(str(exc)) from None
-    if not _guard_ok(t.guard, app, user):
-        raise Forbidden(f"you may not {action.replace('_', ' ')} this case", None)
+    t = _check(app, user, action)
     _check_version(app, version)
     previous = app.state
     app.state = t.target.value
@@ -268,12 +301,20 @@ def upload(
     kind: str,
     filename: str,
     content: bytes,
+    item: str | None = None,
 ) -> Document:
     app = visible(session, user, app_id)
     if app.applicant_id != user.id:
         raise Forbidden("only the applicant uploads documents")
     if app.state not in workflow.UPLOADABLE:
         raise Conflict(f"cannot upload to a case that is {app.state}")
+    rfe = None
+    if item:
+        rfe = open_request(session, app.id)
+        if rfe is None or item not in checklist.item_ids(rfe.items or []):
+            raise Invalid(f"item: {item} is not an item of an open request for evidence", "item")
+        found = next(i for i in rfe.items if i["id"] == item)
+        kind = found.get("document") or kind
     held = session.scalar(
         select(func.count()).select_from(Document).where(Document.application_id == app.id)
     )
@@ -309,11 +350,17 @@ def upload(
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=user.id,
+        evidence_request_id=rfe.id if rfe else None,
+        item_id=item if rfe else None,
     )
     session.add(doc)
     app.updated_at = doc.uploaded_at
     _record(
-        session, user.id, app.id, "upload", {"document": doc.id, "kind": kind, "sha256": doc.sha256}
+        session,
+        user.id,
+        app.id,
+        "upload",
+        {"document": doc.id, "kind": kind, "sha256": doc.sha256, **({"item": item} if rfe else {})},
     )
     return doc
 
@@ -481,32 +528,146 @@ def assign(session: Session, user: User, app_id: str, body: AssignIn) -> Applica
     return app
 
 
+def open_request(session: Session, app_id: str) -> EvidenceRequest | None:
+    """The request for evidence still waiting for an answer (open, or lapsed unanswered)."""
+    return session.scalar(
+        select(EvidenceRequest)
+        .where(
+            EvidenceRequest.application_id == app_id,
+            EvidenceRequest.status.in_(("open", "lapsed")),
+        )
+        .order_by(EvidenceRequest.created_at.desc())
+    )
+
+
 def request_evidence(
     session: Session, ctx: CaseContext, user: User, app_id: str, body: EvidenceRequestIn
 ) -> Application:
     app = visible(session, user, app_id)
     if body.due <= ctx.today():
         raise Invalid("due: the deadline must be in the future", "due")
-    _move(session, app, user, "request_evidence", body.version, {"due": body.due.isoformat()})
-    session.add(
-        EvidenceRequest(
-            application_id=app.id, requested_by=user.id, message=body.message, due=body.due
-        )
+    try:
+        items = checklist.build(app.prescreen, body.documents, body.items)
+    except ValueError as exc:
+        raise Invalid(f"documents: {exc}", "documents") from None
+    _move(
+        session,
+        app,
+        user,
+        "request_evidence",
+        body.version,
+        {"due": body.due.isoformat(), "items": [i["id"] for i in items]},
+    )
+    rfe = EvidenceRequest(
+        id=new_id(),
+        application_id=app.id,
+        requested_by=user.id,
+        message=body.message,
+        due=body.due,
+        items=items,
+        status="open",
+    )
+    session.add(rfe)
+    notices.queue(
+        session, f"requested:{rfe.id}", app, "evidence_requested", {"due": body.due.isoformat()}
     )
     return app
 
 
-def respond(session: Session, user: User, app_id: str, body: EvidenceResponseIn) -> Application:
+def _asked(session: Session, app: Application) -> EvidenceRequest:
+    rfe = open_request(session, app.id)
+    if rfe is None:  # only a case from before checklists (0007) can be in this state
+        raise Conflict(f"application {app.id} has no open request for evidence")
+    return rfe
+
+
+def respond(
+    session: Session, ctx: CaseContext, user: User, app_id: str, body: EvidenceResponseIn
+) -> Application:
     app = visible(session, user, app_id)
-    rfe = session.scalar(
-        select(EvidenceRequest)
-        .where(EvidenceRequest.application_id == app.id, EvidenceRequest.responded_at.is_(None))
-        .order_by(EvidenceRequest.created_at.desc())
-    )
+    rfe = open_request(session, app.id) if app.state in workflow.ASKED else None
     _move(session, app, user, "respond", body.version)
     if rfe is not None:
         rfe.response, rfe.responded_at = body.response, now()
+        rfe.status, rfe.closed_at = "answered", rfe.responded_at
+    rescreen(session, ctx, app)
     return app
+
+
+def rescreen(session: Session, ctx: CaseContext, app: Application) -> None:
+    """Run the pre-screen again (evidence arrived; the date or the rules may have moved on)
+    and record, criterion by criterion, what changed, for the officer to see."""
+    on = ctx.today()
+    new = prescreen(ctx, app.program_id, Profile.model_validate(app.profile), on)
+    before = {c["id"]: c["outcome"] for c in (app.prescreen or {}).get("criteria", [])}
+    changed = [
+        {"id": c.id, "from": before.get(c.id), "to": c.outcome.value}
+        for c in new.criteria
+        if before.get(c.id) != c.outcome.value
+    ]
+    data = {
+        "from": app.prescreen_outcome,
+        "to": new.outcome.value,
+        "changed": changed,
+        "program_hash": new.program_hash,
+        "on": on.isoformat(),
+    }
+    app.prescreen = new.model_dump(mode="json")
+    app.prescreen_outcome = new.outcome.value
+    app.program_hash = new.program_hash
+    app.prescreen_on = on
+    _record(session, None, app.id, "rescreen", data)
+
+
+def extend_evidence(
+    session: Session, ctx: CaseContext, user: User, app_id: str, body: ExtendIn
+) -> Application:
+    app = visible(session, user, app_id)
+    rfe = _asked(session, app) if app.state in workflow.ASKED else None
+    if rfe is not None and body.due <= max(rfe.due, ctx.today()):
+        raise Invalid(
+            f"due: the new deadline must be after {max(rfe.due, ctx.today()).isoformat()}", "due"
+        )
+    previous = rfe.due.isoformat() if rfe else None
+    _move(
+        session,
+        app,
+        user,
+        "extend_evidence",
+        body.version,
+        {"due": body.due.isoformat(), "previous": previous},
+    )
+    assert rfe is not None  # _move refused every state without an open request
+    # A fresh deadline earns a fresh reminder.
+    rfe.due, rfe.status, rfe.reminded_at, rfe.closed_at = body.due, "open", None, None
+    notices.queue(
+        session,
+        f"extended:{rfe.id}:{body.due.isoformat()}",
+        app,
+        "evidence_extended",
+        {"due": body.due.isoformat()},
+    )
+    return app
+
+
+def cancel_evidence(session: Session, user: User, app_id: str, body: CancelIn) -> Application:
+    app = visible(session, user, app_id)
+    rfe = open_request(session, app.id) if app.state in workflow.ASKED else None
+    _move(session, app, user, "cancel_evidence", body.version, {"reason": body.reason})
+    if rfe is not None:
+        rfe.status, rfe.closed_at = "cancelled", now()
+    return app
+
+
+def refuse_no_answer(
+    session: Session, ctx: CaseContext, user: User, app_id: str, body: NoAnswerIn
+) -> Application:
+    """Refuse a case whose request for evidence went unanswered past its deadline."""
+    app = visible(session, user, app_id)
+    _program(ctx, app.program_id)
+    return _take_effect(
+        session, app, user, "refuse_no_answer", "refuse", [], body.text, None, body.version
+    )
 
 
 def decide(
@@ -526,21 +687,115 @@ def decide(
             "anyway give an override_code and explain it in text",
             "override_code",
         )
-    _move(
+    code = None if agrees else (body.override_code.value if body.override_code else None)
+    return _take_effect(
         session,
         app,
         user,
         body.decision,
+        body.decision,
+        body.reasons,
+        body.text,
+        code,
         body.version,
-        {"reasons": body.reasons, "override_code": body.override_code},
     )
-    app.decision = body.decision
-    app.decision_reasons = body.reasons
-    app.decision_text = body.text
-    app.override_code = (
-        None if agrees else (body.override_code.value if body.override_code else None)
+
+
+def _take_effect(
+    session: Session,
+    app: Application,
+    user: User,
+    action: str,
+    decision: str,
+    reasons: list[str],
+    text: str,
+    override_code: str | None,
+    version: int,
+) -> Application:
+    """Record a decision, or, under four eyes (approval.py), propose it for a supervisor."""
+    why = approval.why(app.program_id, decision, override_code is not None)
+    data = {"reasons": reasons, "override_code": override_code}
+    if why is None:
+        _move(session, app, user, action, version, data)
+        _apply(session, app, decision, reasons, text, override_code)
+        return app
+    # The decision itself must be open here (a refusal for no answer only once overdue).
+    _check(app, user, action)
+    proposal = DecisionProposal(
+        id=new_id(),
+        application_id=app.id,
+        decision=decision,
+        reasons=reasons,
+        text=text,
+        override_code=override_code,
+        why=why,
+        proposed_by=user.id,
+        proposed_at=now(),
     )
+    _move(
+        session,
+        app,
+        user,
+        "propose",
+        version,
+        {**data, "decision": decision, "why": why, "proposal": proposal.id, "as": action},
+    )
+    session.add(proposal)
+    return app
+
+
+def _check(app: Application, user: User, action: str) -> workflow.Transition:
+    try:
+        t = workflow.check(action, app.state, user.role)
+    except workflow.IllegalTransition as exc:
+        raise Conflict(str(exc)) from None
+    except workflow.NotPermitted as exc:
+        raise Forbidden(str(exc)) from None
+    if not _guard_ok(t.guard, app, user):
+        raise Forbidden(f"you may not {action.replace('_', ' ')} this case", None)
+    return t
+
+
+def _apply(
+    session: Session,
+    app: Application,
+    decision: str,
+    reasons: list[str],
+    text: str,
+    override_code: str | None,
+) -> None:
+    app.decision = decision
+    app.decision_reasons = reasons
+    app.decision_text = text
+    app.override_code = override_code
     app.decided_at = now()
+    notices.queue(session, f"decided:{app.id}", app, "decision", {"decision": decision})
+
+
+def review(session: Session, user: User, app_id: str, body: ReviewIn) -> Application:
+    """A supervisor, not the one who proposed it, confirms a proposed decision or sends it
+    back to review."""
+    app = visible(session, user, app_id)
+    proposal = approval.pending(session, app.id) if app.state == State.pending_approval else None
+    if proposal is None:
+        raise Conflict(f"application {app.id} has no decision waiting for approval")
+    if proposal.proposed_by == user.id:
+        raise Forbidden("four eyes: a decision is approved by someone other than its proposer")
+    action = f"confirm_{proposal.decision}" if body.confirm else "send_back"
+    _move(
+        session,
+        app,
+        user,
+        action,
+        body.version,
+        {"proposal": proposal.id, "proposed_by": proposal.proposed_by, "note": body.note},
+    )
+    proposal.reviewed_by, proposal.reviewed_at = user.id, now()
+    proposal.outcome, proposal.note = ("confirmed" if body.confirm else "sent_back"), body.note
+    if body.confirm:
+        _apply(
+            session, app, proposal.decision, proposal.reasons, proposal.text, proposal.override_code
+        )
     return app
 
 

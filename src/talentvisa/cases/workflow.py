@@ -19,6 +19,8 @@ class State(StrEnum):
     submitted = "submitted"
     under_review = "under_review"
     awaiting_evidence = "awaiting_evidence"
+    evidence_overdue = "evidence_overdue"  # the deadline passed unanswered (cases/scheduler.py)
+    pending_approval = "pending_approval"  # a decision waits for a second person (approval.py)
     approved = "approved"
     refused = "refused"
     issued = "issued"
@@ -47,19 +49,39 @@ def _t(
 
 
 S, R = State, Role
+#: The states in which a request for evidence is open.
+ASKED = {S.awaiting_evidence, S.evidence_overdue}
+DEADLINE_PASSED = "deadline_passed"
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
         _t("submit", {S.draft}, S.submitted, {R.applicant}, Guard.owner),
         _t("assign", {S.submitted, S.under_review}, S.under_review, STAFF, Guard.staff),
         _t("request_evidence", {S.under_review}, S.awaiting_evidence, STAFF, Guard.assigned),
-        _t("respond", {S.awaiting_evidence}, S.under_review, {R.applicant}, Guard.owner),
+        _t("respond", ASKED, S.under_review, {R.applicant}, Guard.owner),
+        # Nobody takes this one: the scheduler does, once the evidence deadline has passed.
+        _t(DEADLINE_PASSED, {S.awaiting_evidence}, S.evidence_overdue, set(), Guard.staff),
+        _t("extend_evidence", ASKED, S.awaiting_evidence, STAFF, Guard.assigned),
+        _t("cancel_evidence", ASKED, S.under_review, STAFF, Guard.assigned),
         _t("approve", {S.under_review}, S.approved, STAFF, Guard.assigned),
         _t("refuse", {S.under_review}, S.refused, STAFF, Guard.assigned),
+        _t("refuse_no_answer", {S.evidence_overdue}, S.refused, STAFF, Guard.assigned),
+        # Four eyes (approval.py): the decision is proposed, and a supervisor other than the
+        # proposer confirms it or sends it back.
+        _t(
+            "propose",
+            {S.under_review, S.evidence_overdue},
+            S.pending_approval,
+            STAFF,
+            Guard.assigned,
+        ),
+        _t("confirm_approve", {S.pending_approval}, S.approved, {R.supervisor}, Guard.staff),
+        _t("confirm_refuse", {S.pending_approval}, S.refused, {R.supervisor}, Guard.staff),
+        _t("send_back", {S.pending_approval}, S.under_review, {R.supervisor}, Guard.staff),
         _t("issue", {S.approved}, S.issued, STAFF, Guard.assigned),
         _t(
             "withdraw",
-            {S.draft, S.submitted, S.under_review, S.awaiting_evidence},
+            {S.draft, S.submitted, S.under_review, *ASKED, S.pending_approval},
             S.withdrawn,
             {R.applicant},
             Guard.owner,
@@ -67,7 +89,7 @@ TRANSITIONS: dict[str, Transition] = {
     )
 }
 EDITABLE = frozenset({S.draft})
-UPLOADABLE = frozenset({S.draft, S.awaiting_evidence})
+UPLOADABLE = frozenset({S.draft, *ASKED})
 
 
 class IllegalTransition(Exception):

@@ -57,6 +57,7 @@ app.add_typer(service_cli.app_users, name="users")
 app.add_typer(service_cli.app_audit, name="audit")
 app.add_typer(service_cli.app_demo, name="demo")
 app.command("serve")(service_cli.serve)
+app.command("worker")(service_cli.worker)
 
 # Tables are wide; when printing to a file or pipe, do not squeeze them into 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 180)

@@ -1,8 +1,9 @@
-"""`talentvisa serve`, `db upgrade`, `db fsck`, `users create`,
+"""`talentvisa serve`, `worker`, `db upgrade`, `db fsck`, `users create`,
 `audit verify|checkpoint|public-key`, `demo load`."""
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import sys
 from pathlib import Path
@@ -253,6 +254,13 @@ def serve(
             "comma-separated (docs/security.md). Default: none.",
         ),
     ] = None,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            help="Run the case deadlines and reminders in this process (cases/scheduler.py); "
+            "turn off when `talentvisa worker` processes run them."
+        ),
+    ] = True,
 ) -> None:
     """Serve the API (and docs at /docs) with uvicorn."""
     import uvicorn
@@ -282,9 +290,39 @@ def serve(
         "work the case queue, register for the H-1B cap"
     )
     out.print(f"demo logins (password {demo.PASSWORD}): " + ", ".join(demo.ACCOUNTS.values()))
+    jobs = None
+    if scheduler:
+        from talentvisa.cases.scheduler import scheduler as make_scheduler
+
+        jobs = make_scheduler(rt.factory, rt.cases.today, background=True)
+        jobs.start()
+        out.print("scheduler: evidence deadlines and reminders run in this process")
     # The app decides which X-Forwarded-For to believe; uvicorn's own handling would believe
     # any from 127.0.0.1 and rewrite the address before the app could check.
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    finally:
+        if jobs is not None:
+            jobs.shutdown(wait=False)
 
 
-__all__ = ["Path", "app_audit", "app_db", "app_demo", "app_users", "serve"]
+def worker(
+    once: Annotated[bool, typer.Option(help="Run every job once and exit.")] = False,
+) -> None:
+    """Run the case deadlines and reminders (several workers may run at once)."""
+    import datetime as dt
+
+    from talentvisa.cases import scheduler as jobs
+    from talentvisa.db.engine import session_factory
+
+    factory = session_factory(_migrated())
+    if once:
+        for name, done in jobs.run_once(factory, dt.date.today()).items():
+            out.print(f"{name}: {done} {jobs.JOBS[name].what}")
+        return
+    out.print("worker: running " + ", ".join(jobs.JOBS) + " (Ctrl-C to stop)")
+    with contextlib.suppress(KeyboardInterrupt):
+        jobs.scheduler(factory, dt.date.today, background=False).start()
+
+
+__all__ = ["Path", "app_audit", "app_db", "app_demo", "app_users", "serve", "worker"]

@@ -2,7 +2,14 @@
 
 from talentvisa.audit.models import AuditEvent, AuditHead
 from talentvisa.auth.models import ApiToken, LoginAttempt, User
-from talentvisa.cases.models import Application, Document, EvidenceRequest, IdempotencyRecord
+from talentvisa.cases.models import (
+    Application,
+    DecisionProposal,
+    Document,
+    EvidenceRequest,
+    IdempotencyRecord,
+    Notice,
+)
 from talentvisa.cases.settings import AgencySetting
 from talentvisa.db.base import Base
 from talentvisa.h1b.models import CapSeason, Registration, SeasonBulletin
@@ -15,10 +22,12 @@ __all__ = [
     "AuditHead",
     "Base",
     "CapSeason",
+    "DecisionProposal",
     "Document",
     "EvidenceRequest",
     "IdempotencyRecord",
     "LoginAttempt",
+    "Notice",
     "Registration",
     "SeasonBulletin",
     "User",

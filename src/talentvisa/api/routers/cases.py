@@ -17,12 +17,16 @@ from talentvisa.cases.schemas import (
     ApplicationOut,
     ApplicationUpdate,
     AssignIn,
+    CancelIn,
     DecisionIn,
     DocumentOut,
     EventOut,
     EvidenceRequestIn,
     EvidenceResponseIn,
+    ExtendIn,
     IssueIn,
+    NoAnswerIn,
+    ReviewIn,
     VersionIn,
 )
 from talentvisa.rules.bounds import INT64_MAX
@@ -30,6 +34,7 @@ from talentvisa.rules.bounds import INT64_MAX
 router = APIRouter(tags=["applications"])
 Applicant = Annotated[User, Depends(require(Role.applicant))]
 Staff = Annotated[User, Depends(require(Role.officer, Role.supervisor))]
+Supervisor = Annotated[User, Depends(require(Role.supervisor))]
 IdemKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=200)]
 
 
@@ -117,11 +122,19 @@ def upload(
     user: Applicant,
     file: Annotated[UploadFile, File(description="PDF, PNG or JPEG, at most 10 MB")],
     kind: Annotated[str, Form(min_length=1, max_length=60)] = "supporting_document",
+    item: Annotated[
+        str | None,
+        Form(
+            min_length=1,
+            max_length=60,
+            description="The checklist item of the open request for evidence this file answers.",
+        ),
+    ] = None,
 ) -> Response:
     content = file.file.read(service.MAX_UPLOAD + 1)
     with rt.writing() as session:
         doc = service.upload(
-            session, rt.cases, user, app_id, kind, file.filename or "upload", content
+            session, rt.cases, user, app_id, kind, file.filename or "upload", content, item
         )
         return rendered(DocumentOut.model_validate(doc, from_attributes=True), 201)
 
@@ -165,7 +178,43 @@ def request_evidence(app_id: str, body: EvidenceRequestIn, rt: RT, user: Staff) 
 @bounded
 def respond(app_id: str, body: EvidenceResponseIn, rt: RT, user: Applicant) -> Response:
     with rt.writing() as session:
-        app = service.respond(session, user, app_id, body)
+        app = service.respond(session, rt.cases, user, app_id, body)
+        return _out(session, app, user)
+
+
+@router.post("/applications/{app_id}/extend-evidence", response_model=ApplicationOut)
+@bounded
+def extend_evidence(app_id: str, body: ExtendIn, rt: RT, user: Staff) -> Response:
+    """Move the open request's deadline later (also once it passed)."""
+    with rt.writing() as session:
+        app = service.extend_evidence(session, rt.cases, user, app_id, body)
+        return _out(session, app, user)
+
+
+@router.post("/applications/{app_id}/cancel-evidence", response_model=ApplicationOut)
+@bounded
+def cancel_evidence(app_id: str, body: CancelIn, rt: RT, user: Staff) -> Response:
+    """Withdraw the open request; the case goes back to review."""
+    with rt.writing() as session:
+        app = service.cancel_evidence(session, user, app_id, body)
+        return _out(session, app, user)
+
+
+@router.post("/applications/{app_id}/refuse-no-answer", response_model=ApplicationOut)
+@bounded
+def refuse_no_answer(app_id: str, body: NoAnswerIn, rt: RT, user: Staff) -> Response:
+    """Refuse a case whose request went unanswered past its deadline (four eyes may apply)."""
+    with rt.writing() as session:
+        app = service.refuse_no_answer(session, rt.cases, user, app_id, body)
+        return _out(session, app, user)
+
+
+@router.post("/applications/{app_id}/approval", response_model=ApplicationOut)
+@bounded
+def review(app_id: str, body: ReviewIn, rt: RT, user: Supervisor) -> Response:
+    """Four eyes: confirm the proposed decision, or send it back; not its proposer."""
+    with rt.writing() as session:
+        app = service.review(session, user, app_id, body)
         return _out(session, app, user)
 
 

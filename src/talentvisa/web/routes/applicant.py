@@ -139,6 +139,7 @@ def upload(
     file: Annotated[UploadFile | None, File()] = None,
     kind: Annotated[str, Form(max_length=60)] = "supporting_documents",
     back: Annotated[str, Form()] = "",
+    item: Annotated[str, Form(max_length=60)] = "",
 ) -> Response:
     user = page.need(Role.applicant)
     target = f"/my/{app_id}" if back == "status" else f"/my/{app_id}/documents"
@@ -157,6 +158,7 @@ def upload(
                 kind if kind in known else "supporting_documents",
                 file.filename,
                 content,
+                item or None,
             )
     except ServiceError as exc:
         errors = {"file": Msg(N_("Upload a PDF, PNG or JPEG file of at most 10 MB."))}
@@ -247,6 +249,7 @@ def respond(
         with work.attempt():
             service.respond(
                 work.session,
+                runtime(page.request).cases,
                 user,
                 app_id,
                 EvidenceResponseIn(response=response[:20000], version=version),

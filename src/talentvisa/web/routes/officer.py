@@ -13,16 +13,20 @@ from sqlalchemy.orm import Session
 from talentvisa.api.deps import runtime
 from talentvisa.audit import service as audit
 from talentvisa.auth import directory
-from talentvisa.auth.models import STAFF
-from talentvisa.cases import service
+from talentvisa.auth.models import STAFF, Role
+from talentvisa.cases import approval, checklist, service
 from talentvisa.cases import settings as agency
 from talentvisa.cases.models import Application
 from talentvisa.cases.schemas import (
     AssignIn,
+    CancelIn,
     DecisionIn,
     EvidenceRequestIn,
+    ExtendIn,
     IssueIn,
+    NoAnswerIn,
     OverrideCode,
+    ReviewIn,
 )
 from talentvisa.cases.workflow import State
 from talentvisa.db.unit_of_work import UnitOfWork
@@ -33,6 +37,7 @@ from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, of_error
 from talentvisa.web.page import Page, PageDep, Posted, redirect, render
 from talentvisa.web.route import Reading, Writing, web_router
+from talentvisa.web.templating import tx
 
 router = web_router()
 SORTS = {
@@ -105,6 +110,7 @@ def _case(
     cp = runtime(page.request).cases.catalog[app.program_id]
     prescreen = Assessment.model_validate(app.prescreen) if app.prescreen else None
     today: dt.date = runtime(page.request).cases.today()
+    rescreens = [e.data for e in events if e.action == "rescreen"]
     return render(
         page,
         "officer_case.html",
@@ -124,6 +130,9 @@ def _case(
         today=today,
         default_due=(today + dt.timedelta(days=30)).isoformat(),
         unset=_unset(page, session, app),
+        checklist=[(d["id"], tx(d["label"])) for d in checklist.applicable(app.prescreen)],
+        doc_names={d.id: d.original_name for d in out.documents},
+        rescreened=rescreens[-1] if rescreens else None,
     )
 
 
@@ -185,9 +194,12 @@ def request_evidence(
     version: Annotated[int, Form()],
     message: Annotated[str, Form()] = "",
     due: Annotated[str, Form()] = "",
+    documents: Annotated[list[str] | None, Form()] = None,
+    items: Annotated[str, Form()] = "",
 ) -> Response:
     user = page.need(*STAFF)
-    form = {"message": message, "due": due}
+    form = {"message": message, "due": due, "documents": documents or [], "items": items}
+    extra = [line.strip()[:5000] for line in items.splitlines() if line.strip()][:20]
     errors: dict[str, Msg] = {}
     if not 5 <= len(message.strip()) <= 5000:
         errors["message"] = Msg(N_("Say what evidence you need, in at least 5 characters."))
@@ -204,7 +216,13 @@ def request_evidence(
                 runtime(page.request).cases,
                 user,
                 app_id,
-                EvidenceRequestIn(message=message.strip(), due=due_date, version=version),
+                EvidenceRequestIn(
+                    message=message.strip(),
+                    due=due_date,
+                    version=version,
+                    documents=[d[:200] for d in documents or []][:50],
+                    items=extra,
+                ),
             )
     except ServiceError as exc:
         return _failed(page, work, app_id, exc, form)
@@ -290,3 +308,107 @@ def issue(
     except ServiceError as exc:
         return _failed(page, work, app_id, exc, form)
     return redirect(page, f"/officer/cases/{app_id}?done=issued")
+
+
+def _act(page: Page, work: UnitOfWork, app_id: str, form: dict[str, Any], act: Any) -> Response:
+    """Run one officer action on the case; the case page again with the error if refused."""
+    try:
+        with work.attempt():
+            act()
+    except ServiceError as exc:
+        return _failed(page, work, app_id, exc, form)
+    return redirect(page, f"/officer/cases/{app_id}?done=saved")
+
+
+@router.post("/officer/cases/{app_id}/extend-evidence", response_class=HTMLResponse)
+def extend_evidence(
+    app_id: str,
+    page: Posted,
+    work: Writing,
+    version: Annotated[int, Form()],
+    new_due: Annotated[str, Form()] = "",
+) -> Response:
+    user = page.need(*STAFF)
+    form = {"new_due": new_due}
+    try:
+        due = dt.date.fromisoformat(new_due)
+    except ValueError:
+        return _failed(
+            page, work, app_id, None, form, {"new_due": Msg(N_("Enter a date as YYYY-MM-DD."))}
+        )
+    ctx = runtime(page.request).cases
+    body = ExtendIn(due=due, version=version)
+    return _act(
+        page,
+        work,
+        app_id,
+        form,
+        lambda: service.extend_evidence(work.session, ctx, user, app_id, body),
+    )
+
+
+@router.post("/officer/cases/{app_id}/cancel-evidence", response_class=HTMLResponse)
+def cancel_evidence(
+    app_id: str,
+    page: Posted,
+    work: Writing,
+    version: Annotated[int, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    user = page.need(*STAFF)
+    form = {"reason": reason}
+    if not reason.strip():
+        return _failed(page, work, app_id, None, form, {"reason": Msg(N_("Say why."))})
+    body = CancelIn(reason=reason.strip()[:5000], version=version)
+    return _act(
+        page, work, app_id, form, lambda: service.cancel_evidence(work.session, user, app_id, body)
+    )
+
+
+@router.post("/officer/cases/{app_id}/refuse-no-answer", response_class=HTMLResponse)
+def refuse_no_answer(
+    app_id: str,
+    page: Posted,
+    work: Writing,
+    version: Annotated[int, Form()],
+    no_answer_text: Annotated[str, Form()] = "",
+) -> Response:
+    user = page.need(*STAFF)
+    form = {"no_answer_text": no_answer_text}
+    if not no_answer_text.strip():
+        errors = {"no_answer_text": Msg(N_("Explain the decision in words."))}
+        return _failed(page, work, app_id, None, form, errors)
+    ctx = runtime(page.request).cases
+    body = NoAnswerIn(text=no_answer_text.strip()[:10000], version=version)
+    return _act(
+        page,
+        work,
+        app_id,
+        form,
+        lambda: service.refuse_no_answer(work.session, ctx, user, app_id, body),
+    )
+
+
+@router.post("/officer/cases/{app_id}/approval", response_class=HTMLResponse)
+def review(
+    app_id: str,
+    page: Posted,
+    work: Writing,
+    version: Annotated[int, Form()],
+    confirm: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    user = page.need(Role.supervisor)
+    body = ReviewIn(confirm=confirm == "yes", note=note.strip()[:10000], version=version)
+    return _act(
+        page, work, app_id, {"note": note}, lambda: service.review(work.session, user, app_id, body)
+    )
+
+
+@router.get("/officer/approvals", response_class=HTMLResponse)
+def approvals(page: PageDep, work: Reading) -> HTMLResponse:
+    """The supervisor's screen: every decision waiting for a second person."""
+    page.need(Role.supervisor)
+    waiting = approval.waiting(work.session)
+    names = directory.display_names(work.session, {p.proposed_by for p in waiting})
+    return render(page, "officer_approvals.html", waiting=waiting, names=names)

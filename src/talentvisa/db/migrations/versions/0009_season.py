@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_season"
-down_revision = "0006_settings"
+down_revision = "0007_casework"
 branch_labels = None
 depends_on = None
 
