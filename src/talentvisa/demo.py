@@ -250,7 +250,7 @@ def pending_approval(
         app_id,
         DecisionIn(
             decision="refuse",
-            reasons=["well_known"],
+            reasons=["well_known_institution"],
             text="The degree certificate names a different institution.",
             override_code=OverrideCode.evidence_contradicts_profile,
             version=version(),
