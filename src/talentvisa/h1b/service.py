@@ -732,6 +732,30 @@ def employer_page(
     return regs, (regs[-1].id if more else None)
 
 
+def employer_previous(
+    ctx: H1bContext, season: CapSeason, first: str, limit: int = 100
+) -> str | None:
+    """The ``after`` of the page before the one starting at ``first``: "" for the first page,
+    None when ``first`` already opens the first page. Keyset paging backwards, on the same index.
+    """
+    limit = max(1, min(limit, PAGE_MAX))
+    ids = list(
+        ctx.session.scalars(
+            select(Registration.id)
+            .where(
+                Registration.employer_id == ctx.user.id,
+                Registration.season_id == season.id,
+                Registration.id < first,
+            )
+            .order_by(Registration.id.desc())
+            .limit(limit + 1)
+        )
+    )
+    if not ids:
+        return None
+    return ids[limit] if len(ids) > limit else ""
+
+
 def employer_counts(ctx: H1bContext, season: CapSeason) -> dict[str, int]:
     """How many of the employer's registrations in the season are in each status."""
     rows = ctx.session.execute(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Annotated
 
+from fastapi import File, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -55,8 +58,16 @@ def _ctx(page: Page, session: Session, user: User) -> H1bContext:
 @router.get("/employer", response_class=HTMLResponse)
 def seasons(page: PageDep, work: Reading) -> HTMLResponse:
     ctx = _ctx(page, work.session, page.need(Role.employer))
-    rows = [(s, len(h1b.employer_registrations(ctx, s))) for s in h1b.seasons(work.session)]
+    rows = [(s, sum(h1b.employer_counts(ctx, s).values())) for s in h1b.seasons(work.session)]
     return render(page, "employer_seasons.html", rows=rows)
+
+
+#: Registrations per portal page: a screenful; the full list is the results.csv export.
+PAGE_SIZE = 50
+#: One upload file's bytes: MAX_ROWS rows of a few hundred bytes each.
+MAX_UPLOAD = 16 * 1024 * 1024
+#: An upload problem as h1b/upload.py words it: "<file>:<line>: <field>: <message>".
+PROBLEM = re.compile(r"^[^:]*:(\d+): (.*)$")
 
 
 def _season_page(
@@ -66,10 +77,14 @@ def _season_page(
     errors: dict[str, Msg] | None = None,
     form: dict[str, str] | None = None,
     status: int = 200,
+    after: str | None = None,
+    problems: list[tuple[int | None, str]] | None = None,
 ) -> HTMLResponse:
     ctx = _ctx(page, session, page.need(Role.employer))
     season = h1b.season_named(session, name)
-    regs = h1b.employer_registrations(ctx, season)
+    regs, nxt = h1b.employer_page(ctx, season, after, PAGE_SIZE)
+    previous = h1b.employer_previous(ctx, season, regs[0].id, PAGE_SIZE) if regs else None
+    counts = h1b.employer_counts(ctx, season)
     view = h1b.public_view(season)
     return render(
         page,
@@ -78,15 +93,74 @@ def _season_page(
         s=view,
         bulletin_root=h1b.bulletin_root(session, season),
         regs=regs,
+        next_after=nxt,
+        previous_after=previous,
+        counts=sorted(counts.items()),
+        total=sum(counts.values()),
+        problems=problems or [],
         errors=errors or {},
         form=form or {},
-        selected=sum(1 for r in regs if r.status in WAS_SELECTED),
+        selected=sum(n for st, n in counts.items() if st in WAS_SELECTED),
     )
 
 
 @router.get("/employer/seasons/{name}", response_class=HTMLResponse)
-def season(name: str, page: PageDep, work: Reading) -> HTMLResponse:
-    return _season_page(page, work.session, name)
+def season(
+    name: str,
+    page: PageDep,
+    work: Reading,
+    after: Annotated[str | None, Query(max_length=32, pattern=r"^[0-9a-f]*$")] = None,
+) -> HTMLResponse:
+    return _season_page(page, work.session, name, after=after or None)
+
+
+def _problems(text: str) -> list[tuple[int | None, str]]:
+    """Each line of the service's refusal, with its row's line number where it names one."""
+    out: list[tuple[int | None, str]] = []
+    for said in text.splitlines():
+        found = PROBLEM.match(said)
+        out.append((int(found.group(1)), found.group(2)) if found else (None, said))
+    return out
+
+
+@router.post("/employer/seasons/{name}/upload", response_class=HTMLResponse)
+def upload(
+    name: str,
+    page: Posted,
+    work: Writing,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """A CSV of registrations, all or nothing, through the API's own service call."""
+    user = page.need(Role.employer)
+    errors: dict[str, Msg] = {}
+    problems: list[tuple[int | None, str]] = []
+    status = 400
+    if file is None or not file.filename:
+        errors["file"] = Msg(N_("Choose a CSV file of registrations."))
+    else:
+        data = file.file.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            errors["file"] = Msg(N_("The file is larger than 16 MB: send several files."))
+            status = 413
+        else:
+            try:
+                with work.attempt():
+                    done = h1b.register_many(_ctx(page, work.session, user), name, data)
+            except ServiceError as exc:
+                status = exc.status
+                if exc.field == "file":
+                    errors["file"] = Msg(
+                        N_("No row was registered: correct the rows below and send the whole file again.")
+                    )
+                    problems = _problems(str(exc))
+                else:
+                    where, msg = of_error(exc)
+                    errors[where or "_form"] = msg
+    if errors:
+        return _season_page(
+            page, work.session, name, errors=errors, status=status, problems=problems
+        )
+    return redirect(page, f"/employer/seasons/{name}?done=uploaded&count={len(done)}")
 
 
 @router.get("/employer/seasons/{name}/reveal.json")
