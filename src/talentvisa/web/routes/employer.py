@@ -150,7 +150,7 @@ def upload(
                 status = exc.status
                 if exc.field == "file":
                     errors["file"] = Msg(
-                        N_("No row was registered: correct the rows below and send the whole file again.")
+                        N_("No row was registered: correct these rows, then send the whole file.")
                     )
                     problems = _problems(str(exc))
                 else:
