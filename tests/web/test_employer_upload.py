@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 
+import httpx
 import pytest
 
 from talentvisa.auth.models import Role
@@ -29,7 +30,7 @@ def _employer(server: Server, accept_language: str) -> tuple[Visitor, str]:
     return visitor, token
 
 
-def _send(visitor: Visitor, season: str, lines: list[str]) -> object:
+def _send(visitor: Visitor, season: str, lines: list[str]) -> httpx.Response:
     body = ("\n".join([HEADER, *lines]) + "\n").encode()
     return visitor.submit(
         f"/employer/seasons/{season}",
@@ -48,8 +49,8 @@ def test_a_bad_row_is_named_by_line_and_nothing_is_registered(
     open_season(server, admin, season)
     visitor, token = _employer(server, lang)
     r = _send(visitor, season, [row("B0000001"), row("bad passport!"), row("B0000003")])
-    assert r.status_code == 422, r.text[:500]  # type: ignore[attr-defined]
-    html = r.text  # type: ignore[attr-defined]
+    assert r.status_code == 422, r.text[:500]
+    html = r.text
     problems = re.search(r'<ul class="field-error" id="upload-problems">(.*?)</ul>', html, re.S)
     assert problems, html[:2000]
     assert f"{line_3}passport_number" in problems.group(1)
@@ -67,8 +68,8 @@ def test_a_good_upload_adds_its_rows_and_says_how_many(
     open_season(server, admin, season)
     visitor, token = _employer(server, lang)
     r = _send(visitor, season, [row(f"G000000{n}", 2, n == 1) for n in range(1, 4)])
-    assert r.status_code == 200, r.text[:500]  # type: ignore[attr-defined]
-    html = r.text  # type: ignore[attr-defined]
+    assert r.status_code == 200, r.text[:500]
+    html = r.text
     notice = re.search(r'id="upload-done">([^<]*)<', html)
     assert notice and done in notice.group(1), html[:2000]
     api = server.client(token).get(f"/seasons/{season}/registrations").json()
@@ -88,7 +89,7 @@ def test_paging_shows_each_registration_once_forwards_and_back(server: Server) -
     visitor, token = _employer(server, "zh-CN")
     total = 2 * PAGE_SIZE + 7
     r = _send(visitor, season, [row(f"P{n:07d}") for n in range(total)])
-    assert r.status_code == 200, r.text[:500]  # type: ignore[attr-defined]
+    assert r.status_code == 200, r.text[:500]
     seen: list[str] = []
     pages = []
     path: str | None = f"/employer/seasons/{season}"
