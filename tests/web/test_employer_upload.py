@@ -113,3 +113,15 @@ def test_paging_shows_each_registration_once_forwards_and_back(server: Server) -
     first = re.search(r'rel="prev" id="page-prev" href="([^"]+)"', middle)
     assert first and first.group(1) == f"/employer/seasons/{season}"
     assert 'rel="prev"' not in visitor.get(pages[0]).text
+
+
+def test_no_file_or_a_bad_cursor_is_answered_with_a_page_not_a_traceback(server: Server) -> None:
+    _, admin = server.user(Role.admin)
+    season = "FY2400"
+    open_season(server, admin, season)
+    visitor, _ = _employer(server, "en")
+    r = visitor.submit(f"/employer/seasons/{season}", f"/employer/seasons/{season}/upload", {})
+    assert r.status_code == 400 and "Choose a CSV file of registrations." in r.text
+    assert "Traceback" not in r.text
+    bad = visitor.get(f"/employer/seasons/{season}?after=not-hex")
+    assert 400 <= bad.status_code < 500 and "Traceback" not in bad.text
