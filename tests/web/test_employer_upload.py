@@ -125,3 +125,16 @@ def test_no_file_or_a_bad_cursor_is_answered_with_a_page_not_a_traceback(server:
     assert "Traceback" not in r.text
     bad = visitor.get(f"/employer/seasons/{season}?after=not-hex")
     assert 400 <= bad.status_code < 500 and "Traceback" not in bad.text
+
+
+def test_a_file_over_the_portals_usual_body_limit_is_taken_whole(server: Server) -> None:
+    _, admin = server.user(Role.admin)
+    season = "FY2450"
+    open_season(server, admin, season)
+    visitor, token = _employer(server, "en")
+    lines = [row(f"L{n:07d}") for n in range(15_000)]
+    assert len("\n".join(lines)) > 1024 * 1024  # the 1 MB that bounds other form posts
+    r = _send(visitor, season, lines)
+    assert r.status_code == 200, r.text[:500]
+    counts = server.client(token).get(f"/seasons/{season}/registrations").json()["counts"]
+    assert counts == {"submitted": 15_000}

@@ -95,6 +95,8 @@ def body_limit(scope: Scope) -> int:
     path: str = scope.get("path", "")
     if path.endswith("/registrations.csv"):
         return BULK_BODY_MAX
+    if path.startswith("/employer/seasons/") and path.endswith("/upload"):
+        return BULK_BODY_MAX + 64 * 1024  # the portal's multipart form of the same CSV
     return UPLOAD_BODY_MAX if path.endswith("/documents") else BODY_MAX
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from talentvisa.api.deps import runtime
+from talentvisa.api.inputs import BULK_BODY_MAX
 from talentvisa.auth.models import Role, User
 from talentvisa.db.unit_of_work import UnitOfWork
 from talentvisa.h1b import service as h1b
@@ -64,8 +65,8 @@ def seasons(page: PageDep, work: Reading) -> HTMLResponse:
 
 #: Registrations per portal page: a screenful; the full list is the results.csv export.
 PAGE_SIZE = 50
-#: One upload file's bytes: MAX_ROWS rows of a few hundred bytes each.
-MAX_UPLOAD = 16 * 1024 * 1024
+#: One upload file's bytes: the API's bound on the same CSV.
+MAX_UPLOAD = BULK_BODY_MAX
 #: An upload problem as h1b/upload.py words it: "<file>:<line>: <field>: <message>".
 PROBLEM = re.compile(r"^[^:]*:(\d+): (.*)$")
 
