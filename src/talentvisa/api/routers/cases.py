@@ -64,7 +64,12 @@ def queue(
     user: Staff,
     state: str | None = None,
     program_id: str | None = None,
-    assigned: Annotated[str | None, Query(description="me, unassigned or an officer id")] = None,
+    assigned: Annotated[
+        str | None,
+        Query(
+            pattern=r"^(me|unassigned|[0-9]{1,18})$", description="me, unassigned or an officer id"
+        ),
+    ] = None,
     prescreen: Literal["eligible", "ineligible", "unknown"] | None = None,
     sort: Literal["submitted_at", "-submitted_at", "updated_at", "-updated_at"] = "submitted_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -96,7 +101,11 @@ def queue(
         return rendered([service.to_out(session, a, user) for a in apps])
 
 
-@router.post("/cases/take-next", response_model=ApplicationOut)
+@router.post(
+    "/cases/take-next",
+    response_model=ApplicationOut,
+    responses={404: {"description": "No unassigned eligible case is waiting"}},
+)
 @bounded
 def take_next(rt: RT, user: Staff) -> Response:
     """Assign yourself the longest-waiting unassigned case the pre-screen found eligible."""
