@@ -84,7 +84,7 @@ def test_compare_the_indian_graduate(cli) -> None:
     assert fee["status"] == "due" and fee["payer"] == "employer" and fee["amount"] == 100000
     assert "100,000" in doc["summary"]["us-h1b"]["Large payments due"]
     table = cli("compare", str(EXAMPLES / "indian-stem-graduate.yaml"), "--on", "2026-03-15")
-    assert "USD 100,000 by employer" in table.stdout
+    assert "USD 100,000 paid by employer" in table.stdout
     assert "Route to PR" in table.stdout and "Open questions" in table.stdout
 
 

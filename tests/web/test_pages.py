@@ -110,7 +110,9 @@ def test_comparison_without_an_account_shareable_and_as_json(server: Server) -> 
     assert page.status_code == 200
     assert page.text.count('class="program-result"') == len(builtin_catalog())
     assert "Deciding reasons" in page.text and "Cost to the employer" in page.text
-    assert "last published selection rate" in page.text.lower()
+    # The H-1B entry gives this person's chance from the pool model, with its season and pool.
+    h1b_odds = article(page.text, "us-h1b")
+    assert "Your chance:" in h1b_odds and "FY2027" in h1b_odds and "pool:" in h1b_odds
     # Fees whose amount depends on unanswered questions are listed as unknown, not as "$0.00".
     h1b = article(page.text, "us-h1b")
     assert "unknown: " in h1b and "$0.00 + " not in h1b

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import filetype
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -168,10 +168,19 @@ def queue(
     sort: str,
     limit: int,
     offset: int,
+    search: str | None = None,
 ) -> list[Application]:
     if user.role not in STAFF:
         raise Forbidden("only officers and supervisors see the queue")
     q: Select[Any] = select(Application).where(Application.submitted_at.is_not(None))
+    if search:
+        # A reference is the start of the case id; a name is any part of the applicant's.
+        q = q.where(
+            or_(
+                Application.id.startswith(search.lower(), autoescape=True),
+                Application.profile["name"].as_string().icontains(search, autoescape=True),
+            )
+        )
     if state:
         q = q.where(Application.state == state)
     if program_id:
@@ -194,6 +203,32 @@ def queue(
         column[key].desc() if sort.startswith("-") else column[key].asc(), Application.id
     )
     return list(session.scalars(q.limit(limit).offset(offset)))
+
+
+def take_next(session: Session, user: User) -> Application | None:
+    """Assign to `user` the longest-waiting unassigned case the pre-screen found eligible.
+
+    Two officers taking at once get two cases: on PostgreSQL the row is locked with SKIP
+    LOCKED, so the second takes the next one; SQLite has one writer at a time anyway (and
+    SQLAlchemy leaves FOR UPDATE out there)."""
+    if user.role not in STAFF:
+        raise Forbidden("only officers and supervisors take cases")
+    app = session.scalar(
+        select(Application)
+        .where(
+            Application.state == State.submitted.value,
+            Application.assigned_officer_id.is_(None),
+            Application.prescreen_outcome == Outcome.eligible.value,
+        )
+        .order_by(Application.submitted_at, Application.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if app is None:
+        return None
+    _move(session, app, user, "assign", app.version, {"officer_id": user.id, "previous": None})
+    app.assigned_officer_id = user.id
+    return app
 
 
 def mine(session: Session, user: User) -> list[Application]:

@@ -18,9 +18,11 @@ from talentvisa.cli import render
 from talentvisa.cli import service as service_cli
 from talentvisa.cli import simulation as simulation_cli
 from talentvisa.cli.bulletin import fail
-from talentvisa.cli.lang import LangError
+from talentvisa.cli.lang import LangError, LangOption, lang_of, speaking
 from talentvisa.cli.lottery import app as lottery_app
 from talentvisa.cli.population import app as population_app
+from talentvisa.guidance.matrix import matrix
+from talentvisa.i18n import Lang
 from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.calendar import calendar
 from talentvisa.rules.columns import facts_schema
@@ -270,10 +272,11 @@ def check(
     as_json: JsonOption = False,
     settings_path: SettingsOption = None,
     programs_dir: ProgramsDirOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Explain, criterion by criterion, whether a profile is eligible."""
     day = parse_date(on)
-    with user_errors():
+    with user_errors(), speaking(lang_of(lang)):
         catalog, settings = catalog_and_settings(programs_dir, settings_path)
         profile = load_profile(profile_path)
         chosen = {program: pick(catalog, program)} if program else catalog
@@ -308,10 +311,11 @@ def compare(
             help="Also show a proposed change (a program's named scenario) beside the law.",
         ),
     ] = None,
+    lang: LangOption = None,
 ) -> None:
     """Compare every program side by side for one profile."""
     day = parse_date(on)
-    with user_errors():
+    with user_errors(), speaking(lang_of(lang)):
         catalog, settings = catalog_and_settings(programs_dir, settings_path)
         proposed = _scenario_programs(catalog, scenario) if scenario else {}
         profile = load_profile(profile_path)
@@ -326,7 +330,8 @@ def compare(
             hypothetical = with_scenario(programs, scenario, settings)
             if_adopted = _assess_all(proposed, profile, day, hypothetical)
         if as_json:
-            rows = render.compare_rows(results, shown, asked_in(programs_dir), facts)
+            with speaking(Lang("en")):  # the summary's keys and words stay stable for scripts
+                rows = render.compare_rows(results, shown, asked_in(programs_dir), facts)
             doc: dict[str, Any] = {
                 "on": day.isoformat(),
                 "profile": str(profile_path),
@@ -350,7 +355,10 @@ def compare(
                 }
             dump_json(doc)
             return
-        title = f"{profile.name or profile_path.name}: every program on {day}"
+        who = profile.name or profile_path.name
+        glance = render._("%(who)s: every program on %(date)s, at a glance")
+        out.print(render.matrix_table(matrix(results, facts), glance % {"who": who, "date": day}))
+        title = render._("%(who)s: every program on %(date)s") % {"who": who, "date": day}
         out.print(render.comparison(results, title, shown, asked_in(programs_dir), facts))
         for cp, a in zip(proposed.values(), if_adopted, strict=True):
             sc = cp.program.scenarios[scenario or ""]

@@ -11,37 +11,53 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RText
 
+from talentvisa.guidance.matrix import Row
 from talentvisa.guidance.odds import petition_based, selection_odds
 from talentvisa.guidance.words import eligible_words, odds_words
-from talentvisa.i18n import active
+from talentvisa.i18n import N_, active
 from talentvisa.rules import compare
-from talentvisa.rules.assessment import Assessment, Outcome
+from talentvisa.rules.assessment import Assessment, Outcome, PayerTotal
 from talentvisa.rules.calendar import Calendar
 from talentvisa.rules.compiled import CompiledProgram
-from talentvisa.rules.declarations import Declarations
-from talentvisa.rules.model import Factor, PointsTable, Program
-from talentvisa.rules.questions import question_of
+from talentvisa.rules.declarations import Declarations, declarations
+from talentvisa.rules.model import Factor, PointsTable, Program, Text
 from talentvisa.rules.refdata import convert
 
 #: Programs per comparison table; more columns than this do not fit a terminal.
 COMPARE_COLUMNS = 4
 
 STYLE = {Outcome.eligible: "green", Outcome.ineligible: "red", Outcome.unknown: "yellow"}
-MARK = {
-    Outcome.eligible: "✔ eligible",
-    Outcome.ineligible: "✘ not eligible",
-    Outcome.unknown: "? unknown",
+SIGN = {Outcome.eligible: "✔", Outcome.ineligible: "✘", Outcome.unknown: "?"}
+WORD = {
+    Outcome.eligible: N_("eligible"),
+    Outcome.ineligible: N_("not eligible"),
+    Outcome.unknown: N_("unknown"),
 }
+
+
+def _(message: str) -> str:
+    """In the language of the command (--lang), from the portal's catalogs."""
+    return active().gettext(message)
+
+
+def tx(t: Text) -> str:
+    """Program content carries its own English and Chinese."""
+    return t.zh if active().zh else t.en
+
+
+def mark(o: Outcome) -> str:
+    return f"{SIGN[o]} {_(WORD[o])}"
 
 
 def missing_text(names: list[str], asked: Declarations | None = None) -> str:
     """Missing answers named by the question that asks them (declared beside the programs;
     ``asked``: a --programs directory's declarations, default the shipped ones)."""
-    return "; ".join(question_of(n, asked) for n in names)
+    facts = (asked or declarations()).facts
+    return "; ".join(tx(f.question or f.label) if (f := facts.get(n)) else n for n in names)
 
 
 def outcome_text(o: Outcome) -> RText:
-    return RText(MARK[o], style=STYLE[o])
+    return RText(mark(o), style=STYLE[o])
 
 
 def money(amount: float | None, currency: str) -> str:
@@ -55,7 +71,8 @@ def approx(amount: float | None, currency: str, to: str | None, on: dt.date) -> 
     c = convert(amount, currency, to, on)
     if c is None:
         return ""
-    return f"\n≈ {c.currency} {c.amount:,.0f} (approx., rates of {c.rate_date})"
+    said = _("approx., rates of %(date)s") % {"date": c.rate_date}
+    return f"\n≈ {c.currency} {c.amount:,.0f} ({said})"
 
 
 def value_text(value: Any) -> str:
@@ -212,17 +229,17 @@ def benefits_table(p: Program) -> Table:
 
 def assessment_detail(a: Assessment, asked: Declarations | None = None) -> RenderableType:
     head = RText.assemble(
-        (f"{a.program_name.en} ", "bold"),
-        f"on {a.on}: ",
+        (f"{tx(a.program_name)} ", "bold"),
+        _("on %(date)s: ") % {"date": a.on},
         outcome_text(a.outcome),
-        f"\nprogram {a.program_id} v{a.program_version} · hash {a.program_hash[:16]}",
+        f"\n{_('program')} {a.program_id} v{a.program_version} · hash {a.program_hash[:16]}",
     )
     parts: list[RenderableType] = [head]
     for note in a.notes:
-        parts.append(RText(f"note: {note}", style="dim"))
+        parts.append(RText(_("note: %(note)s") % {"note": note}, style="dim"))
     if a.criteria:
-        t = Table(title="Criteria")
-        for col in ("", "criterion", "read", "missing", "parameters"):
+        t = Table(title=_("Criteria"))
+        for col in ("", _("criterion"), _("read"), _("missing"), _("parameters")):
             t.add_column(col, overflow="fold")
         for c in a.criteria:
             read = ", ".join(
@@ -230,7 +247,9 @@ def assessment_detail(a: Assessment, asked: Declarations | None = None) -> Rende
                 + [f"{k}={_range(*v)}" for k, v in c.points.items()]
                 + [f"{k}={v.value}" for k, v in c.criteria.items()]
             )
-            label = c.label.en + (f" [exception: {c.exception}]" if c.exception else "")
+            label = tx(c.label) + (
+                " [" + _("exception: %(id)s") % {"id": c.exception} + "]" if c.exception else ""
+            )
             t.add_row(
                 outcome_text(c.outcome),
                 label,
@@ -240,26 +259,27 @@ def assessment_detail(a: Assessment, asked: Declarations | None = None) -> Rende
             )
         parts.append(t)
     for pts in a.points:
-        t = Table(title=f"Points: {pts.label.en} = {_range(pts.min, pts.max)}")
-        for col in ("factor", "points", "cap", "missing"):
+        t = Table(title=f"{_('Points')}: {tx(pts.label)} = {_range(pts.min, pts.max)}")
+        for col in (_("factor"), _("points"), _("cap"), _("missing")):
             t.add_column(col)
         for f in pts.factors:
             t.add_row(
-                f.label.en, _range(f.min, f.max), f"{f.cap:g}", missing_text(f.missing, asked)
+                tx(f.label), _range(f.min, f.max), f"{f.cap:g}", missing_text(f.missing, asked)
             )
         for g in pts.groups:
-            t.add_row(f"subtotal: {g.label.en}", _range(g.min, g.max), f"{g.cap:g}", "")
+            t.add_row(f"{_('subtotal')}: {tx(g.label)}", _range(g.min, g.max), f"{g.cap:g}", "")
         parts.append(t)
     if a.tiers:
-        parts.append(RText("Tiers: " + ", ".join(f"{k}: {MARK[v]}" for k, v in a.tiers.items())))
+        tiers = ", ".join(f"{k}: {mark(v)}" for k, v in a.tiers.items())
+        parts.append(RText(f"{_('Tiers')}: {tiers}"))
     if a.fees:
-        t = Table(title="Fees")
-        for col in ("fee", "status", "amount", "payer", "frequency"):
+        t = Table(title=_("Fees"))
+        for col in (_("fee"), _("status"), _("amount"), _("payer"), _("frequency")):
             t.add_column(col)
         for fee in a.fees:
-            status = fee.status.value + (" (optional)" if fee.optional else "")
+            status = fee.status.value + (f" ({_('optional')})" if fee.optional else "")
             t.add_row(
-                fee.label.en,
+                tx(fee.label),
                 status,
                 money(fee.amount, fee.currency),
                 fee.payer.value,
@@ -269,8 +289,8 @@ def assessment_detail(a: Assessment, asked: Declarations | None = None) -> Rende
     if a.contested:
         parts.append(contested_panel([a]))
     if a.parameters:
-        t = Table(title="Parameters read")
-        for col in ("parameter", "value", "origin", "source"):
+        t = Table(title=_("Parameters read"))
+        for col in (_("parameter"), _("value"), _("origin"), _("source")):
             t.add_column(col, overflow="fold")
         for p in a.parameters:
             t.add_row(p.name, value_text(p.value), p.origin, "\n".join(s.url for s in p.sources))
@@ -279,11 +299,11 @@ def assessment_detail(a: Assessment, asked: Declarations | None = None) -> Rende
         parts.append(
             Panel(
                 "\n".join(
-                    f"• {q.question.en}"
-                    + (f" (deployer setting: {q.deployer_setting})" if q.deployer_setting else "")
+                    f"• {tx(q.question)}"
+                    + (f" ({_('setting')}: {q.deployer_setting})" if q.deployer_setting else "")
                     for q in a.open_questions
                 ),
-                title="Open questions that touch this result",
+                title=_("Open questions that touch this result"),
             )
         )
     return Group(*parts)
@@ -294,24 +314,25 @@ def contested_panel(assessments: list[Assessment]) -> Panel:
     lines: list[str] = []
     for a in assessments:
         for c in a.contested:
-            until = f" until {c.valid_before}" if c.valid_before else ""
-            lines.append(
-                f"{a.program_id}.{c.parameter} ({c.description.en}), from {c.valid_from}{until}:"
-            )
+            until = _(" until %(date)s") % {"date": c.valid_before} if c.valid_before else ""
+            since = _("from %(date)s") % {"date": c.valid_from}
+            lines.append(f"{a.program_id}.{c.parameter} ({tx(c.description)}), {since}{until}:")
             for r in c.readings:
-                chosen = "  ← the deployer's choice, not law" if r.id == c.deployer_choice else ""
-                lines.append(f"  • {r.label.en} [{value_text(r.value)}]{chosen}")
-                lines.extend(f"      source: {s.url}" for s in r.sources)
-            lines.append("  court orders:")
+                chosen = (
+                    "  ← " + _("the chosen reading, not law") if r.id == c.deployer_choice else ""
+                )
+                lines.append(f"  • {tx(r.label)} [{value_text(r.value)}]{chosen}")
+                lines.extend(f"      {_('source')}: {s.url}" for s in r.sources)
+            lines.append(f"  {_('Court orders:')}")
             lines.extend(
-                f"    {o.date} {o.court}, {o.case}: {o.effect.en}\n      {o.url}" for o in c.orders
+                f"    {o.date} {o.court}, {o.case}: {tx(o.effect)}\n      {o.url}" for o in c.orders
             )
             if c.pending is not None:
-                when = f" ({c.pending_date})" if c.pending_date else " (no date set)"
-                lines.append(f"  pending: {c.pending.en}{when}")
+                when = f" ({c.pending_date})" if c.pending_date else f" ({_('no date set')})"
+                lines.append(f"  {_('pending')}: {tx(c.pending)}{when}")
             if c.deployer_choice is None:
-                lines.append("  no reading is chosen: the value is unknown")
-    return Panel("\n".join(lines), title="Contested law", expand=False)
+                lines.append("  " + _("no reading is chosen: the value is unknown"))
+    return Panel("\n".join(lines), title=_("Contested law"), expand=False)
 
 
 def _range(lo: float, hi: float) -> str:
@@ -323,9 +344,10 @@ def cost_text(a: Assessment, payer: str, to: str | None = None) -> str:
     for t in compare.costs(a, payer):
         line = money(t.due, t.currency) + approx(t.due, t.currency, to, a.on)
         if t.unknown_fees:
-            line += f" + unknown ({', '.join(t.unknown_fees)})"
+            names = ", ".join(tx(a.fee(f).label) for f in t.unknown_fees)
+            line += f" + {_('unknown')} ({names})"
         lines.append(line)
-    return "\n".join(lines) or "none"
+    return "\n".join(lines) or _("none")
 
 
 def reasons_text(a: Assessment, asked: Declarations | None = None) -> str:
@@ -333,23 +355,35 @@ def reasons_text(a: Assessment, asked: Declarations | None = None) -> str:
         return "; ".join(a.notes)
     labels = []
     for c in compare.deciding(a):
-        missing = f" — missing: {missing_text(c.missing, asked)}" if c.missing else ""
-        labels.append(f"{MARK[c.outcome].split(' ', 1)[0]} {c.label.en}{missing}")
+        missing = (
+            f" — {_('Missing answers:')} {missing_text(c.missing, asked)}" if c.missing else ""
+        )
+        labels.append(f"{SIGN[c.outcome]} {tx(c.label)}{missing}")
     return "\n".join(labels)
 
 
 #: Row titles of the benefits in compare.BENEFIT_ROWS.
 BENEFIT_TITLES = {
-    "job_offer_required": "Job offer needed",
-    "sponsor_required": "Sponsor needed",
-    "work_allowed": "Work allowed",
-    "entries": "Entries",
-    "validity": "Validity",
-    "max_stay": "Stay",
-    "family": "Family",
-    "pr_route": "Route to PR",
-    "language": "Language",
+    "job_offer_required": N_("Job offer needed"),
+    "sponsor_required": N_("Sponsor needed"),
+    "work_allowed": N_("Work allowed"),
+    "entries": N_("Entries"),
+    "validity": N_("Validity"),
+    "max_stay": N_("Stay"),
+    "family": N_("Family"),
+    "pr_route": N_("Route to PR"),
+    "language": N_("Language"),
 }
+#: Row titles of the comparison (kept in English as the keys of `compare --json`).
+ROW_TITLES = (
+    N_("Eligibility"),
+    N_("Deciding reasons"),
+    N_("Cost to applicant"),
+    N_("Cost to employer"),
+    N_("Large payments due"),
+    N_("Selection"),
+    N_("Open questions"),
+)
 
 
 def outcome_cell(a: Assessment, facts: Mapping[str, Any] | None) -> RText:
@@ -374,7 +408,7 @@ def compare_rows(
 
     def benefit(a: Assessment, key: str) -> str:
         b = compare.benefit(a, key)
-        return b.summary.en + (" (unknown)" if b.value is None else "")
+        return tx(b.summary) + (f" ({_('unknown')})" if b.value is None else "")
 
     def odds(a: Assessment) -> str:
         if facts is not None:
@@ -388,13 +422,13 @@ def compare_rows(
 
     def proclamation(a: Assessment) -> str:
         due = [
-            f"{f.label.en}:\n{money(f.amount, f.currency)} by {f.payer.value}"
+            f"{tx(f.label)}:\n{money(f.amount, f.currency)} {_('paid by')} {_(f.payer.value)}"
             + approx(f.amount, f.currency, currency, a.on)
             for f in compare.large_payments(a)
         ]
         contested = [
-            f"{f.label.en}: CONTESTED\n"
-            + "\n".join(f"• {r.label.en}: {money(r.amount, f.currency)}" for r in f.readings)
+            f"{tx(f.label)}: {_('contested')}\n"
+            + "\n".join(f"• {tx(r.label)}: {money(r.amount, f.currency)}" for r in f.readings)
             for f in a.fees
             if f.readings and f not in compare.large_payments(a)
         ]
@@ -414,7 +448,7 @@ def compare_rows(
         (
             "Open questions",
             [
-                "\n".join(f"• {q.question.en}" for q in a.open_questions) or "none"
+                "\n".join(f"• {tx(q.question)}" for q in a.open_questions) or _("none")
                 for a in assessments
             ],
         ),
@@ -440,17 +474,20 @@ def comparison(
         )
         t.add_column("", style="bold")
         for a in chunk:
-            t.add_column(f"{a.program_name.en}\n[{a.program_id}]", overflow="fold")
+            t.add_column(f"{tx(a.program_name)}\n[{a.program_id}]", overflow="fold")
         for label, cells in rows:
-            t.add_row(label, *cells[start : start + COMPARE_COLUMNS])
+            t.add_row(_(label), *cells[start : start + COMPARE_COLUMNS])
         tables.append(t)
     if any(a.contested for a in assessments):
         tables.append(contested_panel(assessments))
     if currency:
         tables.append(
             RText(
-                f"≈ amounts: {currency}, approximate (dated reference rates in "
-                "data/currency_rates.yaml); display only, never used for eligibility.",
+                _(
+                    "≈ amounts: %(currency)s, approximate (dated reference rates); display "
+                    "only, never used for eligibility."
+                )
+                % {"currency": currency},
                 style="dim",
             )
         )
@@ -498,3 +535,44 @@ def calendar_view(cal: Calendar) -> RenderableType:
             "\n".join(e.sources),
         )
     return Group(t, p)
+
+
+def _payer_text(a: Assessment, totals: list[PayerTotal], to: str | None) -> str:
+    lines = []
+    for t in totals:
+        line = money(t.due, t.currency) + approx(t.due, t.currency, to, a.on)
+        if t.unknown_fees:
+            line += f" + {_('unknown')}"
+        lines.append(line)
+    return "\n".join(lines) or _("none")
+
+
+def matrix_table(rows: list[Row], title: str, currency: str | None = None) -> Table:
+    """The comparison at a glance, one program a row (guidance.matrix), before the details."""
+    t = Table(title=title, show_lines=True)
+    for col in (
+        N_("Program"),
+        N_("Outcome"),
+        N_("Cost to you"),
+        N_("Cost to an employer"),
+        N_("Odds"),
+        N_("Job offer needed"),
+        N_("Route to PR"),
+    ):
+        t.add_column(_(col), overflow="fold")
+    for r in rows:
+        a = r.assessment
+        outcome = outcome_text(a.outcome)
+        said = eligible_words(r.odds, active()) if r.petition_based else None
+        if said:
+            outcome.append(f"\n{said}")
+        t.add_row(
+            tx(a.program_name),
+            outcome,
+            _payer_text(a, r.applicant, currency),
+            _payer_text(a, r.employer, currency),
+            odds_words(r.odds, active()),
+            tx(r.job_offer.summary),
+            tx(r.pr_route.summary),
+        )
+    return t

@@ -30,6 +30,7 @@ from talentvisa.cases.schemas import (
     VersionIn,
 )
 from talentvisa.rules.bounds import INT64_MAX
+from talentvisa.service_errors import NotFound
 
 router = APIRouter(tags=["applications"])
 Applicant = Annotated[User, Depends(require(Role.applicant))]
@@ -68,11 +69,25 @@ def queue(
     user: Staff,
     state: str | None = None,
     program_id: str | None = None,
-    assigned: Annotated[str | None, Query(description="me, unassigned or an officer id")] = None,
+    assigned: Annotated[
+        str | None,
+        Query(
+            pattern=r"^(me|unassigned|[0-9]{1,18})$", description="me, unassigned or an officer id"
+        ),
+    ] = None,
     prescreen: Literal["eligible", "ineligible", "unknown"] | None = None,
     sort: Literal["submitted_at", "-submitted_at", "updated_at", "-updated_at"] = "submitted_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            pattern=r"^[^\x00-\x1f]*$",
+            description="Reference (the start of the case id) or part of the applicant's name",
+        ),
+    ] = None,
 ) -> Response:
     """The officer queue, with filters."""
     with rt.reading() as session:
@@ -86,8 +101,24 @@ def queue(
             sort=sort,
             limit=limit,
             offset=offset,
+            search=q,
         )
         return rendered([service.to_out(session, a, user) for a in apps])
+
+
+@router.post(
+    "/cases/take-next",
+    response_model=ApplicationOut,
+    responses={404: {"description": "No unassigned eligible case is waiting"}},
+)
+@bounded
+def take_next(rt: RT, user: Staff) -> Response:
+    """Assign yourself the longest-waiting unassigned case the pre-screen found eligible."""
+    with rt.writing() as session:
+        app = service.take_next(session, user)
+        if app is None:
+            raise NotFound("no unassigned eligible case is waiting")
+        return _out(session, app, user)
 
 
 @router.get("/applications/{app_id}", response_model=ApplicationOut)

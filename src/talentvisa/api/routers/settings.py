@@ -21,8 +21,6 @@ ProgramId = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{0,59}$")]
 Parameter = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
 ReadingId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
 Number = Annotated[float, Field(ge=0, le=AMOUNT_MAX, allow_inf_nan=False)]
-#: Dates a setting may take effect: no program file reaches outside them.
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
 
 class SettingIn(BaseModel):
@@ -32,7 +30,7 @@ class SettingIn(BaseModel):
         description="A number for a silent parameter, a reading's id for contested law, or "
         "null to withdraw the agency's setting from `effective` on."
     )
-    effective: dt.date = Field(ge=EARLIEST, le=LATEST, description="First day it applies.")
+    effective: dt.date = Field(description="First day it applies.")
     note: FreeText = Field(min_length=1, description="Why the agency chose it (shown with it).")
 
 
@@ -74,7 +72,7 @@ def history(
 def current(
     rt: RT,
     user: Reader,
-    on: Annotated[dt.date | None, Query(ge=EARLIEST, le=LATEST)] = None,
+    on: dt.date | None = None,
 ) -> Response:
     """The settings in force on a day (default today): the newest version's rows that apply."""
     day = on or rt.cases.today()

@@ -55,9 +55,11 @@ def queue(
     prescreen: str = "",
     assigned: str = "",
     sort: str = "submitted_at",
+    q: str = "",
 ) -> HTMLResponse:
     user = page.need(*STAFF)
     filters = {
+        "q": q.strip()[:100],
         "state": state if state in State.__members__ and state != "draft" else "",
         "prescreen": prescreen if prescreen in ("eligible", "ineligible", "unknown") else "",
         "assigned": assigned if assigned in ("me", "unassigned") else "",
@@ -74,6 +76,7 @@ def queue(
         sort=filters["sort"],
         limit=200,
         offset=0,
+        search=filters["q"] or None,
     )
     names = directory.display_names(
         session, {a.assigned_officer_id for a in apps if a.assigned_officer_id}
@@ -86,7 +89,18 @@ def queue(
         names=names,
         sorts=SORTS,
         states=[s.value for s in State if s != State.draft],
+        today=runtime(page.request).cases.today(),
     )
+
+
+@router.post("/officer/take-next", response_class=HTMLResponse)
+def take_next(page: Posted, work: Writing) -> Response:
+    user = page.need(*STAFF)
+    with work.attempt():
+        app = service.take_next(work.session, user)
+    if app is None:
+        return redirect(page, "/officer?none=1")
+    return redirect(page, f"/officer/cases/{app.id}?done=assigned")
 
 
 def _case(

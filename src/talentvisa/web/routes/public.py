@@ -12,8 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from talentvisa.api.deps import runtime
 from talentvisa.cases import service
+from talentvisa.guidance.odds import petition_based, selection_odds
+from talentvisa.guidance.words import eligible_words, odds_words
 from talentvisa.rules import compare
 from talentvisa.rules.calendar import calendar
+from talentvisa.rules.facts import facts_of
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import ParameterOutOfRange, resolve
 from talentvisa.rules.profile import Profile
@@ -122,10 +125,19 @@ def fit_result(page: PageDep) -> HTMLResponse:
         return _fit_form(page, answers, errors, 400)
     day = on or _today(page.request)
     shared = {k: v for k, v in answers.items() if v}
+    results = _assessments(page.request, profile, day)
+    facts = facts_of(Profile.model_validate(profile))
+    chances = {a.program_id: selection_odds(a, facts) for a in results}
     return render(
         page,
         "fit_result.html",
-        results=_assessments(page.request, profile, day),
+        results=results,
+        odds={pid: odds_words(s, page.lang) for pid, s in chances.items()},
+        petition={
+            a.program_id: eligible_words(chances[a.program_id], page.lang)
+            for a in results
+            if petition_based(a)
+        },
         programs={pid: cp.program for pid, cp in runtime(page.request).cases.catalog.items()},
         on=day,
         compare=compare,
