@@ -42,6 +42,7 @@ from talentvisa.rules.model import Program
 from talentvisa.rules.params import ParameterOutOfRange, Settings, with_scenario
 from talentvisa.rules.profile import Profile
 from talentvisa.simulation.reform import ReformError
+from talentvisa.simulation.selection import SelectionError
 
 app = typer.Typer(
     help="Skilled-talent visa programs as executable, cited policy.",
@@ -71,6 +72,7 @@ USER_ERRORS = (
     ReformError,
     simulation_cli.BackendChoiceError,
     LangError,
+    SelectionError,
 )
 
 
@@ -404,6 +406,18 @@ def check_input(
     return checked
 
 
+def selection_frame(path: Path) -> Any:
+    """The population as its file types it: the selection columns are not facts."""
+    import polars as pl
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return pl.read_csv(path)
+    if suffix == ".parquet":
+        return pl.read_parquet(path)
+    return pl.read_ndjson(path)
+
+
 @app.command("assess-batch")
 def assess_batch(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT")],
@@ -510,6 +524,12 @@ def simulate(
         ) as done:
             summary, header = run.execute(population, backend, output, done)
         seconds = time.perf_counter() - started
+        selection = None
+        if reform.selection is not None:
+            from talentvisa.simulation.selection import compared
+
+            people = selection_frame(input_path)
+            selection = compared(people, reform.season or "", reform.selection, by or "wage_level")
         if summary_json is not None:
             doc = {
                 **header,
@@ -519,14 +539,23 @@ def simulate(
                 },
                 "summary": summary.as_json(),
             }
+            if selection is not None:
+                doc["selection"] = simulation_cli.selection_json(selection, by or "wage_level")
             tmp = summary_json.with_name(summary_json.name + ".part")
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
             tmp.replace(summary_json)
         out.print(simulation_cli.summary_view(summary, header, show_all))
+        if selection is not None:
+            out.print(simulation_cli.selection_view(selection, by or "wage_level"))
         if plot is not None:
-            from talentvisa.simulation.charts import write_charts
+            from talentvisa.simulation.charts import write_charts, write_selection_chart
+            from talentvisa.simulation.selection import compared
 
-            for chart in write_charts(summary, plot, header["reform"]["title"]):
+            charts = write_charts(summary, plot, header["reform"]["title"])
+            if reform.selection is not None:
+                by_level = compared(people, reform.season or "", reform.selection, "wage_level")
+                charts.append(write_selection_chart(by_level, plot, header["reform"]["title"]))
+            for chart in charts:
                 err.print(f"wrote {chart}")
         rate = summary.n / seconds if seconds > 0 else 0.0
         err.print(f"{summary.n:,} rows in {seconds:.1f}s ({rate:,.0f}/s, {backend.name})")

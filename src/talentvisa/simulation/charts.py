@@ -71,3 +71,28 @@ def write_charts(summary: Summary, directory: Path, title: str) -> list[Path]:
     fig.savefig(changes, dpi=100)
     plt.close(fig)
     return [outcomes, changes]
+
+
+def write_selection_chart(table: pl.DataFrame, directory: Path, title: str) -> Path:
+    """selection.png: expected cap selections per wage level, baseline beside the reform."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    directory.mkdir(parents=True, exist_ok=True)
+    levels = [str(v) for v in table["wage_level"].to_list()]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    width = 0.38
+    for k, scenario in enumerate(("baseline", "reform")):
+        xs = [i + (k - 0.5) * width for i in range(len(levels))]
+        ax.bar(xs, table[f"{scenario}_selected"].to_list(), width, label=scenario)
+    ax.set_xticks(range(len(levels)), [f"level {v}" for v in levels])
+    ax.set_ylabel("expected selections (weighted)")
+    ax.set_title(title + " (HYPOTHETICAL reform)", fontsize=9)
+    ax.legend()
+    fig.tight_layout()
+    path = directory / "selection.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
