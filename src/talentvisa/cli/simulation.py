@@ -176,7 +176,7 @@ def selection_view(table: Any, by: str) -> Table:
     for r in table.iter_rows(named=True):
         view.add_row(
             _group_text(r[by]),
-            people_text(round(r["people"], 1)),
+            f"{r['people']:,.0f}",
             f"{r['baseline_selected']:,.0f}",
             f"{r['baseline_rate']:.1%}",
             f"{r['reform_selected']:,.0f}",

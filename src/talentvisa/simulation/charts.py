@@ -2,7 +2,8 @@
 
 - outcomes.png: per program, the weighted share eligible under the baseline and the reform,
   with each share's 95% interval (weights.py);
-- changes.png: the people whose outcome changes, per group (or per program without --by).
+- changes.png: the people whose outcome changes, per group (or per program without --by);
+- selection.png: a reform's cap selections per wage level, both scenarios (selection.py).
 """
 
 from __future__ import annotations
@@ -73,14 +74,15 @@ def write_charts(summary: Summary, directory: Path, title: str) -> list[Path]:
     return [outcomes, changes]
 
 
-def write_selection_chart(table: pl.DataFrame, directory: Path, title: str) -> Path:
-    """selection.png: expected cap selections per wage level, baseline beside the reform."""
+def selection_png(table: pl.DataFrame, title: str) -> bytes:
+    """Expected cap selections per wage level, baseline beside the reform, as PNG bytes."""
+    import io
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    directory.mkdir(parents=True, exist_ok=True)
     levels = [str(v) for v in table["wage_level"].to_list()]
     fig, ax = plt.subplots(figsize=(8, 4))
     width = 0.38
@@ -92,7 +94,15 @@ def write_selection_chart(table: pl.DataFrame, directory: Path, title: str) -> P
     ax.set_title(title + " (HYPOTHETICAL reform)", fontsize=9)
     ax.legend()
     fig.tight_layout()
-    path = directory / "selection.png"
-    fig.savefig(path, dpi=100)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
+    return buffer.getvalue()
+
+
+def write_selection_chart(table: pl.DataFrame, directory: Path, title: str) -> Path:
+    """selection.png in ``directory`` (see selection_png)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "selection.png"
+    path.write_bytes(selection_png(table, title))
     return path
