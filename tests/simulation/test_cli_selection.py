@@ -49,10 +49,18 @@ def test_simulate_reports_both_cap_selections_in_text_json_and_a_chart(cli, tmp_
     assert (charts / "selection.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_bad_selection_block_is_one_line(cli, tmp_path: Path) -> None:
+def test_a_bad_selection_block_or_population_is_one_line(cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\ntitle: bad\nseason: FY2027\nselection: {caps: 1}\n", "utf-8")
-    r = cli("simulate", str(_population(tmp_path / "p.csv")), "--reform", str(bad),
-            "--on", "2026-03-01")  # fmt: skip
-    assert r.returncode == 2 and "selection.caps: unknown key" in r.stderr, r.stderr
-    assert "Traceback" not in r.stderr
+    population = _population(tmp_path / "p.csv")
+    no_level = tmp_path / "no-level.csv"
+    pl.read_csv(population).drop("wage_level").write_csv(no_level)
+    for people, reform, message in [
+        (population, bad, "selection.caps: unknown key"),
+        (no_level, WHATIF, "population has no column 'wage_level' for the cap selection"),
+    ]:
+        r = cli("simulate", str(people), "--reform", str(reform), "--on", "2026-03-01")
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+        # The note on facts the file lacks comes first; then one line names the problem.
+        errors = [x for x in r.stderr.splitlines() if not x.startswith("note: ")]
+        assert "Traceback" not in r.stderr and len(errors) == 1 and message in errors[0]

@@ -411,11 +411,14 @@ def selection_frame(path: Path) -> Any:
     import polars as pl
 
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pl.read_csv(path)
-    if suffix == ".parquet":
-        return pl.read_parquet(path)
-    return pl.read_ndjson(path)
+    try:
+        if suffix == ".csv":
+            return pl.read_csv(path)
+        if suffix == ".parquet":
+            return pl.read_parquet(path)
+        return pl.read_ndjson(path)
+    except pl.exceptions.PolarsError as exc:
+        raise PopulationError(f"{path}: cannot read it for the cap selection: {exc}") from None
 
 
 @app.command("assess-batch")
@@ -518,18 +521,18 @@ def simulate(
         checked = check_input(input_path, chosen, by, ignore_unknown)
         population = Population.open(input_path)
         run.check(population)
+        selection = None
+        if reform.selection is not None:  # before the run, so a bad block fails at once
+            from talentvisa.simulation.selection import compared
+
+            people = selection_frame(input_path)
+            selection = compared(people, reform.season or "", reform.selection, by or "wage_level")
         started = time.perf_counter()
         with simulation_cli.progress_bar(
             err, f"simulating ({backend.name})", population.rows
         ) as done:
             summary, header = run.execute(population, backend, output, done)
         seconds = time.perf_counter() - started
-        selection = None
-        if reform.selection is not None:
-            from talentvisa.simulation.selection import compared
-
-            people = selection_frame(input_path)
-            selection = compared(people, reform.season or "", reform.selection, by or "wage_level")
         if summary_json is not None:
             doc = {
                 **header,
