@@ -29,6 +29,12 @@ def test_what_if_is_accessible_and_its_commands_wrap_on_a_phone(
     expect(page.locator("html")).to_have_attribute("lang", html_lang)
     expect(page.locator("pre.command")).to_have_count(3)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # A figure is never broken across lines: the table scrolls inside its frame instead.
+    lines = page.locator("#whatif-country td").evaluate_all(
+        "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+        " return r.getClientRects().length; })"
+    )
+    assert lines and set(lines) == {1}
     command = page.locator("pre.command").nth(1)
     assert command.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
     assert command.evaluate("e => e.getBoundingClientRect().height") > 40  # wrapped lines
