@@ -18,8 +18,7 @@ from talentvisa.simulation.calibrate import calibrate as rake
 from talentvisa.simulation.selection import (
     SelectionError,
     baseline,
-    selection_odds,
-    selections_by,
+    compared,
     us_h1b_caps,
     with_block,
 )
@@ -112,24 +111,23 @@ def select(
             raise fail(f"--whatif: {whatif}: needs a season and a selection: mapping")
         season = parse_season(str(data.get("season", "")))
         base = baseline(season, *us_h1b_caps(season))
-        reform = with_block(base, data["selection"])
+        with_block(base, data["selection"])  # refused here, naming the what-if file
     except (ProgramFileError, SeasonError, SelectionError) as exc:
         raise fail(f"--whatif: {whatif}: {exc}") from None
     frame = _read(population)
     if by not in frame.columns:
         raise fail(f"--by: {population} has no column {by!r}")
     try:
-        before = selections_by(selection_odds(frame, base), by)
-        after = selections_by(selection_odds(frame, reform), by)
+        both = compared(frame, str(data["season"]), data["selection"], by)
     except PopulationError as exc:
         raise fail(f"--population: {population}: {exc}") from None
     table = Table(by, "people", "selected (baseline)", "selected (what-if)", "change")
-    for row_before, row_after in zip(before.iter_rows(), after.iter_rows(), strict=True):
+    for r in both.iter_rows(named=True):
         table.add_row(
-            str(row_before[0]),
-            f"{row_before[1]:,.0f}",
-            f"{row_before[2]:,.0f}",
-            f"{row_after[2]:,.0f}",
-            f"{row_after[2] - row_before[2]:+,.0f}",
+            str(r[by]),
+            f"{r['people']:,.0f}",
+            f"{r['baseline_selected']:,.0f}",
+            f"{r['reform_selected']:,.0f}",
+            f"{r['reform_selected'] - r['baseline_selected']:+,.0f}",
         )
     out.print(table)
