@@ -85,5 +85,5 @@ def test_the_shown_commands_print_the_pages_figures(
             assert f" {row[key]} " in line, (key, line)
     for row in shown["by_level"]:
         line = next(x for x in selected.splitlines() if x.startswith(f"│ {row['group']} "))
-        for key in ("people", "baseline", "reform", "change"):
+        for key in ("people", "baseline", "baseline_rate", "reform", "reform_rate", "change"):
             assert f" {row[key]} " in line, (key, line)

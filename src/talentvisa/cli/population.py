@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from talentvisa.cli.bulletin import fail
+from talentvisa.cli.simulation import selection_view
 from talentvisa.lottery.rules import SeasonError, parse_season
 from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.yamlfile import ProgramFileError, read_yaml
@@ -121,13 +122,4 @@ def select(
         both = compared(frame, str(data["season"]), data["selection"], by)
     except PopulationError as exc:
         raise fail(f"--population: {population}: {exc}") from None
-    table = Table(by, "people", "selected (baseline)", "selected (what-if)", "change")
-    for r in both.iter_rows(named=True):
-        table.add_row(
-            str(r[by]),
-            f"{r['people']:,.0f}",
-            f"{r['baseline_selected']:,.0f}",
-            f"{r['reform_selected']:,.0f}",
-            f"{r['reform_selected'] - r['baseline_selected']:+,.0f}",
-        )
-    out.print(table)
+    out.print(selection_view(both, by))
