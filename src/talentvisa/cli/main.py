@@ -44,6 +44,7 @@ from talentvisa.rules.model import Program
 from talentvisa.rules.params import ParameterOutOfRange, Settings, with_scenario
 from talentvisa.rules.profile import Profile
 from talentvisa.simulation.reform import ReformError
+from talentvisa.simulation.selection import SelectionError
 
 app = typer.Typer(
     help="Skilled-talent visa programs as executable, cited policy.",
@@ -73,6 +74,7 @@ USER_ERRORS = (
     ReformError,
     simulation_cli.BackendChoiceError,
     LangError,
+    SelectionError,
 )
 
 
@@ -412,6 +414,21 @@ def check_input(
     return checked
 
 
+def selection_frame(path: Path) -> Any:
+    """The population as its file types it: the selection columns are not facts."""
+    import polars as pl
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pl.read_csv(path)
+        if suffix == ".parquet":
+            return pl.read_parquet(path)
+        return pl.read_ndjson(path)
+    except pl.exceptions.PolarsError as exc:
+        raise PopulationError(f"{path}: cannot read it for the cap selection: {exc}") from None
+
+
 @app.command("assess-batch")
 def assess_batch(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT")],
@@ -512,6 +529,12 @@ def simulate(
         checked = check_input(input_path, chosen, by, ignore_unknown)
         population = Population.open(input_path)
         run.check(population)
+        selection = None
+        if reform.selection is not None:  # before the run, so a bad block fails at once
+            from talentvisa.simulation.selection import compared
+
+            people = selection_frame(input_path)
+            selection = compared(people, reform.season or "", reform.selection, by or "wage_level")
         started = time.perf_counter()
         with simulation_cli.progress_bar(
             err, f"simulating ({backend.name})", population.rows
@@ -527,14 +550,23 @@ def simulate(
                 },
                 "summary": summary.as_json(),
             }
+            if selection is not None:
+                doc["selection"] = simulation_cli.selection_json(selection, by or "wage_level")
             tmp = summary_json.with_name(summary_json.name + ".part")
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
             tmp.replace(summary_json)
         out.print(simulation_cli.summary_view(summary, header, show_all))
+        if selection is not None:
+            out.print(simulation_cli.selection_view(selection, by or "wage_level"))
         if plot is not None:
-            from talentvisa.simulation.charts import write_charts
+            from talentvisa.simulation.charts import write_charts, write_selection_chart
+            from talentvisa.simulation.selection import compared
 
-            for chart in write_charts(summary, plot, header["reform"]["title"]):
+            charts = write_charts(summary, plot, header["reform"]["title"])
+            if reform.selection is not None:
+                by_level = compared(people, reform.season or "", reform.selection, "wage_level")
+                charts.append(write_selection_chart(by_level, plot, header["reform"]["title"]))
+            for chart in charts:
                 err.print(f"wrote {chart}")
         rate = summary.n / seconds if seconds > 0 else 0.0
         err.print(f"{summary.n:,} rows in {seconds:.1f}s ({rate:,.0f}/s, {backend.name})")

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from talentvisa.cli.bulletin import fail
+from talentvisa.cli.simulation import selection_view
 from talentvisa.lottery.rules import SeasonError, parse_season
 from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.yamlfile import ProgramFileError, read_yaml
@@ -18,8 +19,7 @@ from talentvisa.simulation.calibrate import calibrate as rake
 from talentvisa.simulation.selection import (
     SelectionError,
     baseline,
-    selection_odds,
-    selections_by,
+    compared,
     us_h1b_caps,
     with_block,
 )
@@ -112,24 +112,14 @@ def select(
             raise fail(f"--whatif: {whatif}: needs a season and a selection: mapping")
         season = parse_season(str(data.get("season", "")))
         base = baseline(season, *us_h1b_caps(season))
-        reform = with_block(base, data["selection"])
+        with_block(base, data["selection"])  # refused here, naming the what-if file
     except (ProgramFileError, SeasonError, SelectionError) as exc:
         raise fail(f"--whatif: {whatif}: {exc}") from None
     frame = _read(population)
     if by not in frame.columns:
         raise fail(f"--by: {population} has no column {by!r}")
     try:
-        before = selections_by(selection_odds(frame, base), by)
-        after = selections_by(selection_odds(frame, reform), by)
+        both = compared(frame, str(data["season"]), data["selection"], by)
     except PopulationError as exc:
         raise fail(f"--population: {population}: {exc}") from None
-    table = Table(by, "people", "selected (baseline)", "selected (what-if)", "change")
-    for row_before, row_after in zip(before.iter_rows(), after.iter_rows(), strict=True):
-        table.add_row(
-            str(row_before[0]),
-            f"{row_before[1]:,.0f}",
-            f"{row_before[2]:,.0f}",
-            f"{row_after[2]:,.0f}",
-            f"{row_after[2] - row_before[2]:+,.0f}",
-        )
-    out.print(table)
+    out.print(selection_view(both, by))

@@ -163,3 +163,33 @@ def assess_table(counts: Any, programs: list[str]) -> Table:
             cells.append(text if people == n else f"{text} ({n:,})")
         table.add_row(pid, *cells)
     return table
+
+
+def selection_view(table: Any, by: str) -> Table:
+    """The cap selection of a reform's `selection:` block beside the season's baseline."""
+    view = Table(
+        title=f"Cap selection by {by} (expected selections, weighted; rate = selected / people)",
+        caption="Exact large-pool odds (talentvisa.lottery.odds); the reform is HYPOTHETICAL.",
+    )
+    for name in (by, "people", "baseline", "baseline rate", "reform", "reform rate", "change"):
+        view.add_column(name, justify="left" if name == by else "right")
+    for r in table.iter_rows(named=True):
+        view.add_row(
+            _group_text(r[by]),
+            f"{r['people']:,.0f}",
+            f"{r['baseline_selected']:,.0f}",
+            f"{r['baseline_rate']:.1%}",
+            f"{r['reform_selected']:,.0f}",
+            f"{r['reform_rate']:.1%}",
+            f"{r['reform_selected'] - r['baseline_selected']:+,.0f}",
+        )
+    return view
+
+
+def selection_json(table: Any, by: str) -> dict[str, Any]:
+    """The same figures as plain data (rounded to 6 digits, like the summary)."""
+    rows = [
+        {key: round(v, 6) if isinstance(v, float) else v for key, v in r.items()}
+        for r in table.rename({by: "group"}).iter_rows(named=True)
+    ]
+    return {"by": by, "groups": rows}

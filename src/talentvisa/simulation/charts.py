@@ -2,7 +2,8 @@
 
 - outcomes.png: per program, the weighted share eligible under the baseline and the reform,
   with each share's 95% interval (weights.py);
-- changes.png: the people whose outcome changes, per group (or per program without --by).
+- changes.png: the people whose outcome changes, per group (or per program without --by);
+- selection.png: a reform's cap selections per wage level, both scenarios (selection.py).
 """
 
 from __future__ import annotations
@@ -71,3 +72,37 @@ def write_charts(summary: Summary, directory: Path, title: str) -> list[Path]:
     fig.savefig(changes, dpi=100)
     plt.close(fig)
     return [outcomes, changes]
+
+
+def selection_png(table: pl.DataFrame, title: str) -> bytes:
+    """Expected cap selections per wage level, baseline beside the reform, as PNG bytes."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    levels = [str(v) for v in table["wage_level"].to_list()]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    width = 0.38
+    for k, scenario in enumerate(("baseline", "reform")):
+        xs = [i + (k - 0.5) * width for i in range(len(levels))]
+        ax.bar(xs, table[f"{scenario}_selected"].to_list(), width, label=scenario)
+    ax.set_xticks(range(len(levels)), [f"level {v}" for v in levels])
+    ax.set_ylabel("expected selections (weighted)")
+    ax.set_title(title + " (HYPOTHETICAL reform)", fontsize=9)
+    ax.legend()
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def write_selection_chart(table: pl.DataFrame, directory: Path, title: str) -> Path:
+    """selection.png in ``directory`` (see selection_png)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "selection.png"
+    path.write_bytes(selection_png(table, title))
+    return path

@@ -99,6 +99,9 @@ class Reform(_Strict):
     description: str | None = None
     parameters: dict[str, dict[str, list[DatedValue]]] = Field(default_factory=dict)
     settings: dict[str, dict[str, SettingValue]] = Field(default_factory=dict)
+    # A cap-selection what-if (simulation/selection.py): checked there, reported by `simulate`.
+    season: str | None = None
+    selection: dict[str, Any] | None = None
 
     @field_validator("parameters", mode="before")
     @classmethod
@@ -109,7 +112,12 @@ class Reform(_Strict):
 
     def document(self) -> dict[str, Any]:
         """The reform as plain JSON data (what is hashed and shipped to workers)."""
-        return self.model_dump(mode="json", by_alias=True)
+        doc = self.model_dump(mode="json", by_alias=True)
+        # Absent selection keys stay out, so reforms without one keep their hash.
+        for key in ("season", "selection"):
+            if doc[key] is None:
+                del doc[key]
+        return doc
 
     @property
     def hash(self) -> str:

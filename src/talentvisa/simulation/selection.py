@@ -143,3 +143,25 @@ def us_h1b_caps(season: int) -> tuple[int, int]:
         for name in ("regular_cap", "advanced_degree_cap")
     ]
     return int(caps[0]), int(caps[1])
+
+
+def compared(frame: pl.DataFrame, season: str, block: Mapping[str, Any], by: str) -> pl.DataFrame:
+    """Baseline and reform selections per value of ``by``: people, selected and rate of each.
+
+    ``season`` is as written in the reform (FY2027 or 2027); a bad one raises SelectionError.
+    """
+    from talentvisa.lottery.rules import SeasonError, parse_season
+
+    try:
+        year = parse_season(season)
+    except SeasonError as exc:
+        raise SelectionError(f"season: {exc}") from None
+    base = baseline(year, *us_h1b_caps(year))
+    before = selections_by(selection_odds(frame, base), by)
+    after = selections_by(selection_odds(frame, with_block(base, block)), by)
+    return before.rename({"selected": "baseline_selected", "rate": "baseline_rate"}).join(
+        after.drop("people").rename({"selected": "reform_selected", "rate": "reform_rate"}),
+        on=by,
+        how="left",
+        nulls_equal=True,
+    )

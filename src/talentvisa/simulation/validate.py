@@ -36,7 +36,9 @@ from talentvisa.rules.loader import facts_read
 from talentvisa.rules.vector import DTYPES
 from talentvisa.simulation.weights import WEIGHT
 
-CARRIED = ("id", "person_id", WEIGHT)  # the columns a population may carry beside its facts
+# The columns a population may carry beside its facts; the last three are read by a reform's
+# cap-selection block (simulation/selection.py).
+CARRIED = ("id", "person_id", WEIGHT, "wage_level", "us_advanced_degree", "registrations")
 MAX_SHOWN = 20
 
 

@@ -7,8 +7,10 @@ from talentvisa.web.routes import (
     officer,
     public,
     settings,
+    whatif,
 )
 
 ROUTERS = [
     r.router for r in (public, account, applicant, officer, employer, admin, settings, guidance)
 ]
+ROUTERS.append(whatif.router)
