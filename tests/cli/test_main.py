@@ -279,7 +279,7 @@ def test_compare_covers_every_program_and_labels_converted_money(cli) -> None:
         assert a["reasons"] or a["notes"], f"{a['program_id']} has no explanation"
     assert doc["approximate_currency"] == "INR"  # the profile's preferred_currency
     large = doc["summary"]["us-h1b"]["Large payments due"]
-    assert "\nUSD 100,000 by employer\n≈ INR" in large and "approx." in large
+    assert "\nUSD 100,000 paid by employer\n≈ INR" in large and "approx." in large
     table = cli(
         "compare",
         str(EXAMPLES / "indian-stem-graduate.yaml"),
