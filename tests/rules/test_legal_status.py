@@ -165,7 +165,7 @@ def test_compare_shows_the_contested_payment_with_both_readings_and_sources(cli)
     profile = str(EXAMPLES / "indian-stem-graduate.yaml")
     r = cli("compare", profile, "--on", "2026-12-07")
     assert r.returncode == 0, r.stderr
-    assert "CONTESTED" in r.stdout and "Contested law" in r.stdout
+    assert ": contested" in r.stdout and "Contested law" in r.stdout
     assert "$100,000 due if the proclamation applies" in r.stdout
     assert "nothing due if the vacatur stands" in r.stdout
     assert "1:25-cv-13829" in r.stdout and "3:25-cv-08454" in r.stdout

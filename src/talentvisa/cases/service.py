@@ -633,7 +633,8 @@ def rescreen(session: Session, ctx: CaseContext, app: Application) -> None:
     """Run the pre-screen again (evidence arrived; the date or the rules may have moved on)
     and record, criterion by criterion, what changed, for the officer to see."""
     on = ctx.today()
-    new = prescreen(ctx, app.program_id, Profile.model_validate(app.profile), on)
+    settings_version, settings = agency.effective(session, ctx.settings, on)
+    new = prescreen(ctx, app.program_id, Profile.model_validate(app.profile), on, settings)
     before = {c["id"]: c["outcome"] for c in (app.prescreen or {}).get("criteria", [])}
     changed = [
         {"id": c.id, "from": before.get(c.id), "to": c.outcome.value}
@@ -646,7 +647,9 @@ def rescreen(session: Session, ctx: CaseContext, app: Application) -> None:
         "changed": changed,
         "program_hash": new.program_hash,
         "on": on.isoformat(),
+        "settings_version": settings_version,
     }
+    app.settings_version = settings_version
     app.prescreen = new.model_dump(mode="json")
     app.prescreen_outcome = new.outcome.value
     app.program_hash = new.program_hash

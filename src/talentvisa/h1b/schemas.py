@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from talentvisa.rules.codes import UnknownCode, alpha2_table, country_alpha2
 
+#: The most registrations one results page or export batch holds (the API's bound too).
+PAGE_MAX = 500
+
 
 class BeaconIn(BaseModel):
     model_config = ConfigDict(extra="forbid")

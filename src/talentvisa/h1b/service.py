@@ -21,7 +21,7 @@ from talentvisa.h1b import bulk, upload, workflow
 from talentvisa.h1b import bulletin as bulletins
 from talentvisa.h1b.context import H1bContext
 from talentvisa.h1b.models import CapSeason, Registration, SeasonBulletin
-from talentvisa.h1b.schemas import DrandIn, PetitionIn, RegistrationIn, RoundIn, SeasonIn
+from talentvisa.h1b.schemas import PAGE_MAX, DrandIn, PetitionIn, RegistrationIn, RoundIn, SeasonIn
 from talentvisa.h1b.workflow import RegistrationStatus, SeasonState, Step
 from talentvisa.lottery import run as lottery
 from talentvisa.lottery.registrations import (
@@ -705,10 +705,6 @@ def employer_registrations(ctx: H1bContext, season: CapSeason | None = None) -> 
     if season is not None:
         q = q.where(Registration.season_id == season.id)
     return list(ctx.session.scalars(q.order_by(Registration.created_at, Registration.id)))
-
-
-#: The most registrations one results page or export batch holds.
-PAGE_MAX = 500
 
 
 def employer_page(

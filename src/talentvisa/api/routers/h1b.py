@@ -17,6 +17,7 @@ from talentvisa.h1b import service
 from talentvisa.h1b.context import H1bContext
 from talentvisa.h1b.models import Registration
 from talentvisa.h1b.schemas import (
+    PAGE_MAX,
     BulkRegistrationsOut,
     DrandIn,
     PetitionIn,
@@ -221,7 +222,7 @@ def my_season_registrations(
     rt: RT,
     employer: Employer,
     after: Annotated[str | None, Query(max_length=32, pattern=r"^[0-9a-f]*$")] = None,
-    limit: Annotated[int, Query(ge=1, le=service.PAGE_MAX)] = 100,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 100,
 ) -> RegistrationPage:
     """One's own registrations in a season, a page at a time (``next`` is the next ``after``)."""
     with rt.reading() as session:
@@ -252,7 +253,7 @@ def my_results_csv(season: str, rt: RT, employer: Employer) -> StreamingResponse
             with rt.reading() as session:
                 ctx = _ctx(rt, session, employer)
                 s = service.season_named(session, name)
-                regs, after = service.employer_page(ctx, s, after, service.PAGE_MAX)
+                regs, after = service.employer_page(ctx, s, after, PAGE_MAX)
                 buf = io.StringIO()
                 csv.writer(buf, lineterminator="\n").writerows(
                     (r.id, r.passport_country, r.passport_number[-4:], r.family_name,
