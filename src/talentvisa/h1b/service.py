@@ -25,6 +25,7 @@ from talentvisa.h1b.schemas import PAGE_MAX, DrandIn, PetitionIn, RegistrationIn
 from talentvisa.h1b.workflow import RegistrationStatus, SeasonState, Step
 from talentvisa.lottery import run as lottery
 from talentvisa.lottery.registrations import (
+    COLUMNS,
     RegistrationError,
     canonical_bytes,
     identity_conflicts,
@@ -325,19 +326,8 @@ def _already_registered() -> Conflict:
 # --- the draw -----------------------------------------------------------------------------
 
 
-FRAME_COLUMNS = (
-    "registration_id",
-    "employer_id",
-    "passport_country",
-    "passport_number",
-    "family_name",
-    "given_name",
-    "date_of_birth",
-    "wage_level",
-    "soc_code",
-    "worksite",
-    "us_advanced_degree",
-)
+#: The registration file's columns, in its order: the library reads the frame as it reads a file.
+FRAME_COLUMNS = tuple(COLUMNS)
 #: Booleans as each database's text gives them (PostgreSQL COPY: t/f), as the library reads them.
 FLAGS = {"t": "true", "f": "false", "True": "true", "False": "false", "1": "true", "0": "false"}
 
