@@ -123,12 +123,14 @@ def timeline_command(
         facts = facts_of(m.load_profile(profile_path))
         result = timeline(catalog, facts, declarations(), day, years, settings)
         if plot is not None:
-            from talentvisa.guidance.chart import draw_png
+            from talentvisa.guidance.chart import NO_CJK_FONT, draw_png
 
             try:
-                draw_png(result, plot, speak)
+                drawn = draw_png(result, plot, speak)
             except OSError as exc:
                 raise m.UserError(f"--plot: cannot write {plot}: {exc.strerror}") from None
+            if speak.zh and not drawn.zh:
+                m.err.print(f"[yellow]warning:[/yellow] --plot: {NO_CJK_FONT}", highlight=False)
         if as_json:
             m.dump_json(result.as_json())
             return

@@ -8,7 +8,9 @@ who do not tell the colours apart.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,19 @@ STYLE = {
     Outcome.ineligible: ("#D55E00", "//"),
     Outcome.unknown: ("#BBBBBB", ".."),
 }
-CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "Source Han Sans SC"]
+#: Families that draw Simplified Chinese, best first (Debian: fonts-noto-cjk, fonts-wqy-*).
+CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+]
+#: Said when Chinese was asked for and no font can draw it.
+NO_CJK_FONT = (
+    "no Chinese font found (fc-list :lang=zh lists none; install fonts-noto-cjk or "
+    "fonts-wqy-microhei): the chart is labelled in English"
+)
 
 
 @dataclass(frozen=True)
@@ -56,23 +70,57 @@ def spans(t: Timeline) -> list[Row]:
     return rows
 
 
+def _fontconfig_files() -> list[str]:
+    """The font files fontconfig knows for Chinese (none where fc-list is missing)."""
+    try:
+        found = subprocess.run(
+            ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return []
+    return [line.split(":")[0].strip() for line in found.stdout.splitlines() if line.strip()]
+
+
+def _known(family: str) -> bool:
+    from matplotlib import font_manager
+
+    try:
+        font_manager.findfont(family, fallback_to_default=False)
+    except ValueError:
+        return False
+    return True
+
+
+def cjk_font() -> str | None:
+    """A family Matplotlib can draw Chinese with, or None.
+
+    Matplotlib caches the fonts it saw on first use, so a font installed later is only found
+    through fontconfig: its files are then added to this process's font list.
+    """
+    from matplotlib import font_manager
+
+    for attempt in range(2):
+        for family in CJK_FONTS:
+            if _known(family):
+                return family
+        if attempt == 0:
+            for path in _fontconfig_files():
+                with contextlib.suppress(OSError, RuntimeError, ValueError):
+                    font_manager.fontManager.addfont(path)
+    return None
+
+
 def _font(lang: Lang) -> tuple[str | None, Lang]:
     """A font that shows Chinese, or English labels where none is installed."""
     if not lang.zh:
         return None, lang
-    from matplotlib import font_manager
-
-    for family in CJK_FONTS:
-        try:
-            font_manager.findfont(family, fallback_to_default=False)
-        except ValueError:
-            continue
-        return family, lang
-    return None, Lang("en")
+    family = cjk_font()
+    return (family, lang) if family else (None, Lang("en"))
 
 
 def draw_png(t: Timeline, target: Path, lang: Lang) -> Lang:
-    """Draw the chart to ``target``; returns the language it was labelled in."""
+    """Draw the chart to ``target``; returns the language it was labelled in (English when
+    Chinese was asked for and no font draws it: the caller says :data:`NO_CJK_FONT`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,7 +130,8 @@ def draw_png(t: Timeline, target: Path, lang: Lang) -> Lang:
 
     family, lang = _font(lang)
     if family:
-        plt.rcParams["font.family"] = family
+        # Latin text and digits are in the CJK family too; DejaVu stays the fallback.
+        plt.rcParams["font.family"] = [family, "DejaVu Sans"]
     rows = spans(t)
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(rows) + 1.6), dpi=110)
     for y, row in enumerate(rows):
