@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from talentvisa.api.deps import runtime
 from talentvisa.cases import service
-from talentvisa.guidance.odds import petition_based, selection_odds
 from talentvisa.guidance.words import eligible_words, odds_words
 from talentvisa.rules import compare
 from talentvisa.rules.calendar import calendar
@@ -21,6 +20,7 @@ from talentvisa.rules.model import Program
 from talentvisa.rules.params import ParameterOutOfRange, resolve
 from talentvisa.rules.profile import Profile
 from talentvisa.web import fit
+from talentvisa.web.comparison import comparison
 from talentvisa.web.form import builtin_form
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, said
@@ -127,21 +127,25 @@ def fit_result(page: PageDep) -> HTMLResponse:
     shared = {k: v for k, v in answers.items() if v}
     results = _assessments(page.request, profile, day)
     facts = facts_of(Profile.model_validate(profile))
-    chances = {a.program_id: selection_odds(a, facts) for a in results}
+    cases = runtime(page.request).cases
+    seen = comparison(cases.catalog, results, facts, answers, day, cases.settings)
+    chances = {ln.a.program_id: ln.row.odds for ln in seen.lines}
     return render(
         page,
         "fit_result.html",
         results=results,
+        seen=seen,
         odds={pid: odds_words(s, page.lang) for pid, s in chances.items()},
         petition={
-            a.program_id: eligible_words(chances[a.program_id], page.lang)
-            for a in results
-            if petition_based(a)
+            ln.a.program_id: eligible_words(ln.row.odds, page.lang)
+            for ln in seen.lines
+            if ln.row.petition_based
         },
-        programs={pid: cp.program for pid, cp in runtime(page.request).cases.catalog.items()},
+        programs={pid: cp.program for pid, cp in cases.catalog.items()},
         on=day,
         compare=compare,
         query=urlencode(shared),
+        shared=shared,
         answered=len(shared),
     )
 

@@ -5,6 +5,15 @@
   var summary = document.querySelector("[data-focus]");
   if (summary) { summary.focus(); }
 
+  // A link to a collapsed card (#p-us-h1b) opens it, in browsers that do not do so themselves.
+  function openTarget() {
+    var id = window.location.hash.slice(1);
+    var target = id ? document.getElementById(id) : null;
+    if (target && target.tagName === "DETAILS") { target.open = true; }
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
+
   // A form marked data-once sends once: a double click does not submit twice.
   document.querySelectorAll("form[data-once]").forEach(function (form) {
     form.addEventListener("submit", function () {
