@@ -4,6 +4,7 @@ submit, status, evidence."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import File, Form, UploadFile
@@ -22,12 +23,16 @@ from talentvisa.rules.model import Program
 from talentvisa.rules.profile import Profile
 from talentvisa.service_errors import ServiceError
 from talentvisa.web import application_form as af
+from talentvisa.web import fit
 from talentvisa.web.i18n import N_
 from talentvisa.web.messages import Msg, of_error
 from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, render
 from talentvisa.web.route import Reading, Writing, web_router
 
 router = web_router()
+CARRIED_INVALID = N_(
+    "The answers from your comparison are not valid: change them there, then apply again."
+)
 #: The usual path of a case, shown as progress on the status page.
 PATH = ("draft", "submitted", "under_review", "approved", "issued")
 
@@ -42,13 +47,28 @@ def _program(page: Page, program_id: str) -> Program:
 
 
 def _new_page(
-    page: Page, chosen: str, errors: dict[str, Msg] | None = None, status: int = 200
+    page: Page,
+    chosen: str,
+    errors: dict[str, Msg] | None = None,
+    status: int = 200,
+    carried: dict[str, str] | None = None,
 ) -> HTMLResponse:
     catalog = runtime(page.request).cases.catalog
     programs = [catalog[pid].program for pid in intake.individual(catalog)]
     return render(
-        page, "my_new.html", status=status, programs=programs, chosen=chosen, errors=errors or {}
+        page,
+        "my_new.html",
+        status=status,
+        programs=programs,
+        chosen=chosen,
+        errors=errors or {},
+        carried=carried or {},
     )
+
+
+def _carried(form: Mapping[str, str]) -> dict[str, str]:
+    """The answers of "Which visa fits me?" that came with "Apply" (only those given)."""
+    return {k: v for k, v in fit.answers_of(form).items() if v}
 
 
 @router.get("/my", response_class=HTMLResponse)
@@ -62,27 +82,35 @@ def my_applications(page: PageDep, work: Reading) -> HTMLResponse:
 @router.get("/my/new", response_class=HTMLResponse)
 def new_form(page: PageDep, program: str = intake.DEFAULT_PROGRAM) -> HTMLResponse:
     page.need(Role.applicant)
-    return _new_page(page, program)
+    return _new_page(page, program, carried=_carried(page.request.query_params))
 
 
 @router.post("/my/new", response_class=HTMLResponse)
-def new(
-    page: Posted,
-    work: Writing,
-    program: Annotated[str, Form(max_length=100)] = intake.DEFAULT_PROGRAM,
-) -> Response:
+async def new(page: Posted, work: Writing) -> Response:
+    # The answers carried from the comparison vary, so the form is read whole (as a step's).
+    form = {k: str(v) for k, v in (await page.request.form()).items()}
+    return await run_in_threadpool(_create_sync, page, work, form)
+
+
+def _create_sync(page: Page, work: UnitOfWork, form: dict[str, str]) -> Response:
     user = page.need(Role.applicant)
+    program = form.get("program", intake.DEFAULT_PROGRAM)[:100]
+    carried = _carried(form)
+    profile, _, refused = fit.profile_of(carried)
+    if refused:
+        errors = {"_form": Msg(CARRIED_INVALID)}
+        return _new_page(page, program, errors, 400, carried)
     try:
         with work.attempt():
             app = service.create(
                 work.session,
                 runtime(page.request).cases,
                 user,
-                ApplicationCreate(program_id=program),
+                ApplicationCreate(program_id=program, profile=Profile.model_validate(profile)),
             )
     except ServiceError as exc:
         errors = {"program": Msg(N_("Choose a program from the list."))}
-        return _new_page(page, intake.DEFAULT_PROGRAM, errors, status=exc.status)
+        return _new_page(page, intake.DEFAULT_PROGRAM, errors, exc.status, carried)
     return redirect(page, f"/my/{app.id}/{af.FIRST}")
 
 
