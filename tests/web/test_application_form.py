@@ -106,5 +106,5 @@ def test_a_comparison_links_each_open_program_to_its_application(server: Server)
         "/fit/result?dob=1994-02-01&degree=master&field=computer_science&has_offer=yes"
         "&offer_country=DE&salary=60000&currency=EUR&on=2026-03-20"
     ).text
-    assert 'href="/my/new?program=de-blue-card"' in page
-    assert 'href="/my/new?program=us-h1b"' not in page  # employers register for the H-1B
+    assert 'href="/my/new?program=de-blue-card&amp;dob=1994-02-01' in page  # with the answers
+    assert 'href="/my/new?program=us-h1b' not in page  # employers register for the H-1B
