@@ -397,6 +397,22 @@ AXE_RUN = """async () => {
 }"""
 
 
+PHONE = {"width": 390, "height": 844}
+
+
+def serious_violations(page: Page, axe_source: str) -> list[dict[str, Any]]:
+    """axe's serious and critical findings on the page as it is now."""
+    page.add_script_tag(content=axe_source)
+    return [v for v in page.evaluate(AXE_RUN) if v["impact"] in ("serious", "critical")]
+
+
+def phone_width(page: Page) -> int:
+    """The page's width on a 390 px phone: more than 390 means sideways scrolling."""
+    page.set_viewport_size(PHONE)
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    return width
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_main_pages_are_accessible_and_fit_a_phone(
     browser: Browser, live: str, axe_source: str, lang: str
@@ -411,13 +427,11 @@ def test_main_pages_are_accessible_and_fit_a_phone(
         page.goto(f"{path}{sep}lang={lang}")
         expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
         shot(page, name, lang)
-        page.add_script_tag(content=axe_source)
-        found = [v for v in page.evaluate(AXE_RUN) if v["impact"] in ("serious", "critical")]
+        found = serious_violations(page, axe_source)
         if found:
             violations[name] = found
-        page.set_viewport_size({"width": 390, "height": 844})
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > 390:
+        width = phone_width(page)
+        if width > PHONE["width"]:
             overflowing[name] = width
         page.screenshot(path=str(SCREENSHOTS / f"phone-{name}-{lang}.png"))
     assert not violations, json.dumps(violations, indent=1, ensure_ascii=False)

@@ -8,10 +8,18 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from .browser import SCREENSHOTS
-from .test_browser import AXE_RUN, FIT_ANSWERS, HTML_LANG, LANGS, new
+from .test_browser import (
+    FIT_ANSWERS,
+    HTML_LANG,
+    LANGS,
+    PHONE,
+    new,
+    phone_width,
+    serious_violations,
+)
 
 PAGES = {
     "result": f"/fit/result?{FIT_ANSWERS}",
@@ -38,11 +46,6 @@ BROKEN_WORDS = """() => {
   }
   return out.slice(0, 10);
 }"""
-
-
-def _axe(page: Page, axe_source: str) -> list[dict[str, object]]:
-    page.add_script_tag(content=axe_source)
-    return [v for v in page.evaluate(AXE_RUN) if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -97,15 +100,11 @@ def test_result_path_and_timeline_are_accessible_and_fit_a_phone(
         expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
         if name == "result":  # with a card open, its contents are checked too
             page.locator("table.matrix a[href='#p-us-h1b']").click()
-        found = _axe(page, axe_source)
-        if found:
+        if found := serious_violations(page, axe_source):
             violations[name] = found
-        page.set_viewport_size({"width": 390, "height": 844})
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > 390:
+        if (width := phone_width(page)) > PHONE["width"]:
             overflowing[name] = width
-        words = page.evaluate(BROKEN_WORDS)
-        if words:
+        if words := page.evaluate(BROKEN_WORDS):
             broken[name] = words
         page.screenshot(path=str(SCREENSHOTS / f"phone-fit-{name}-{lang}.png"), full_page=True)
     ctx.close()

@@ -359,7 +359,10 @@ def compare(
             return
         who = profile.name or profile_path.name
         glance = render._("%(who)s: every program on %(date)s, at a glance")
-        out.print(render.matrix_table(matrix(results, facts), glance % {"who": who, "date": day}))
+        glanced = matrix(
+            catalog, results, facts, asked_in(programs_dir) or declarations(), settings
+        )
+        out.print(render.matrix_table(glanced, glance % {"who": who, "date": day}))
         title = render._("%(who)s: every program on %(date)s") % {"who": who, "date": day}
         out.print(render.comparison(results, title, shown, asked_in(programs_dir), facts))
         for cp, a in zip(proposed.values(), if_adopted, strict=True):

@@ -11,12 +11,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RText
 
+from talentvisa.guidance.costs import PayerRange
 from talentvisa.guidance.matrix import Row
 from talentvisa.guidance.odds import petition_based, selection_odds
 from talentvisa.guidance.words import eligible_words, odds_words
 from talentvisa.i18n import N_, active
 from talentvisa.rules import compare
-from talentvisa.rules.assessment import Assessment, Outcome, PayerTotal
+from talentvisa.rules.assessment import Assessment, Outcome
 from talentvisa.rules.calendar import Calendar
 from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.declarations import Declarations, declarations
@@ -537,11 +538,15 @@ def calendar_view(cal: Calendar) -> RenderableType:
     return Group(t, p)
 
 
-def _payer_text(a: Assessment, totals: list[PayerTotal], to: str | None) -> str:
+def _payer_text(a: Assessment, ranges: list[PayerRange], to: str | None) -> str:
+    """A payer's cost: one amount, or the range left by answers not given (guidance.costs)."""
     lines = []
-    for t in totals:
-        line = money(t.due, t.currency) + approx(t.due, t.currency, to, a.on)
-        if t.unknown_fees:
+    for r in ranges:
+        line = money(r.low, r.currency) + approx(r.low, r.currency, to, a.on)
+        if r.high != r.low:
+            high = money(r.high, r.currency) + approx(r.high, r.currency, to, a.on)
+            line = _("%(low)s to %(high)s") % {"low": line, "high": high}
+        if r.unknown:
             line += f" + {_('unknown')}"
         lines.append(line)
     return "\n".join(lines) or _("none")

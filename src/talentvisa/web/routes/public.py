@@ -128,8 +128,8 @@ def fit_result(page: PageDep) -> HTMLResponse:
     results = _assessments(page.request, profile, day)
     facts = facts_of(Profile.model_validate(profile))
     cases = runtime(page.request).cases
-    seen = comparison(cases.catalog, results, facts, answers, day, cases.settings)
-    chances = {ln.a.program_id: ln.row.odds for ln in seen.lines}
+    seen = comparison(cases.catalog, results, facts, answers, cases.settings)
+    chances = {r.assessment.program_id: r.odds for r in seen.rows}
     return render(
         page,
         "fit_result.html",
@@ -137,9 +137,9 @@ def fit_result(page: PageDep) -> HTMLResponse:
         seen=seen,
         odds={pid: odds_words(s, page.lang) for pid, s in chances.items()},
         petition={
-            ln.a.program_id: eligible_words(ln.row.odds, page.lang)
-            for ln in seen.lines
-            if ln.row.petition_based
+            r.assessment.program_id: eligible_words(r.odds, page.lang)
+            for r in seen.rows
+            if r.petition_based
         },
         programs={pid: cp.program for pid, cp in cases.catalog.items()},
         on=day,
