@@ -164,7 +164,10 @@ def test_further_answers_give_a_crs_score_and_skipping_them_names_what_is_missin
     assert crs["min"] == crs["max"] > 300, crs  # every answer the CRS needs is given
     page = article(v.get(CRS).text, "ca-express-entry")
     assert "Comprehensive Ranking System" in page and f"<strong>{crs['min']:.0f}</strong>" in page
-    assert "cut-off of the round" in page and "Unknown unless the agency running this service sets" in page
+    assert (
+        "cut-off of the round" in page
+        and "Unknown unless the agency running this service sets" in page
+    )
 
     # Without the English test the score is a range, and the page says which answers it needs.
     fewer = re.sub(r"&clb_en_\w=\d+", "", CRS)
