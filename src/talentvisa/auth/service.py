@@ -215,6 +215,7 @@ _BY_TOKEN = (
         User.display_name,
         User.role,
         User.active,
+        User.time_zone,
         ApiToken.id.label("token_id"),
         ApiToken.csrf_token,
         ApiToken.expires_at,
@@ -231,7 +232,12 @@ def resolve_token(conn: Connection | Session, raw: str, kind: str) -> tuple[User
     if row is None or row.revoked or row.expires_at <= now() or not row.active:
         return None
     user = User(
-        id=row.id, email=row.email, display_name=row.display_name, role=row.role, active=True
+        id=row.id,
+        email=row.email,
+        display_name=row.display_name,
+        role=row.role,
+        active=True,
+        time_zone=row.time_zone,
     )
     token = ApiToken(
         id=row.token_id,
@@ -253,6 +259,15 @@ def revoke(session: Session, token_id: int) -> None:
 def users(session: Session, role: Role | None = None) -> list[User]:
     q = select(User).order_by(User.id)
     return list(session.scalars(q.where(User.role == role.value) if role else q))
+
+
+def set_time_zone(session: Session, user: User, zone: str | None) -> None:
+    """The zone the account's times are shown in (an IANA name checked by the caller), or
+    None to follow the browser's."""
+    row = session.get(User, user.id)
+    if row is None:
+        raise LookupError(f"user {user.id} not found")
+    row.time_zone = zone
 
 
 def change_user(

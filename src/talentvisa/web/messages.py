@@ -38,9 +38,10 @@ BY_FIELD = {
         "make both invalid."
     ),
     "season": N_("This season cannot be created: check its name, or it exists already."),
-    "valid_until": N_("The program does not publish this value, so you must set it."),
-    "entries": N_("The program does not publish this value, so you must set it."),
-    "max_stay_days": N_("The program does not publish this value, so you must set it."),
+    "entries": N_("Choose a number of entries the program allows."),
+    "validity": N_("Enter a validity within the range shown."),
+    "validity_unit": N_("Choose days or months."),
+    "stay_days": N_("Enter a stay per entry within the range shown, and no longer than the visa."),
     "profile.date_of_birth": N_("Enter your date of birth (step 1, About you) before you submit."),
     "profile.nationalities": N_("Enter your nationality (step 1, About you) before you submit."),
     "Idempotency-Key": N_("This form was already sent. Open the application to see its state."),

@@ -15,7 +15,7 @@ from talentvisa.api.deps import runtime
 from talentvisa.audit import service as audit
 from talentvisa.auth import directory
 from talentvisa.auth.models import Role
-from talentvisa.cases import intake, service, workflow
+from talentvisa.cases import intake, progress, service, workflow
 from talentvisa.cases.schemas import ApplicationCreate, ApplicationUpdate, EvidenceResponseIn
 from talentvisa.db.unit_of_work import UnitOfWork
 from talentvisa.rules.model import Program
@@ -28,8 +28,6 @@ from talentvisa.web.page import Page, PageDep, Posted, WebError, redirect, rende
 from talentvisa.web.route import Reading, Writing, web_router
 
 router = web_router()
-#: The usual path of a case, shown as progress on the status page.
-PATH = ("draft", "submitted", "under_review", "approved", "issued")
 
 
 def _errors(exc: ServiceError, default_field: str = "_form") -> dict[str, Msg]:
@@ -213,7 +211,8 @@ def _status_page(
         app=out,
         events=events,
         names=names,
-        path=PATH,
+        steps=progress.progress(app.state, (e.data.get("to", "") for e in events)),
+        terminal=workflow.TERMINAL,
         errors=errors or {},
         form=form or {},
         documents=program.documents,
