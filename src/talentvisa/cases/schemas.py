@@ -109,6 +109,10 @@ class AssignIn(Body):
     version: Count = Field(ge=1)
 
 
+#: A visa's length in days or months: a whole number (true is not 1); cases/terms.py bounds it.
+Length = Annotated[StrictInt, Field(ge=1, le=100_000)]
+
+
 class IssueIn(Body):
     """The visa's terms, within the program's (cases/terms.py); a term the program fixes may be
     left out, and a choice outside its terms is refused with 422 naming the field."""
@@ -118,12 +122,12 @@ class IssueIn(Body):
     entries: StrictInt | Short | None = Field(
         None, description="A number of entries (1-99) or `multiple`; omit if the program fixes it."
     )
-    validity: Count | None = Field(
-        None, ge=1, description="How long the visa is valid from valid_from, in validity_unit."
+    validity: Length | None = Field(
+        None, description="How long the visa is valid from valid_from, in validity_unit."
     )
     validity_unit: Literal["days", "months"] | None = None
-    stay_days: Count | None = Field(
-        None, ge=1, description="Longest stay per entry, in days; default: the program's limit."
+    stay_days: Length | None = Field(
+        None, description="Longest stay per entry, in days; default: the program's limit."
     )
 
 
