@@ -14,9 +14,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from talentvisa.api.errors import allowed_methods
 from talentvisa.service_errors import ServiceError
+from talentvisa.web import times
 from talentvisa.web.i18n import LANG_COOKIE, N_, Lang, pick
 from talentvisa.web.messages import BY_CODE, GENERIC, Msg, of_error
-from talentvisa.web import times
 from talentvisa.web.page import ANON_COOKIE, LoginRequired, Page, WebError, render
 from talentvisa.web.route import is_web
 
