@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import ApiToken, LoginAttempt, Role, User
+from talentvisa.cases import zones
 from talentvisa.db.base import now
+from talentvisa.service_errors import Invalid, NotFound
 
 HASHER = PasswordHasher()
 TOKEN_TTL = dt.timedelta(days=30)
@@ -261,13 +263,18 @@ def users(session: Session, role: Role | None = None) -> list[User]:
     return list(session.scalars(q.where(User.role == role.value) if role else q))
 
 
-def set_time_zone(session: Session, user: User, zone: str | None) -> None:
-    """The zone the account's times are shown in (an IANA name checked by the caller), or
+def set_time_zone(session: Session, user: User, zone: str | None) -> User:
+    """The zone the account's times are shown in (an IANA name such as Asia/Shanghai), or
     None to follow the browser's."""
+    if zone is not None and zones.known(zone) is None:
+        raise Invalid(
+            f"time_zone: {zone!r} is not an IANA time zone (e.g. Asia/Shanghai)", "time_zone"
+        )
     row = session.get(User, user.id)
     if row is None:
-        raise LookupError(f"user {user.id} not found")
+        raise NotFound(f"user {user.id} not found")
     row.time_zone = zone
+    return row
 
 
 def change_user(

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from talentvisa.cases.workflow import PRESCREEN_STEP, PROGRESS, TERMINAL, State
+from talentvisa.cases.workflow import INITIAL, PRESCREEN_STEP, PROGRESS, TERMINAL, State
 
 
 class Status(StrEnum):
@@ -51,7 +51,7 @@ _PRESCREEN = next(i for i, (name, _) in enumerate(PROGRESS) if name == PRESCREEN
 def progress(state: str, visited: Iterable[str]) -> list[Step]:
     """The steps of a case now in `state` that has been in the `visited` states."""
     now = State(state)
-    seen = {State(s) for s in visited if s in State.__members__} | {now}
+    seen = {State(s) for s in visited if s in State.__members__} | {now} | INITIAL
     here = STEP_OF[now]
     out = []
     for index, (name, states) in enumerate(PROGRESS):

@@ -89,6 +89,8 @@ TRANSITIONS: dict[str, Transition] = {
     )
 }
 EDITABLE = frozenset({S.draft})
+#: The states no transition enters: where every case begins.
+INITIAL = frozenset(s for s in State if not any(t.target == s for t in TRANSITIONS.values()))
 #: The states no transition leaves: where a case ends.
 TERMINAL = frozenset(s for s in State if not any(s in t.sources for t in TRANSITIONS.values()))
 #: The applicant's progress: its steps in order, each with the states it covers. A step's first

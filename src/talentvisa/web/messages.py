@@ -41,6 +41,7 @@ BY_FIELD = {
     "entries": N_("Choose a number of entries the program allows."),
     "validity": N_("Enter a validity within the range shown."),
     "validity_unit": N_("Choose days or months."),
+    "time_zone": N_("Choose a time zone from the list."),
     "stay_days": N_("Enter a stay per entry within the range shown, and no longer than the visa."),
     "profile.date_of_birth": N_("Enter your date of birth (step 1, About you) before you submit."),
     "profile.nationalities": N_("Enter your nationality (step 1, About you) before you submit."),

@@ -323,9 +323,9 @@ def issue(
             version=version,
             valid_from=valid_from,
             entries=int(entries) if entries.isdigit() else entries.strip()[:40] or None,
-            validity=validity or None,
+            validity=_whole(validity),
             validity_unit=validity_unit or None,
-            stay_days=stay_days or None,
+            stay_days=_whole(stay_days),
         )
     except ValidationError as exc:
         errors = {str(e["loc"][0]): Msg(N_("Check this answer.")) for e in exc.errors() if e["loc"]}
@@ -336,6 +336,12 @@ def issue(
     except ServiceError as exc:
         return _failed(page, work, app_id, exc, form)
     return redirect(page, f"/officer/cases/{app_id}?done=issued")
+
+
+def _whole(value: str) -> int | str | None:
+    """A number input's value: a whole number, or as typed so that validation names it."""
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) < 10 else value or None
 
 
 def _clock_time(value: str, name: str, errors: dict[str, Msg]) -> dt.time | None:

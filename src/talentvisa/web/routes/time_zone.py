@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 from talentvisa.api.deps import runtime
 from talentvisa.auth import service as auth
 from talentvisa.cases import zones
-from talentvisa.web.i18n import N_
-from talentvisa.web.messages import Msg
+from talentvisa.service_errors import ServiceError
+from talentvisa.web.messages import Msg, of_error
 from talentvisa.web.page import Page, PageDep, Posted, redirect, render
 from talentvisa.web.route import Writing, web_router
 
@@ -39,10 +39,12 @@ def account(page: PageDep) -> HTMLResponse:
 @router.post("/account/time-zone", response_class=HTMLResponse)
 def set_time_zone(page: Posted, work: Writing, time_zone: Annotated[str, Form()] = "") -> Response:
     user = page.need()
-    chosen = time_zone.strip()
-    if chosen and zones.known(chosen) is None:
-        return _page(page, {"time_zone": Msg(N_("Choose a time zone from the list."))}, 400)
-    auth.set_time_zone(work.session, user, chosen or None)
+    try:
+        with work.attempt():
+            auth.set_time_zone(work.session, user, time_zone.strip()[:64] or None)
+    except ServiceError as exc:
+        field, msg = of_error(exc)
+        return _page(page, {field or "_form": msg}, exc.status)
     # The cached sign-in holds the account as it was: forget it, so the next page uses the zone.
     runtime(page.request).tokens.forget_user(user.id)
     return redirect(page, "/account?done=saved")
