@@ -45,9 +45,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+ has it): a batch copy of users would break the foreign
+    # keys that point at it.
     op.drop_index("ix_evidence_requests_due_at", "evidence_requests")
-    with op.batch_alter_table("evidence_requests") as batch:
-        batch.drop_column("due_zone")
-        batch.drop_column("due_at")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("time_zone")
+    op.drop_column("evidence_requests", "due_zone")
+    op.drop_column("evidence_requests", "due_at")
+    op.drop_column("users", "time_zone")
