@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from talentvisa import demo
 from talentvisa.auth.models import Role
 from tests.api.fixtures import PROFILE
+from tests.cases.test_http_times import approve
 
 LANGS = ("en", "zh_Hans")
 AXE_RUN = """async () => {
@@ -92,18 +93,7 @@ def _approved_r_visa(live: str) -> str:
     case = api.post(
         f"/applications/{case['id']}/assign", json={"version": 2}, headers=officer
     ).json()
-    override = {} if case["prescreen_outcome"] == "eligible" else {"override_code": "other"}
-    case = api.post(
-        f"/applications/{case['id']}/decision",
-        json={
-            "decision": "approve",
-            "reasons": ["adult"],
-            "text": "Verified.",
-            "version": case["version"],
-            **override,
-        },
-        headers=officer,
-    ).json()
+    case = approve(httpx.Client(base_url=live, headers=officer, timeout=30), case)
     assert case["state"] == "approved", case
     return str(case["id"])
 

@@ -18,6 +18,7 @@ from talentvisa.auth.models import Role
 from talentvisa.cases.workflow import PROGRESS
 from talentvisa.db.engine import transaction
 from tests.api.fixtures import PROFILE, TODAY
+from tests.cases.test_http_times import approve
 
 from .conftest import PASSWORD, Server, Visitor
 
@@ -162,8 +163,8 @@ def test_the_timeline_names_each_state_once(server: Server) -> None:
                 json={"officer_id": me["id"], "version": case["version"]},
             )
         )
-    events = _ok(officer.get(f"/applications/{case['id']}/timeline"))
-    assigned = [e for e in events if e["action"] == "assign"]  # type: ignore[index]
+    events: list[dict[str, Any]] = officer.get(f"/applications/{case['id']}/timeline").json()
+    assigned = [e for e in events if e["action"] == "assign"]
     assert len(assigned) == 3  # the audit trail keeps every event
     you = Visitor(server.url)
     you.login(email)
@@ -182,13 +183,8 @@ def test_the_timeline_names_each_state_once(server: Server) -> None:
 def test_the_issue_form_is_bounded_by_the_program(server: Server) -> None:
     _, _, case = _case(server, "cn-r")
     officer_email, officer = _account(server, Role.officer)
-    case = _ok(officer.post(f"/applications/{case['id']}/assign", json={"version": 2}))
-    override = {} if case["prescreen_outcome"] == "eligible" else {"override_code": "other"}
-    body = {"decision": "approve", "reasons": ["adult"], "text": "Verified.", **override}
-    case = _ok(
-        officer.post(
-            f"/applications/{case['id']}/decision", json={**body, "version": case["version"]}
-        )
+    case = approve(
+        officer, _ok(officer.post(f"/applications/{case['id']}/assign", json={"version": 2}))
     )
     you = Visitor(server.url)
     you.login(officer_email)
