@@ -60,6 +60,7 @@ def test_r_visa_terms_are_chosen_within_the_programs(server: Server) -> None:
         ({"validity": 60, "stay_days": 181}, "stay_days", "180"),
         ({"validity": 60, "stay_days": True}, "stay_days", ""),
         ({"validity": 60, "valid_until": "2031-03-31"}, "valid_until", ""),
+        ({"validity": 120, "valid_from": "9999-01-01"}, "valid_from", "9999"),
     ):
         r = officer.post(url, json={**base, **wrong})
         assert r.status_code == 422, (wrong, r.text)
@@ -126,3 +127,14 @@ def test_a_deadline_is_a_local_time_in_the_agencys_zone(server: Server) -> None:
     assert r.status_code == 200 and all(e["at"].endswith("Z") for e in events)
     extended = [e for e in events if e["action"] == "extend_evidence"]
     assert extended[0]["data"]["due_at"] == f"{due.isoformat()}T10:30:00+00:00"
+
+
+def test_the_last_day_west_of_greenwich_is_refused_not_failed(server: Server) -> None:
+    # Ottawa's 31 Dec 9999, 23:59 is already the year 10000 in UTC.
+    officer = server.client(server.user(Role.officer)[1])
+    case = _taken(server, officer, "ca-express-entry")
+    r = officer.post(
+        f"/applications/{case['id']}/request-evidence",
+        json={"message": "Your CV.", "due": "9999-12-31", "version": case["version"]},
+    )
+    assert r.status_code == 422 and r.json()["error"]["field"] == "due", r.text

@@ -581,6 +581,13 @@ def agency_zone(ctx: CaseContext, program_id: str) -> zones.ZoneInfo:
     return zones.agency_zone(_program(ctx, program_id).program.country)
 
 
+def _deadline(due: dt.date, at: dt.time | None, zone: zones.ZoneInfo) -> dt.datetime:
+    try:
+        return zones.deadline(due, at, zone)
+    except ValueError as exc:
+        raise Invalid(f"due: {exc}", "due") from None
+
+
 def request_evidence(
     session: Session, ctx: CaseContext, user: User, app_id: str, body: EvidenceRequestIn
 ) -> Application:
@@ -588,7 +595,7 @@ def request_evidence(
     if body.due <= ctx.today():
         raise Invalid("due: the deadline must be in the future", "due")
     zone = agency_zone(ctx, app.program_id)
-    due_at = zones.deadline(body.due, body.due_time, zone)
+    due_at = _deadline(body.due, body.due_time, zone)
     try:
         items = checklist.build(app.prescreen, body.documents, body.items)
     except ValueError as exc:
@@ -673,7 +680,7 @@ def extend_evidence(
     rfe = _asked(session, app) if app.state in workflow.ASKED else None
     zone = zones.known(rfe.due_zone) if rfe else None
     zone = zone or agency_zone(ctx, app.program_id)
-    due_at = zones.deadline(body.due, body.due_time, zone)
+    due_at = _deadline(body.due, body.due_time, zone)
     if rfe is not None and (body.due <= ctx.today() or due_at <= rfe.due_at):
         after = max(rfe.due, ctx.today()) if body.due <= ctx.today() else rfe.due
         raise Invalid(f"due: the new deadline must be after {after.isoformat()}", "due")

@@ -135,9 +135,14 @@ def issue_terms(
     b = bounds(benefits)
     count = _entries(b, entries)
     amount, unit = _validity(b, validity, validity_unit)
-    end = (
-        add_months(valid_from, amount) if unit == "months" else valid_from + dt.timedelta(amount)
-    ) - dt.timedelta(days=1)
+    try:
+        end = (
+            add_months(valid_from, amount)
+            if unit == "months"
+            else valid_from + dt.timedelta(amount)
+        ) - dt.timedelta(days=1)
+    except (ValueError, OverflowError):  # past 31 Dec 9999
+        raise Invalid("valid_from: the visa would end beyond the year 9999", "valid_from") from None
     longest = (end - valid_from).days + 1
     top = min(longest, b.stay_max) if b.stay_max else longest
     if stay_days is None and b.stay_max is not None:

@@ -62,7 +62,10 @@ def deadline(day: dt.date, at: dt.time | None, zone: ZoneInfo) -> dt.datetime:
 
     A local time that a clock change skips or repeats resolves as zoneinfo does (fold=0)."""
     local = dt.datetime.combine(day, at or END_OF_DAY, tzinfo=zone)
-    return local.astimezone(dt.UTC)
+    try:
+        return local.astimezone(dt.UTC)
+    except OverflowError:  # 31 Dec 9999 west of Greenwich is in the year 10000 in UTC
+        raise ValueError(f"{day.isoformat()} is beyond the last date this system keeps") from None
 
 
 def record(due: dt.date, at: dt.datetime, zone: str) -> dict[str, str]:

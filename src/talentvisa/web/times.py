@@ -39,7 +39,10 @@ def _aware(value: dt.datetime | str) -> dt.datetime:
 
 
 def local_day(value: dt.datetime) -> dt.date:
-    return _aware(value).astimezone(viewing.get()).date()
+    try:
+        return _aware(value).astimezone(viewing.get()).date()
+    except OverflowError:
+        return _aware(value).date()
 
 
 def _abbreviation(local: dt.datetime) -> str:
@@ -51,7 +54,11 @@ def _abbreviation(local: dt.datetime) -> str:
 def text(value: dt.datetime | str, zone: ZoneInfo | None = None) -> str:
     """`value` as words in `zone` (default: the viewer's), with the zone named."""
     zone = zone or viewing.get()
-    local = _aware(value).astimezone(zone)
+    try:
+        local = _aware(value).astimezone(zone)
+    except OverflowError:  # the last hours of 9999 east of Greenwich: say it in UTC
+        zone = UTC
+        local = _aware(value).astimezone(zone)
     locale = active().locale
     day = format_date(local, format="medium", locale=locale)
     clock = format_time(local, format="short", locale=locale)
