@@ -203,6 +203,7 @@ def overdue_evidence(
     rfe = cases.open_request(session, app_id)
     assert rfe is not None
     rfe.due = ctx.today() - dt.timedelta(days=3)  # demo only: a request sent weeks ago
+    rfe.due_at = rfe.due_at - dt.timedelta(days=4)
     return app_id
 
 
@@ -230,9 +231,10 @@ def issued_visa(session: Session, ctx: cases.CaseContext, applicant: User, offic
         IssueIn(
             version=version(),
             valid_from=ctx.today(),
-            valid_until=ctx.today() + dt.timedelta(days=365 * 5),
+            validity=60,
+            validity_unit="months",
             entries="multiple",
-            max_stay_days=180,
+            stay_days=180,
         ),
     )
     return app_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import sqlalchemy as sa
@@ -19,6 +20,10 @@ from tests.api.fixtures import PDF, PNG, PROFILE, TODAY, Server
 
 DUE = TODAY + dt.timedelta(days=2)  # inside the reminder window (3 days)
 AFTER = DUE + dt.timedelta(days=1)
+#: The K visa's agency sits in Beijing: a deadline "by DUE" ends at 23:59 there, which is
+#: 15:59 UTC on DUE itself.
+BEIJING = ZoneInfo("Asia/Shanghai")
+DEADLINE = dt.datetime.combine(DUE, dt.time(23, 59), tzinfo=BEIJING)
 
 
 def _ok(r: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -48,7 +53,7 @@ def _ask(officer: httpx.Client, case: dict[str, Any], **extra: Any) -> dict[str,
     return _ok(officer.post(f"/applications/{case['id']}/request-evidence", json=body | extra))
 
 
-def _workers(server: Server, n: int, today: dt.date) -> list[int]:
+def _workers(server: Server, n: int, at: dt.datetime) -> list[int]:
     """`n` workers, each with its own engine as a separate process would have, run the
     deadline job at the same moment; what each one moved."""
     url = server.engine.url.render_as_string(hide_password=False)
@@ -62,7 +67,7 @@ def _workers(server: Server, n: int, today: dt.date) -> list[int]:
     def work(i: int) -> None:
         start.wait()
         try:
-            moved[i] = scheduler.lapse_overdue(session_factory(engines[i]), today)
+            moved[i] = scheduler.lapse_overdue(session_factory(engines[i]), at)
         except BaseException as exc:
             failed.append(exc)
 
@@ -157,10 +162,16 @@ def test_deadline_moves_the_case_once_with_two_workers(server: Server) -> None:
         cases.append(_ask(officer, case))
     factory = server.app.state.runtime.factory
 
-    assert scheduler.remind(factory, TODAY) >= 3
-    assert scheduler.remind(factory, TODAY) == 0  # once per deadline
-    assert _workers(server, 2, DUE) == [0, 0]  # the deadline day itself is still in time
-    moved = _workers(server, 2, AFTER)
+    noon = dt.datetime.combine(TODAY, dt.time(12), tzinfo=BEIJING)
+    assert scheduler.remind(factory, noon) >= 3
+    assert scheduler.remind(factory, noon) == 0  # once per deadline
+    before = DEADLINE - dt.timedelta(minutes=1)
+    assert _workers(server, 2, before) == [0, 0]  # 23:58 in Beijing is still in time
+    # One minute past 23:59 in Beijing: still DUE in UTC, so a date compared in UTC (or on a
+    # server elsewhere) would not have moved it yet.
+    past = DEADLINE + dt.timedelta(minutes=1)
+    assert past.astimezone(dt.UTC).date() == DUE
+    moved = _workers(server, 2, past)
     assert sum(moved) >= 3  # every case moved, each by one worker (others' cases may be here)
 
     for case in cases:
@@ -170,12 +181,17 @@ def test_deadline_moves_the_case_once_with_two_workers(server: Server) -> None:
         passed = [e for e in _actions(officer, case["id"]) if e["action"] == "deadline_passed"]
         assert len(passed) == 1 and passed[0]["actor_id"] is None
         assert passed[0]["data"]["due"] == DUE.isoformat()
+        assert passed[0]["data"]["due_zone"] == "Asia/Shanghai"
+        assert dt.datetime.fromisoformat(passed[0]["data"]["due_at"]) == DEADLINE
+        (rfe,) = now["evidence_requests"]
+        assert rfe["due_zone"] == "Asia/Shanghai" and rfe["due_at"].endswith("Z")
+        assert dt.datetime.fromisoformat(rfe["due_at"]) == DEADLINE
         assert _notices(server, case["id"]) == [
             "evidence_requested",
             "evidence_reminder",
             "evidence_overdue",
         ]
-    assert _workers(server, 2, AFTER) == [0, 0]
+    assert _workers(server, 2, past + dt.timedelta(days=1)) == [0, 0]
 
     # Extend one (from overdue), cancel another, refuse the third for no answer.
     first, second, third = (_ok(officer.get(f"/applications/{c['id']}")) for c in cases)

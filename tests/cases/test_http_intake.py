@@ -83,12 +83,14 @@ def test_a_blue_card_application_is_created_prescreened_submitted_decided_and_is
         json={
             "version": case["version"],
             "valid_from": "2026-04-01",
-            "valid_until": "2030-03-31",
+            "validity": 48,
+            "validity_unit": "months",
             "entries": "multiple",
-            "max_stay_days": 1460,
+            "stay_days": 1460,
         },
     ).json()
     assert case["state"] == "issued"
+    assert case["issued"]["valid_until"]["value"] == "2030-03-31"
     assert re.fullmatch(r"BC2026[0-9A-F]{8}", case["visa_number"]), case["visa_number"]
 
 

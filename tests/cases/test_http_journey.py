@@ -115,24 +115,30 @@ def test_k_visa_journey(server: Server) -> None:
         f"/applications/{app['id']}/issue",
         json={"version": case["version"], "valid_from": "2026-04-01"},
     )
-    assert missing.status_code == 422 and missing.json()["error"]["field"] == "valid_until"
+    # The K visa publishes no terms: the officer sets each one, a number or "multiple".
+    assert missing.status_code == 422 and missing.json()["error"]["field"] == "entries"
     terms = {
         "version": case["version"],
         "valid_from": "2026-04-01",
-        "valid_until": "2031-03-31",
+        "validity": 60,
+        "validity_unit": "months",
         "entries": "multiple",
-        "max_stay_days": 180,
+        "stay_days": 180,
     }
-    backwards = officer.post(
-        f"/applications/{app['id']}/issue", json={**terms, "valid_until": "2026-03-31"}
-    )
-    assert backwards.status_code == 422, backwards.text
-    assert backwards.json()["error"]["field"] == "valid_until"
-    assert "after valid_from" in backwards.json()["error"]["message"]
+    for wrong, field in (
+        ({"entries": "multipel"}, "entries"),
+        ({"validity": 0}, "validity"),
+        ({"validity_unit": "years"}, "validity_unit"),
+        ({"stay_days": 2000}, "stay_days"),  # longer than the five-year visa
+    ):
+        refused = officer.post(f"/applications/{app['id']}/issue", json={**terms, **wrong})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["field"] == field, refused.text
     assert officer.get(f"/applications/{app['id']}").json()["state"] == "approved"
     case = officer.post(f"/applications/{app['id']}/issue", json=terms).json()
     assert case["state"] == "issued" and case["visa_number"].startswith("K2026")
     assert case["issued"]["entries"] == {"value": "multiple", "origin": "officer (program silent)"}
+    assert case["issued"]["valid_until"]["value"] == "2031-03-31"
 
     seen = applicant.get(f"/applications/{app['id']}").json()
     assert seen["state"] == "issued" and len(seen["documents"]) == 2

@@ -644,9 +644,10 @@ def test_applicant_to_officer_to_visa(server: Server) -> None:
             "csrf_token": csrf(r.text),
             "version": version(r.text),
             "valid_from": "2026-03-20",
-            "valid_until": "2031-03-19",
+            "validity": "60",
+            "validity_unit": "months",
             "entries": "multiple",
-            "max_stay_days": "180",
+            "stay_days": "180",
         },
     )
     assert "签证已签发" in r.text

@@ -31,6 +31,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+    #: The IANA time zone the person chose for the times they are shown; None: the browser's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 class ApiToken(Base):

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import ApiToken, LoginAttempt, Role, User
+from talentvisa.cases import zones
 from talentvisa.db.base import now
+from talentvisa.service_errors import Invalid, NotFound
 
 HASHER = PasswordHasher()
 TOKEN_TTL = dt.timedelta(days=30)
@@ -215,6 +217,7 @@ _BY_TOKEN = (
         User.display_name,
         User.role,
         User.active,
+        User.time_zone,
         ApiToken.id.label("token_id"),
         ApiToken.csrf_token,
         ApiToken.expires_at,
@@ -231,7 +234,12 @@ def resolve_token(conn: Connection | Session, raw: str, kind: str) -> tuple[User
     if row is None or row.revoked or row.expires_at <= now() or not row.active:
         return None
     user = User(
-        id=row.id, email=row.email, display_name=row.display_name, role=row.role, active=True
+        id=row.id,
+        email=row.email,
+        display_name=row.display_name,
+        role=row.role,
+        active=True,
+        time_zone=row.time_zone,
     )
     token = ApiToken(
         id=row.token_id,
@@ -253,6 +261,20 @@ def revoke(session: Session, token_id: int) -> None:
 def users(session: Session, role: Role | None = None) -> list[User]:
     q = select(User).order_by(User.id)
     return list(session.scalars(q.where(User.role == role.value) if role else q))
+
+
+def set_time_zone(session: Session, user: User, zone: str | None) -> User:
+    """The zone the account's times are shown in (an IANA name such as Asia/Shanghai), or
+    None to follow the browser's."""
+    if zone is not None and zones.known(zone) is None:
+        raise Invalid(
+            f"time_zone: {zone!r} is not an IANA time zone (e.g. Asia/Shanghai)", "time_zone"
+        )
+    row = session.get(User, user.id)
+    if row is None:
+        raise NotFound(f"user {user.id} not found")
+    row.time_zone = zone
+    return row
 
 
 def change_user(

@@ -65,7 +65,12 @@ class EvidenceRequest(Base):
     application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
     requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     message: Mapped[str] = mapped_column(Text)
+    #: The deadline's local date in `due_zone` (what the officer chose, and the letters say).
     due: Mapped[dt.date] = mapped_column(Date)
+    #: The deadline itself, a moment (UTC): the scheduler compares it with the clock.
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    #: The IANA zone the deadline was set in: the agency's (cases/zones.py).
+    due_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
     response: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

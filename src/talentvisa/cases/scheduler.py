@@ -8,7 +8,9 @@ matches nothing, so the case moves once and its audit event is written once. On 
 candidates are read ``FOR UPDATE SKIP LOCKED``, so workers share the work instead of queueing
 on the same rows; SQLite has one writer at a time anyway.
 
-A deadline is a date: it passes when the day after it begins (`today > due`).
+A deadline is a moment, set as a local date and time in the agency's zone and stored in UTC
+(cases/zones.py); jobs compare it with the clock in UTC, so a server in any zone moves a case
+at the same instant: when the clock is past `due_at`.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ from sqlalchemy import ColumnElement, CursorResult, Update, and_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from talentvisa.audit import service as audit
-from talentvisa.cases import notices
+from talentvisa.cases import notices, zones
 from talentvisa.cases.models import Application, EvidenceRequest
 from talentvisa.cases.workflow import DEADLINE_PASSED, TRANSITIONS
 from talentvisa.db.base import now
 from talentvisa.db.unit_of_work import write
 
 log = logging.getLogger("talentvisa.scheduler")
-Today = Callable[[], dt.date]
+Clock = Callable[[], dt.datetime]
 #: Days before the deadline the applicant is reminded. An agency's practice, not the law's
 #: (no program publishes one): assumed, and meant to move to the agency's settings.
 REMIND_DAYS_BEFORE = 3
@@ -51,16 +53,16 @@ def _candidates(session: Session, *conditions: ColumnElement[bool]) -> list[Evid
     return list(session.scalars(q))
 
 
-def lapse_overdue(factory: sessionmaker[Session], today: dt.date) -> int:
+def lapse_overdue(factory: sessionmaker[Session], at: dt.datetime) -> int:
     """Move every case whose evidence deadline passed to the state the workflow declares
     (`deadline_passed`); the number moved by this call."""
     moved = 0
     while True:
         with write(factory) as work:
             s = work.session
-            batch = _candidates(s, EvidenceRequest.due < today)
+            batch = _candidates(s, EvidenceRequest.due_at < at)
             for rfe in batch:
-                moved += _lapse(s, rfe, today)
+                moved += _lapse(s, rfe, at)
         if len(batch) < BATCH:
             return moved
 
@@ -72,7 +74,7 @@ def _claimed(s: Session, stmt: Update) -> bool:
     return result.rowcount == 1
 
 
-def _lapse(s: Session, rfe: EvidenceRequest, today: dt.date) -> int:
+def _lapse(s: Session, rfe: EvidenceRequest, at: dt.datetime) -> int:
     if not _claimed(
         s,
         update(Application)
@@ -91,28 +93,29 @@ def _lapse(s: Session, rfe: EvidenceRequest, today: dt.date) -> int:
             "from": _WAITING.value,
             "to": _LAPSE.target.value,
             "request": rfe.id,
-            "due": rfe.due.isoformat(),
-            "on": today.isoformat(),
+            **zones.record(rfe.due, rfe.due_at, rfe.due_zone),
+            "on": at.astimezone(dt.UTC).isoformat(),
         },
     )
     app = s.get(Application, rfe.application_id)
     assert app is not None
-    notices.queue(s, f"lapsed:{rfe.id}:{rfe.due}", app, "evidence_overdue", {"due": str(rfe.due)})
+    due = zones.record(rfe.due, rfe.due_at, rfe.due_zone)
+    notices.queue(s, f"lapsed:{rfe.id}:{due['due_at']}", app, "evidence_overdue", due)
     return 1
 
 
-def remind(factory: sessionmaker[Session], today: dt.date) -> int:
+def remind(factory: sessionmaker[Session], at: dt.datetime) -> int:
     """Remind each applicant once per deadline, `REMIND_DAYS_BEFORE` days before it."""
     sent = 0
-    horizon = today + dt.timedelta(days=REMIND_DAYS_BEFORE)
+    horizon = at + dt.timedelta(days=REMIND_DAYS_BEFORE)
     while True:
         with write(factory) as work:
             s = work.session
             batch = _candidates(
                 s,
                 EvidenceRequest.reminded_at.is_(None),
-                EvidenceRequest.due >= today,
-                EvidenceRequest.due <= horizon,
+                EvidenceRequest.due_at >= at,
+                EvidenceRequest.due_at <= horizon,
             )
             for rfe in batch:
                 sent += _remind(s, rfe)
@@ -130,22 +133,22 @@ def _remind(s: Session, rfe: EvidenceRequest) -> int:
         return 0
     app = s.get(Application, rfe.application_id)
     assert app is not None
-    due = rfe.due.isoformat()
-    notices.queue(s, f"reminder:{rfe.id}:{due}", app, "evidence_reminder", {"due": due})
+    due = zones.record(rfe.due, rfe.due_at, rfe.due_zone)
+    notices.queue(s, f"reminder:{rfe.id}:{due['due_at']}", app, "evidence_reminder", due)
     audit.append(
         s,
         actor_id=None,
         entity_type="application",
         entity_id=rfe.application_id,
         action="reminder",
-        data={"request": rfe.id, "due": due},
+        data={"request": rfe.id, **due},
     )
     return 1
 
 
 @dataclass(frozen=True)
 class Job:
-    run: Callable[[sessionmaker[Session], dt.date], int]
+    run: Callable[[sessionmaker[Session], dt.datetime], int]
     every_seconds: int
     what: str
 
@@ -157,22 +160,22 @@ JOBS: dict[str, Job] = {
 }
 
 
-def run_once(factory: sessionmaker[Session], today: dt.date) -> dict[str, int]:
-    """Run every job once, now: what `talentvisa worker --once` does."""
-    return {name: job.run(factory, today) for name, job in JOBS.items()}
+def run_once(factory: sessionmaker[Session], at: dt.datetime) -> dict[str, int]:
+    """Run every job once, at the moment `at`: what `talentvisa worker --once` does."""
+    return {name: job.run(factory, at) for name, job in JOBS.items()}
 
 
-def _guarded(name: str, factory: sessionmaker[Session], today: Today) -> None:
+def _guarded(name: str, factory: sessionmaker[Session], clock: Clock) -> None:
     # A failing job is logged and tried again at its next run; it must not stop the others.
     try:
-        done = JOBS[name].run(factory, today())
+        done = JOBS[name].run(factory, clock())
         if done:
             log.info("%s: %d %s", name, done, JOBS[name].what)
     except Exception:
         log.exception("scheduled job %s failed; it runs again at its next interval", name)
 
 
-def scheduler(factory: sessionmaker[Session], today: Today, *, background: bool):  # type: ignore[no-untyped-def]
+def scheduler(factory: sessionmaker[Session], clock: Clock, *, background: bool):  # type: ignore[no-untyped-def]
     """An APScheduler scheduler with every job of `JOBS`, each run once at start."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -182,7 +185,7 @@ def scheduler(factory: sessionmaker[Session], today: Today, *, background: bool)
         sched.add_job(
             _guarded,
             "interval",
-            args=(name, factory, today),
+            args=(name, factory, clock),
             seconds=job.every_seconds,
             id=name,
             max_instances=1,

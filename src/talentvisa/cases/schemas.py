@@ -11,8 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationInfo,
-    field_validator,
+    StrictInt,
 )
 
 from talentvisa.cases.intake import DEFAULT_PROGRAM
@@ -39,9 +38,15 @@ class ApplicationUpdate(Body):
     version: Count = Field(ge=1, description="The version you read; a stale one gets 409.")
 
 
+DUE_TIME = (
+    "Local time on the due date in the agency's time zone (the case's `due_zone`); default 23:59."
+)
+
+
 class EvidenceRequestIn(Body):
     message: FreeText = Field(min_length=5)
-    due: dt.date
+    due: dt.date = Field(description="The last day to answer, in the agency's time zone.")
+    due_time: dt.time | None = Field(None, description=DUE_TIME)
     version: Count = Field(ge=1)
     documents: list[Short] = Field(
         default_factory=list,
@@ -56,6 +61,7 @@ class EvidenceRequestIn(Body):
 
 class ExtendIn(Body):
     due: dt.date = Field(description="The new deadline: later than the current one.")
+    due_time: dt.time | None = Field(None, description=DUE_TIME)
     version: Count = Field(ge=1)
 
 
@@ -103,22 +109,26 @@ class AssignIn(Body):
     version: Count = Field(ge=1)
 
 
+#: A visa's length in days or months: a whole number (true is not 1); cases/terms.py bounds it.
+Length = Annotated[StrictInt, Field(ge=1, le=100_000)]
+
+
 class IssueIn(Body):
+    """The visa's terms, within the program's (cases/terms.py); a term the program fixes may be
+    left out, and a choice outside its terms is refused with 422 naming the field."""
+
     version: Count = Field(ge=1)
     valid_from: dt.date
-    valid_until: dt.date | None = Field(None, description="Needed when the program is silent.")
-    entries: Short | None = Field(None, description="Needed when the program is silent.")
-    max_stay_days: Count | None = Field(
-        None, ge=1, description="Needed when the program is silent."
+    entries: StrictInt | Short | None = Field(
+        None, description="A number of entries (1-99) or `multiple`; omit if the program fixes it."
     )
-
-    @field_validator("valid_until")
-    @classmethod
-    def _ends_after_it_starts(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        start = info.data.get("valid_from")
-        if v is not None and start is not None and v <= start:
-            raise ValueError(f"must be after valid_from ({start})")
-        return v
+    validity: Length | None = Field(
+        None, description="How long the visa is valid from valid_from, in validity_unit."
+    )
+    validity_unit: Literal["days", "months"] | None = None
+    stay_days: Length | None = Field(
+        None, description="Longest stay per entry, in days; default: the program's limit."
+    )
 
 
 class VersionIn(Body):
@@ -148,7 +158,9 @@ class ChecklistItemOut(BaseModel):
 class EvidenceOut(BaseModel):
     id: str
     message: str
-    due: dt.date
+    due: dt.date = Field(description="The deadline's local date in `due_zone`.")
+    due_at: dt.datetime = Field(description="The deadline, in UTC.")
+    due_zone: str = Field(description="The IANA time zone the deadline was set in.")
     created_at: dt.datetime
     response: str | None
     responded_at: dt.datetime | None

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import STAFF, Role, User
-from talentvisa.cases import approval, checklist, notices, workflow
+from talentvisa.cases import approval, checklist, notices, workflow, zones
 from talentvisa.cases import settings as agency
 from talentvisa.cases.intake import open_program, visa_prefix
 from talentvisa.cases.models import (
@@ -47,6 +47,7 @@ from talentvisa.cases.schemas import (
     ProposalOut,
     ReviewIn,
 )
+from talentvisa.cases.terms import issue_terms
 from talentvisa.cases.workflow import TRANSITIONS, Guard, State
 from talentvisa.db.base import new_id, now
 from talentvisa.db.unit_of_work import UnitOfWork
@@ -575,23 +576,38 @@ def open_request(session: Session, app_id: str) -> EvidenceRequest | None:
     )
 
 
+def agency_zone(ctx: CaseContext, program_id: str) -> zones.ZoneInfo:
+    """The zone the agency running `program_id` sets its deadlines in."""
+    return zones.agency_zone(_program(ctx, program_id).program.country)
+
+
+def _deadline(due: dt.date, at: dt.time | None, zone: zones.ZoneInfo) -> dt.datetime:
+    try:
+        return zones.deadline(due, at, zone)
+    except ValueError as exc:
+        raise Invalid(f"due: {exc}", "due") from None
+
+
 def request_evidence(
     session: Session, ctx: CaseContext, user: User, app_id: str, body: EvidenceRequestIn
 ) -> Application:
     app = visible(session, user, app_id)
     if body.due <= ctx.today():
         raise Invalid("due: the deadline must be in the future", "due")
+    zone = agency_zone(ctx, app.program_id)
+    due_at = _deadline(body.due, body.due_time, zone)
     try:
         items = checklist.build(app.prescreen, body.documents, body.items)
     except ValueError as exc:
         raise Invalid(f"documents: {exc}", "documents") from None
+    due = zones.record(body.due, due_at, zone.key)
     _move(
         session,
         app,
         user,
         "request_evidence",
         body.version,
-        {"due": body.due.isoformat(), "items": [i["id"] for i in items]},
+        {**due, "items": [i["id"] for i in items]},
     )
     rfe = EvidenceRequest(
         id=new_id(),
@@ -599,13 +615,13 @@ def request_evidence(
         requested_by=user.id,
         message=body.message,
         due=body.due,
+        due_at=due_at,
+        due_zone=zone.key,
         items=items,
         status="open",
     )
     session.add(rfe)
-    notices.queue(
-        session, f"requested:{rfe.id}", app, "evidence_requested", {"due": body.due.isoformat()}
-    )
+    notices.queue(session, f"requested:{rfe.id}", app, "evidence_requested", due)
     return app
 
 
@@ -662,29 +678,20 @@ def extend_evidence(
 ) -> Application:
     app = visible(session, user, app_id)
     rfe = _asked(session, app) if app.state in workflow.ASKED else None
-    if rfe is not None and body.due <= max(rfe.due, ctx.today()):
-        raise Invalid(
-            f"due: the new deadline must be after {max(rfe.due, ctx.today()).isoformat()}", "due"
-        )
+    zone = zones.known(rfe.due_zone) if rfe else None
+    zone = zone or agency_zone(ctx, app.program_id)
+    due_at = _deadline(body.due, body.due_time, zone)
+    if rfe is not None and (body.due <= ctx.today() or due_at <= rfe.due_at):
+        after = max(rfe.due, ctx.today()) if body.due <= ctx.today() else rfe.due
+        raise Invalid(f"due: the new deadline must be after {after.isoformat()}", "due")
     previous = rfe.due.isoformat() if rfe else None
-    _move(
-        session,
-        app,
-        user,
-        "extend_evidence",
-        body.version,
-        {"due": body.due.isoformat(), "previous": previous},
-    )
+    due = zones.record(body.due, due_at, zone.key)
+    _move(session, app, user, "extend_evidence", body.version, {**due, "previous": previous})
     assert rfe is not None  # _move refused every state without an open request
     # A fresh deadline earns a fresh reminder.
-    rfe.due, rfe.status, rfe.reminded_at, rfe.closed_at = body.due, "open", None, None
-    notices.queue(
-        session,
-        f"extended:{rfe.id}:{body.due.isoformat()}",
-        app,
-        "evidence_extended",
-        {"due": body.due.isoformat()},
-    )
+    rfe.due, rfe.due_at, rfe.due_zone = body.due, due_at, zone.key
+    rfe.status, rfe.reminded_at, rfe.closed_at = "open", None, None
+    notices.queue(session, f"extended:{rfe.id}:{due_at.isoformat()}", app, "evidence_extended", due)
     return app
 
 
@@ -842,21 +849,14 @@ def issue(
 ) -> Application:
     app = visible(session, user, app_id)
     benefits = _program(ctx, app.program_id).program.benefits
-    terms: dict[str, Any] = {"valid_from": body.valid_from.isoformat()}
-    for key, given, published in (
-        ("valid_until", body.valid_until, benefits.validity.value),
-        ("entries", body.entries, benefits.entries.value),
-        ("max_stay_days", body.max_stay_days, benefits.max_stay.value),
-    ):
-        if published is not None:
-            terms[key] = {"value": published, "origin": "program"}
-        elif given is None:
-            raise Invalid(
-                f"{key}: the program does not publish it, so the issuing officer must set it", key
-            )
-        else:
-            value = given.isoformat() if isinstance(given, dt.date) else given
-            terms[key] = {"value": value, "origin": "officer (program silent)"}
+    terms = issue_terms(
+        benefits,
+        body.valid_from,
+        body.entries,
+        body.validity,
+        body.validity_unit,
+        body.stay_days,
+    )
     _move(session, app, user, "issue", body.version)
     app.visa_number = f"{visa_prefix(app.program_id)}{ctx.today():%Y}{secrets.token_hex(4).upper()}"
     app.issued = terms

@@ -89,6 +89,25 @@ TRANSITIONS: dict[str, Transition] = {
     )
 }
 EDITABLE = frozenset({S.draft})
+#: The states no transition enters: where every case begins.
+INITIAL = frozenset(s for s in State if not any(t.target == s for t in TRANSITIONS.values()))
+#: The states no transition leaves: where a case ends.
+TERMINAL = frozenset(s for s in State if not any(s in t.sources for t in TRANSITIONS.values()))
+#: The applicant's progress: its steps in order, each with the states it covers. A step's first
+#: state is its usual one and the others are branches a case may take there (a refusal, a
+#: withdrawal); a step with no state is passed on the way, not stayed in. Every state is in
+#: exactly one step, so a state added above must be placed here (cases/progress.py checks).
+PRESCREEN_STEP = "prescreen"  # runs with `submit` (service._submit); the case never waits in it
+PROGRESS: tuple[tuple[str, tuple[State, ...]], ...] = (
+    ("draft", (S.draft,)),
+    ("submitted", (S.submitted,)),
+    (PRESCREEN_STEP, ()),
+    ("under_review", (S.under_review,)),
+    ("awaiting_evidence", (S.awaiting_evidence, S.evidence_overdue)),
+    ("pending_approval", (S.pending_approval,)),
+    ("decision", (S.approved, S.refused, S.withdrawn)),
+    ("issued", (S.issued,)),
+)
 UPLOADABLE = frozenset({S.draft, *ASKED})
 
 

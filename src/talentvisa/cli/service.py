@@ -294,7 +294,7 @@ def serve(
     if scheduler:
         from talentvisa.cases.scheduler import scheduler as make_scheduler
 
-        jobs = make_scheduler(rt.factory, rt.cases.today, background=True)
+        jobs = make_scheduler(rt.factory, lambda: rt.clock(), background=True)
         jobs.start()
         out.print("scheduler: evidence deadlines and reminders run in this process")
     # The app decides which X-Forwarded-For to believe; uvicorn's own handling would believe
@@ -317,12 +317,12 @@ def worker(
 
     factory = session_factory(_migrated())
     if once:
-        for name, done in jobs.run_once(factory, dt.date.today()).items():
+        for name, done in jobs.run_once(factory, dt.datetime.now(dt.UTC)).items():
             out.print(f"{name}: {done} {jobs.JOBS[name].what}")
         return
     out.print("worker: running " + ", ".join(jobs.JOBS) + " (Ctrl-C to stop)")
     with contextlib.suppress(KeyboardInterrupt):
-        jobs.scheduler(factory, dt.date.today, background=False).start()
+        jobs.scheduler(factory, lambda: dt.datetime.now(dt.UTC), background=False).start()
 
 
 __all__ = ["Path", "app_audit", "app_db", "app_demo", "app_users", "serve", "worker"]

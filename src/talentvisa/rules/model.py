@@ -404,6 +404,33 @@ class Fee(Strict):
     _v = field_validator("amount", "when")(_expr_ok)
 
 
+MULTIPLE = "multiple"
+EntryCount = Annotated[int, Field(ge=1, le=99)] | Literal["multiple"]
+
+
+class Terms(Strict):
+    """The terms of a grant as the program bounds them, machine-readable beside the benefit's
+    words: the numbers of entries it allows, or a length between `min` and `max` in `unit`.
+    Issuing officers choose within these (cases/terms.py); a bound the law does not state is
+    left out, never guessed."""
+
+    entries: list[EntryCount] | None = Field(None, min_length=1)
+    min: int | None = Field(None, ge=1)
+    max: int | None = Field(None, ge=1)
+    unit: Literal["days", "months", "years"] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Terms:
+        length = self.min is not None or self.max is not None
+        if self.entries is not None and (length or self.unit):
+            raise ValueError("terms give either `entries` or a length (min, max, unit)")
+        if length and self.unit is None:
+            raise ValueError("a length needs its `unit` (days, months or years)")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("terms.min is more than terms.max")
+        return self
+
+
 class Benefit(Strict):
     """One fact about what a program gives. `value: null` means not published."""
 
@@ -411,6 +438,9 @@ class Benefit(Strict):
     summary: Text
     source: list[str] = Field(default_factory=list)
     note: Text | None = None
+    terms: Terms | None = Field(
+        None, description="The same fact as bounds an issuing officer chooses within."
+    )
 
     @model_validator(mode="after")
     def _sourced_or_explained(self) -> Benefit:
@@ -418,6 +448,8 @@ class Benefit(Strict):
             raise ValueError("an unpublished (null) benefit needs a `note`")
         if self.value is not None and not self.source:
             raise ValueError("a stated benefit needs a `source`")
+        if self.terms is not None and self.value is None:
+            raise ValueError("terms restate a published value: an unpublished one has none")
         return self
 
 
@@ -432,6 +464,19 @@ class Benefits(Strict):
     pr_route: Benefit
     language: Benefit
     activities: Benefit
+
+    @model_validator(mode="after")
+    def _terms_fit(self) -> Benefits:
+        for name, benefit in (("validity", self.validity), ("max_stay", self.max_stay)):
+            if benefit.terms is not None and benefit.terms.entries is not None:
+                raise ValueError(f"{name}.terms is a length (min, max, unit), not entries")
+        terms = self.entries.terms
+        if terms is not None and terms.entries is None:
+            raise ValueError("entries.terms lists the numbers of entries (or multiple)")
+        stay = self.max_stay.terms
+        if stay is not None and stay.unit != "days":
+            raise ValueError("max_stay.terms is in days (a stay per entry)")
+        return self
 
 
 class Document(Strict):

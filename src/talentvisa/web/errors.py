@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from talentvisa.api.errors import allowed_methods
 from talentvisa.service_errors import ServiceError
+from talentvisa.web import times
 from talentvisa.web.i18n import LANG_COOKIE, N_, Lang, pick
 from talentvisa.web.messages import BY_CODE, GENERIC, Msg, of_error
 from talentvisa.web.page import ANON_COOKIE, LoginRequired, Page, WebError, render
@@ -27,7 +28,9 @@ def bare_page(request: Request) -> Page:
         request.cookies.get(LANG_COOKIE),
         request.headers.get("accept-language"),
     )
-    return Page(request, Lang(lang), None, None, request.cookies.get(ANON_COOKIE, ""), False)
+    anon = request.cookies.get(ANON_COOKIE, "")
+    zone = times.viewer_zone(None, request.cookies.get(times.ZONE_COOKIE), times.UTC)
+    return Page(request, Lang(lang), None, None, anon, False, zone)
 
 
 def error_page(request: Request, status: int, message: Msg) -> Response:

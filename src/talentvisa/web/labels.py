@@ -83,6 +83,30 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": N_("visa issued"),
         "withdraw": N_("withdrawn"),
     },
+    # The applicant's progress (cases/progress.py): steps, and where the case is on each.
+    "step": {
+        "draft": N_("draft"),
+        "submitted": N_("submitted"),
+        "prescreen": N_("pre-screen by the rules"),
+        "under_review": N_("in review by an officer"),
+        "awaiting_evidence": N_("awaiting evidence (only if the officer asks)"),
+        "pending_approval": N_("second approval (only where required)"),
+        "decision": N_("decision"),
+        "issued": N_("visa issued"),
+    },
+    "step_status": {
+        "done": N_("done"),
+        "current": N_("the case is here"),
+        "skipped": N_("not needed"),
+        "ahead": N_("still to come"),
+        "not_reached": N_("not reached: the case has ended"),
+    },
+    # Who set a visa's term (cases/terms.py).
+    "term_origin": {
+        "program": N_("Set by the program."),
+        "officer, within the program's terms": N_("You choose within the program's terms."),
+        "officer (program silent)": N_("The program does not publish it: you set it."),
+    },
     "four_eyes": {"override": N_("overrides the pre-screen"), "refusal": N_("a refusal")},
     "request": {
         "open": N_("waiting for the answer"),

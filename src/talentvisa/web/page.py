@@ -14,12 +14,17 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from talentvisa.api.deps import SESSION_COOKIE, runtime
 from talentvisa.auth.models import ApiToken, Role, User
+from talentvisa.cases import intake
+from talentvisa.cases.service import agency_zone
+from talentvisa.service_errors import ServiceError
+from talentvisa.web import times
 from talentvisa.web.i18n import LANG_COOKIE, LANGUAGES, N_, NATIVE, Lang, current, pick
 from talentvisa.web.messages import Msg
 from talentvisa.web.templating import ENV
@@ -53,6 +58,8 @@ class Page:
     token: ApiToken | None
     anon: str
     new_anon: bool
+    #: The zone times are shown in (web/times.py).
+    zone: ZoneInfo = times.UTC
     cookies: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
@@ -104,7 +111,21 @@ async def _page(request: Request) -> Page:
     new_anon = not (20 <= len(anon) <= 64)
     if new_anon:
         anon = secrets.token_urlsafe(24)
-    return Page(request, Lang(chosen), user, token, anon, new_anon)
+    zone = times.viewer_zone(
+        user.time_zone if user else None,
+        request.cookies.get(times.ZONE_COOKIE),
+        _agency_zone(request),
+    )
+    return Page(request, Lang(chosen), user, token, anon, new_anon, zone)
+
+
+def _agency_zone(request: Request) -> ZoneInfo:
+    """The zone of the agency this portal serves: that of its default program's agency."""
+    ctx = runtime(request).cases
+    try:
+        return agency_zone(ctx, intake.DEFAULT_PROGRAM)
+    except ServiceError:  # a catalog without it: no agency to take the zone of
+        return times.UTC
 
 
 PageDep = Annotated[Page, Depends(_page)]
@@ -157,12 +178,13 @@ def _set_cookies(page: Page, response: Any) -> None:
 
 
 def render(page: Page, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    reset = current.set(page.lang)
+    reset, zone = current.set(page.lang), times.viewing.set(page.zone)
     try:
         html = ENV.get_template(template).render(
             page=page, user=page.user, lang=page.lang, languages=NATIVE, **context
         )
     finally:
+        times.viewing.reset(zone)
         current.reset(reset)
     response = HTMLResponse(html, status_code=status)
     _set_cookies(page, response)

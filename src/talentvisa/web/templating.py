@@ -6,13 +6,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from talentvisa.cases import timeline
 from talentvisa.rules.model import Text
-from talentvisa.web import engine_text, form, labels
+from talentvisa.web import engine_text, form, labels, times
 from talentvisa.web.code_lists import country_options, currency_options
 from talentvisa.web.i18n import active
 from talentvisa.web.messages import Msg, said
@@ -50,18 +51,8 @@ def day(value: dt.date | str | None) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
     if isinstance(value, dt.datetime):
-        value = value.date()
+        value = times.local_day(value)  # the day it was where the viewer is
     return format_date(value, format="medium", locale=active().locale)
-
-
-def moment(value: dt.datetime | str | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return format_datetime(value, format="medium", tzinfo=dt.UTC, locale=active().locale)
 
 
 def money(amount: float | None, currency: str) -> str:
@@ -82,9 +73,10 @@ def percent(value: float | None) -> str:
     return format_percent(value, format="#,##0.0%", locale=active().locale)
 
 
-def listing(items: Any) -> str:
-    """Items as a list in the page's language ("a, b and c", "a、b和c")."""
-    return format_list([str(i) for i in items], locale=active().locale)
+def listing(items: Any, style: str = "standard") -> str:
+    """Items as a list in the page's language ("a, b and c", "a、b和c"; style "or": "a, b or
+    c")."""
+    return format_list([str(i) for i in items], style=style, locale=active().locale)  # type: ignore[arg-type]
 
 
 def say(msg: Msg | str) -> str:
@@ -166,7 +158,8 @@ def make_env() -> Environment:
         tx=tx,
         choice=choice,
         day=day,
-        moment=moment,
+        moment=times.moment,
+        deadline=times.deadline,
         money=money,
         number=number,
         percent=percent,
@@ -187,6 +180,7 @@ def make_env() -> Environment:
         staff_options=staff_options,
         criteria_options=criteria_options,
         engine_notes=engine_text.notes,
+        timeline_entries=timeline.entries,
         points_layout=points_layout,
         points_missing=points_missing,
         number_attributes=form.number_attributes,

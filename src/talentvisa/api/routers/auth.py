@@ -50,6 +50,16 @@ class UserOut(BaseModel):
     email: str
     display_name: str
     role: str
+    time_zone: str | None = Field(
+        None,
+        description="The IANA zone the portal shows this account's times in; null: "
+        "the browser's, else the agency's. The API's own times are always UTC.",
+    )
+
+
+class MeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    time_zone: Annotated[str, Field(max_length=64)] | None
 
 
 class TokenOut(BaseModel):
@@ -187,6 +197,16 @@ def logout(c: CurrentCaller, rt: RT, response: Response) -> None:
 @router.get("/me", response_model=UserOut)
 async def me(user: AnyUser) -> UserOut:
     return UserOut.model_validate(user, from_attributes=True)
+
+
+@router.patch("/me", response_model=UserOut)
+def change_me(body: MeIn, user: AnyUser, rt: RT) -> UserOut:
+    """Set the account's time zone (an unknown one is refused with 422 naming time_zone)."""
+    with rt.writing() as session:
+        row = auth.set_time_zone(session, user, body.time_zone)
+        out = UserOut.model_validate(row, from_attributes=True)
+    rt.tokens.forget_user(user.id)
+    return out
 
 
 __all__ = ["router"]

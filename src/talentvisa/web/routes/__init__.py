@@ -7,6 +7,7 @@ from talentvisa.web.routes import (
     officer,
     public,
     settings,
+    time_zone,
     whatif,
 )
 
@@ -14,3 +15,4 @@ ROUTERS = [
     r.router for r in (public, account, applicant, officer, employer, admin, settings, guidance)
 ]
 ROUTERS.append(whatif.router)
+ROUTERS.append(time_zone.router)

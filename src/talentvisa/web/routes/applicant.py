@@ -16,7 +16,7 @@ from talentvisa.api.deps import runtime
 from talentvisa.audit import service as audit
 from talentvisa.auth import directory
 from talentvisa.auth.models import Role
-from talentvisa.cases import intake, service, workflow
+from talentvisa.cases import intake, progress, service, workflow
 from talentvisa.cases.schemas import ApplicationCreate, ApplicationUpdate, EvidenceResponseIn
 from talentvisa.db.unit_of_work import UnitOfWork
 from talentvisa.rules.model import Program
@@ -33,8 +33,6 @@ router = web_router()
 CARRIED_INVALID = N_(
     "The answers from your comparison are not valid: change them there, then apply again."
 )
-#: The usual path of a case, shown as progress on the status page.
-PATH = ("draft", "submitted", "under_review", "approved", "issued")
 
 
 def _errors(exc: ServiceError, default_field: str = "_form") -> dict[str, Msg]:
@@ -241,7 +239,8 @@ def _status_page(
         app=out,
         events=events,
         names=names,
-        path=PATH,
+        steps=progress.progress(app.state, (e.data.get("to", "") for e in events)),
+        terminal=workflow.TERMINAL,
         errors=errors or {},
         form=form or {},
         documents=program.documents,

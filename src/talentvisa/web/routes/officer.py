@@ -14,7 +14,7 @@ from talentvisa.api.deps import runtime
 from talentvisa.audit import service as audit
 from talentvisa.auth import directory
 from talentvisa.auth.models import STAFF, Role
-from talentvisa.cases import approval, checklist, service
+from talentvisa.cases import approval, checklist, service, terms
 from talentvisa.cases import settings as agency
 from talentvisa.cases.models import Application
 from talentvisa.cases.schemas import (
@@ -147,6 +147,8 @@ def _case(
         checklist=[(d["id"], tx(d["label"])) for d in checklist.applicable(app.prescreen)],
         doc_names={d.id: d.original_name for d in out.documents},
         rescreened=rescreens[-1] if rescreens else None,
+        terms=terms.bounds(cp.program.benefits),
+        agency_zone=service.agency_zone(runtime(page.request).cases, app.program_id).key,
     )
 
 
@@ -210,9 +212,16 @@ def request_evidence(
     due: Annotated[str, Form()] = "",
     documents: Annotated[list[str] | None, Form()] = None,
     items: Annotated[str, Form()] = "",
+    due_time: Annotated[str, Form()] = "",
 ) -> Response:
     user = page.need(*STAFF)
-    form = {"message": message, "due": due, "documents": documents or [], "items": items}
+    form = {
+        "message": message,
+        "due": due,
+        "due_time": due_time,
+        "documents": documents or [],
+        "items": items,
+    }
     extra = [line.strip()[:5000] for line in items.splitlines() if line.strip()][:20]
     errors: dict[str, Msg] = {}
     if not 5 <= len(message.strip()) <= 5000:
@@ -221,6 +230,7 @@ def request_evidence(
         due_date = dt.date.fromisoformat(due)
     except ValueError:
         errors["due"] = Msg(N_("Enter a date as YYYY-MM-DD."))
+    at = _clock_time(due_time, "due_time", errors)
     if errors:
         return _failed(page, work, app_id, None, form, errors)
     try:
@@ -233,6 +243,7 @@ def request_evidence(
                 EvidenceRequestIn(
                     message=message.strip(),
                     due=due_date,
+                    due_time=at,
                     version=version,
                     documents=[d[:200] for d in documents or []][:50],
                     items=extra,
@@ -294,24 +305,27 @@ def issue(
     work: Writing,
     version: Annotated[int, Form()],
     valid_from: Annotated[str, Form()] = "",
-    valid_until: Annotated[str, Form()] = "",
     entries: Annotated[str, Form()] = "",
-    max_stay_days: Annotated[str, Form()] = "",
+    validity: Annotated[str, Form()] = "",
+    validity_unit: Annotated[str, Form()] = "",
+    stay_days: Annotated[str, Form()] = "",
 ) -> Response:
     user = page.need(*STAFF)
     form = {
         "valid_from": valid_from,
-        "valid_until": valid_until,
         "entries": entries,
-        "max_stay_days": max_stay_days,
+        "validity": validity,
+        "validity_unit": validity_unit,
+        "stay_days": stay_days,
     }
     try:
         body = IssueIn(
             version=version,
             valid_from=valid_from,
-            valid_until=valid_until or None,
-            entries=entries.strip()[:40] or None,
-            max_stay_days=max_stay_days or None,
+            entries=int(entries) if entries.isdigit() else entries.strip()[:40] or None,
+            validity=_whole(validity),
+            validity_unit=validity_unit or None,
+            stay_days=_whole(stay_days),
         )
     except ValidationError as exc:
         errors = {str(e["loc"][0]): Msg(N_("Check this answer.")) for e in exc.errors() if e["loc"]}
@@ -322,6 +336,23 @@ def issue(
     except ServiceError as exc:
         return _failed(page, work, app_id, exc, form)
     return redirect(page, f"/officer/cases/{app_id}?done=issued")
+
+
+def _whole(value: str) -> int | str | None:
+    """A number input's value: a whole number, or as typed so that validation names it."""
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) < 10 else value or None
+
+
+def _clock_time(value: str, name: str, errors: dict[str, Msg]) -> dt.time | None:
+    """A time of day as HH:MM (a time input's value); empty: the end of the day."""
+    if not value.strip():
+        return None
+    try:
+        return dt.time.fromisoformat(value.strip())
+    except ValueError:
+        errors[name] = Msg(N_("Enter a time as HH:MM, for example 17:00."))
+        return None
 
 
 def _act(page: Page, work: UnitOfWork, app_id: str, form: dict[str, Any], act: Any) -> Response:
@@ -341,17 +372,20 @@ def extend_evidence(
     work: Writing,
     version: Annotated[int, Form()],
     new_due: Annotated[str, Form()] = "",
+    new_due_time: Annotated[str, Form()] = "",
 ) -> Response:
     user = page.need(*STAFF)
-    form = {"new_due": new_due}
+    form = {"new_due": new_due, "new_due_time": new_due_time}
+    errors: dict[str, Msg] = {}
+    at = _clock_time(new_due_time, "new_due_time", errors)
     try:
         due = dt.date.fromisoformat(new_due)
     except ValueError:
-        return _failed(
-            page, work, app_id, None, form, {"new_due": Msg(N_("Enter a date as YYYY-MM-DD."))}
-        )
+        errors["new_due"] = Msg(N_("Enter a date as YYYY-MM-DD."))
+    if errors:
+        return _failed(page, work, app_id, None, form, errors)
     ctx = runtime(page.request).cases
-    body = ExtendIn(due=due, version=version)
+    body = ExtendIn(due=due, due_time=at, version=version)
     return _act(
         page,
         work,

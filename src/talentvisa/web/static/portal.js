@@ -14,6 +14,25 @@
   window.addEventListener("hashchange", openTarget);
   openTarget();
 
+  // Times are shown in the viewer's zone (web/times.py): tell the server this browser's, once.
+  // If this page (a GET, with no zone chosen on the account) showed times in another zone,
+  // show it again in this one; a zone the server does not know leaves the page as it is, and
+  // the cookie is then set already, so this cannot loop.
+  try {
+    var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var cookie = "tv_tz=" + zone;
+    if (zone && /^[A-Za-z0-9_+\-\/]{1,64}$/.test(zone) &&
+        document.cookie.split("; ").indexOf(cookie) < 0) {
+      document.cookie = cookie + "; path=/; max-age=31536000; samesite=lax" +
+        (window.location.protocol === "https:" ? "; secure" : "");
+      if ("zoneFollowsBrowser" in document.body.dataset && document.body.dataset.zone !== zone &&
+          document.querySelector("time[datetime]") &&
+          document.cookie.split("; ").indexOf(cookie) >= 0) {
+        window.location.reload();
+      }
+    }
+  } catch (e) { /* no Intl: the agency's zone stays */ }
+
   // A form marked data-once sends once: a double click does not submit twice.
   document.querySelectorAll("form[data-once]").forEach(function (form) {
     form.addEventListener("submit", function () {
