@@ -103,6 +103,16 @@ class AssignIn(Body):
     version: Count = Field(ge=1)
 
 
+class CaseRef(Body):
+    id: str = Field(min_length=1, max_length=32, pattern=r"^[0-9a-f]{1,32}$")
+    version: Count = Field(ge=1, description="The version you read; a stale one gets 409.")
+
+
+class BulkAssignIn(Body):
+    officer_id: Int64
+    cases: list[CaseRef] = Field(min_length=1, max_length=500)
+
+
 class IssueIn(Body):
     version: Count = Field(ge=1)
     valid_from: dt.date
@@ -187,6 +197,9 @@ class ApplicationOut(BaseModel):
     override_code: str | None
     visa_number: str | None
     issued: dict[str, Any] | None
+    applicant_name: str | None = None
+    evidence_due: dt.date | None = None
+    evidence_received_at: dt.datetime | None = None
     documents: list[DocumentOut] = []
     evidence_requests: list[EvidenceOut] = []
     pending_decision: ProposalOut | None = None

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import filetype
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import STAFF, Role, User
 from talentvisa.cases import approval, checklist, notices, workflow
+from talentvisa.cases import queue as cases_queue
 from talentvisa.cases import settings as agency
 from talentvisa.cases.intake import open_program, visa_prefix
 from talentvisa.cases.models import (
@@ -34,6 +35,7 @@ from talentvisa.cases.schemas import (
     ApplicationOut,
     ApplicationUpdate,
     AssignIn,
+    BulkAssignIn,
     CancelIn,
     ChecklistItemOut,
     DecisionIn,
@@ -56,7 +58,15 @@ from talentvisa.rules.engine import assess
 from talentvisa.rules.facts import facts_of
 from talentvisa.rules.params import Settings
 from talentvisa.rules.profile import Profile
-from talentvisa.service_errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
+from talentvisa.service_errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ServiceError,
+    TooLarge,
+    Unsupported,
+)
 
 log = logging.getLogger("talentvisa")
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -147,8 +157,15 @@ def allowed_actions(
             continue
         if t.action in _REVIEW and not _may_review(proposal, user, t.action):
             continue
+        if t.action == "assign" and not _may_take(app, user):
+            continue
         out.append(t.action)
     return out
+
+
+def _may_take(app: Application, user: User) -> bool:
+    """An officer takes a case nobody holds; a supervisor may (re)assign any."""
+    return user.role == Role.supervisor.value or app.assigned_officer_id is None
 
 
 def _may_review(proposal: DecisionProposal | None, user: User, action: str) -> bool:
@@ -160,49 +177,19 @@ def _may_review(proposal: DecisionProposal | None, user: User, action: str) -> b
 def queue(
     session: Session,
     user: User,
+    filters: cases_queue.Filters,
     *,
-    state: str | None,
-    program_id: str | None,
-    assigned: str | None,
-    prescreen: str | None,
-    sort: str,
-    limit: int,
-    offset: int,
-    search: str | None = None,
-) -> list[Application]:
+    sort: str = "submitted_at",
+    limit: int = 50,
+    after: str | None = None,
+    offset: int = 0,
+) -> cases_queue.Page:
+    """One page of the work queue (cases/queue.py): open work by default, the longest
+    waiting first."""
     if user.role not in STAFF:
         raise Forbidden("only officers and supervisors see the queue")
-    q: Select[Any] = select(Application).where(Application.submitted_at.is_not(None))
-    if search:
-        # A reference is the start of the case id; a name is any part of the applicant's.
-        q = q.where(
-            or_(
-                Application.id.startswith(search.lower(), autoescape=True),
-                Application.profile["name"].as_string().icontains(search, autoescape=True),
-            )
-        )
-    if state:
-        q = q.where(Application.state == state)
-    if program_id:
-        q = q.where(Application.program_id == program_id)
-    if prescreen:
-        q = q.where(Application.prescreen_outcome == prescreen)
-    if assigned == "me":
-        q = q.where(Application.assigned_officer_id == user.id)
-    elif assigned == "unassigned":
-        q = q.where(Application.assigned_officer_id.is_(None))
-    elif assigned:
-        if not assigned.isdigit():
-            raise Invalid("assigned: use me, unassigned or an officer id", "assigned")
-        q = q.where(Application.assigned_officer_id == int(assigned))
-    column = {"submitted_at": Application.submitted_at, "updated_at": Application.updated_at}
-    key = sort.removeprefix("-")
-    if key not in column:
-        raise Invalid("sort: use submitted_at or updated_at, with - for descending", "sort")
-    q = q.order_by(
-        column[key].desc() if sort.startswith("-") else column[key].asc(), Application.id
-    )
-    return list(session.scalars(q.limit(limit).offset(offset)))
+    q = cases_queue.filtered(filters, user.id)
+    return cases_queue.page(session, q, sort, limit, after=after, offset=offset)
 
 
 def take_next(session: Session, user: User) -> Application | None:
@@ -390,6 +377,8 @@ def upload(
     )
     session.add(doc)
     app.updated_at = doc.uploaded_at
+    if rfe is not None:
+        app.evidence_received_at = doc.uploaded_at
     _record(
         session,
         user.id,
@@ -521,6 +510,7 @@ def _submit(
     _move(session, app, user, "submit", version, {"prescreen": assessment.outcome.value})
     app.settings_version = settings_version
     app.submitted_at = now()
+    app.applicant_name = (profile.name or "")[:200] or None
     app.prescreen = assessment.model_dump(mode="json")
     app.prescreen_outcome = assessment.outcome.value
     app.program_hash = assessment.program_hash
@@ -543,7 +533,12 @@ def _submit(
 
 def assign(session: Session, user: User, app_id: str, body: AssignIn) -> Application:
     app = visible(session, user, app_id)
-    officer_id = body.officer_id or user.id
+    return _assign(session, user, app, body.officer_id or user.id, body.version)
+
+
+def _assign(
+    session: Session, user: User, app: Application, officer_id: int, version: int, **data: Any
+) -> Application:
     if officer_id != user.id and user.role != Role.supervisor.value:
         raise Forbidden("only a supervisor assigns a case to someone else")
     if app.assigned_officer_id not in (None, user.id) and user.role != Role.supervisor.value:
@@ -556,11 +551,29 @@ def assign(session: Session, user: User, app_id: str, body: AssignIn) -> Applica
         app,
         user,
         "assign",
-        body.version,
-        {"officer_id": officer_id, "previous": app.assigned_officer_id},
+        version,
+        {"officer_id": officer_id, "previous": app.assigned_officer_id, **data},
     )
     app.assigned_officer_id = officer_id
     return app
+
+
+def bulk_assign(session: Session, user: User, body: BulkAssignIn) -> list[Application]:
+    """A supervisor assigns several cases to one officer, all or none: the first case that
+    cannot be assigned (changed since read, closed, unknown) refuses the whole batch, and
+    names itself. Each case's timeline records its assignment, marked as one of a batch."""
+    if user.role != Role.supervisor.value:
+        raise Forbidden("only a supervisor assigns cases in bulk")
+    batch = new_id()
+    done = []
+    for n, ref in enumerate(body.cases):
+        try:
+            app = visible(session, user, ref.id)
+            done.append(_assign(session, user, app, body.officer_id, ref.version, batch=batch))
+        except ServiceError as exc:
+            field = exc.field if exc.field == "officer_id" else f"cases[{n}]"
+            raise type(exc)(f"cases[{n}] ({ref.id}): {exc.message}", field) from None
+    return done
 
 
 def open_request(session: Session, app_id: str) -> EvidenceRequest | None:
@@ -603,6 +616,7 @@ def request_evidence(
         status="open",
     )
     session.add(rfe)
+    app.evidence_due = body.due
     notices.queue(
         session, f"requested:{rfe.id}", app, "evidence_requested", {"due": body.due.isoformat()}
     )
@@ -625,6 +639,7 @@ def respond(
     if rfe is not None:
         rfe.response, rfe.responded_at = body.response, now()
         rfe.status, rfe.closed_at = "answered", rfe.responded_at
+    app.evidence_due, app.evidence_received_at = None, now()
     rescreen(session, ctx, app)
     return app
 
@@ -678,6 +693,7 @@ def extend_evidence(
     assert rfe is not None  # _move refused every state without an open request
     # A fresh deadline earns a fresh reminder.
     rfe.due, rfe.status, rfe.reminded_at, rfe.closed_at = body.due, "open", None, None
+    app.evidence_due = body.due
     notices.queue(
         session,
         f"extended:{rfe.id}:{body.due.isoformat()}",
@@ -694,6 +710,7 @@ def cancel_evidence(session: Session, user: User, app_id: str, body: CancelIn) -
     _move(session, app, user, "cancel_evidence", body.version, {"reason": body.reason})
     if rfe is not None:
         rfe.status, rfe.closed_at = "cancelled", now()
+    app.evidence_due = None
     return app
 
 
