@@ -721,7 +721,16 @@ def refuse_no_answer(
     app = visible(session, user, app_id)
     _program(ctx, app.program_id)
     return _take_effect(
-        session, app, user, "refuse_no_answer", "refuse", [], body.text, None, body.version
+        session,
+        app,
+        user,
+        "refuse_no_answer",
+        "refuse",
+        [],
+        body.text,
+        None,
+        body.version,
+        ctx.today(),
     )
 
 
@@ -753,6 +762,7 @@ def decide(
         body.text,
         code,
         body.version,
+        ctx.today(),
     )
 
 
@@ -766,10 +776,13 @@ def _take_effect(
     text: str,
     override_code: str | None,
     version: int,
+    on: dt.date,
 ) -> Application:
-    """Record a decision, or, under four eyes (approval.py), propose it for a supervisor."""
-    why = approval.why(app.program_id, decision, override_code is not None)
-    data = {"reasons": reasons, "override_code": override_code}
+    """Record a decision, or, under four eyes (approval.py), propose it for a supervisor;
+    either names the agency settings version that decided which."""
+    rules = agency.casework(session, app.program_id, on)
+    why = approval.why(rules, decision, override_code is not None)
+    data = {"reasons": reasons, "override_code": override_code, "settings_version": rules.version}
     if why is None:
         _move(session, app, user, action, version, data)
         _apply(session, app, decision, reasons, text, override_code)
