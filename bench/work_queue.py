@@ -3,8 +3,9 @@
 (Named work_queue, not queue: a script named queue.py would hide the standard library's.)
 
 It times one page of 50 (the service call the API and the portal make, cases/queue.py) for:
-the first page of open work, a keyset page ninety percent of the way down, a search by name,
-and two filtered pages (awaiting evidence by due date; eligible and unassigned). Each figure
+the first page of open work, a keyset page ninety percent of the way down, a search by name
+and one by reference, two filtered pages (awaiting evidence by due date; eligible and
+unassigned), and the first page with each case as the API returns it. Each figure
 is also a ratio against a primary-key lookup of one case measured in the same run, because
 the machine is shared. For contrast it prints the same deep page reached by OFFSET, which the
 keyset replaces.
@@ -203,6 +204,11 @@ def _measure(factory: sessionmaker[Session], n: int, repeat: int) -> int:
         ),
         "eligible, unassigned, newest first": page(
             queue.Filters(prescreen="eligible", assigned="unassigned"), sort="-submitted_at"
+        ),
+        "first page as the API returns it": run(
+            lambda s: service.to_outs(
+                s, service.queue(s, officer, queue.Filters(), limit=50).cases, officer
+            )
         ),
     }
     print(f"primary-key lookup (baseline): {baseline:.2f} ms")

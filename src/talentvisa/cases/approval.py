@@ -36,6 +36,18 @@ def pending(session: Session, app_id: str) -> DecisionProposal | None:
     )
 
 
+def pending_of(session: Session, app_ids: list[str]) -> dict[str, DecisionProposal]:
+    """The proposal waiting on each of these cases, by case (the latest, as `pending`)."""
+    if not app_ids:
+        return {}
+    rows = session.scalars(
+        select(DecisionProposal)
+        .where(DecisionProposal.application_id.in_(app_ids), DecisionProposal.outcome.is_(None))
+        .order_by(DecisionProposal.proposed_at)
+    )
+    return {p.application_id: p for p in rows}
+
+
 def waiting(session: Session) -> list[DecisionProposal]:
     """Every proposal waiting for a supervisor, oldest first."""
     return list(

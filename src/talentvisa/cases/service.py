@@ -123,7 +123,40 @@ _IDEMPOTENCY = select(IdempotencyRecord).where(
 def to_out(session: Session, app: Application, user: User, *, new: bool = False) -> ApplicationOut:
     """The application as its viewer sees it; `new`: just created, so no documents yet."""
     docs = [] if new else list(session.scalars(_DOCUMENTS, {"app_id": app.id}))
-    rfes = () if new else session.scalars(_EVIDENCE, {"app_id": app.id})
+    rfes = [] if new else list(session.scalars(_EVIDENCE, {"app_id": app.id}))
+    proposal = approval.pending(session, app.id) if app.state == State.pending_approval else None
+    return _out(app, user, docs, rfes, proposal)
+
+
+def to_outs(session: Session, apps: list[Application], user: User) -> list[ApplicationOut]:
+    """Many applications as their viewer sees them (a page of the queue), with three
+    queries in all rather than two or three for each."""
+    ids = [a.id for a in apps]
+    docs: dict[str, list[Document]] = {i: [] for i in ids}
+    rfes: dict[str, list[EvidenceRequest]] = {i: [] for i in ids}
+    if ids:
+        for d in session.scalars(
+            select(Document).where(Document.application_id.in_(ids)).order_by(Document.uploaded_at)
+        ):
+            docs[d.application_id].append(d)
+        for r in session.scalars(
+            select(EvidenceRequest)
+            .where(EvidenceRequest.application_id.in_(ids))
+            .order_by(EvidenceRequest.created_at)
+        ):
+            rfes[r.application_id].append(r)
+    waiting = [a.id for a in apps if a.state == State.pending_approval]
+    proposals = approval.pending_of(session, waiting)
+    return [_out(a, user, docs[a.id], rfes[a.id], proposals.get(a.id)) for a in apps]
+
+
+def _out(
+    app: Application,
+    user: User,
+    docs: list[Document],
+    rfes: list[EvidenceRequest],
+    proposal: DecisionProposal | None,
+) -> ApplicationOut:
     out = ApplicationOut.model_validate(app, from_attributes=True)
     out.documents = [DocumentOut.model_validate(d, from_attributes=True) for d in docs]
     out.evidence_requests = []
@@ -134,7 +167,6 @@ def to_out(session: Session, app: Application, user: User, *, new: bool = False)
             ChecklistItemOut.model_validate(i) for i in checklist.answered(r.items or [], answers)
         ]
         out.evidence_requests.append(rfe)
-    proposal = approval.pending(session, app.id) if app.state == State.pending_approval else None
     if proposal is not None:
         out.pending_decision = ProposalOut.model_validate(proposal, from_attributes=True)
     out.allowed_actions = allowed_actions(app, user, proposal)

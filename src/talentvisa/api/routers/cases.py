@@ -60,7 +60,7 @@ def create(body: ApplicationCreate, rt: RT, user: Applicant) -> Response:
 def list_mine(rt: RT, user: AnyUser) -> Response:
     """Your own applications."""
     with rt.reading() as session:
-        return rendered([service.to_out(session, a, user) for a in service.mine(session, user)])
+        return rendered(service.to_outs(session, service.mine(session, user), user))
 
 
 SortName = Annotated[
@@ -129,7 +129,7 @@ def list_queue(
         found = service.queue(
             session, user, filters, sort=sort, limit=limit, after=after, offset=offset
         )
-        response = rendered([service.to_out(session, a, user) for a in found.cases])
+        response = rendered(service.to_outs(session, found.cases, user))
     if found.after is not None:
         following = request.url.remove_query_params("offset").include_query_params(
             after=found.after
@@ -145,7 +145,7 @@ def bulk_assign(body: BulkAssignIn, rt: RT, user: Supervisor) -> Response:
     with rt.writing() as session:
         apps = service.bulk_assign(session, user, body)
         session.flush()
-        return rendered([service.to_out(session, a, user) for a in apps])
+        return rendered(service.to_outs(session, apps, user))
 
 
 @router.post(
