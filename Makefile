@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/path.py
 	$(BIN)/python bench/h1b.py --n 500000
 	$(BIN)/python bench/selection.py
+	$(BIN)/python bench/work_queue.py
 	$(MAKE) bench-peer
 
 # talentvisa beside OpenFisca (the optional extra `bench` holds the peer engine).

@@ -13,6 +13,7 @@ from talentvisa.auth import service as auth
 from talentvisa.auth.models import Role, User
 from talentvisa.cases import service as cases
 from talentvisa.cases import settings as agency
+from talentvisa.cases.models import Application
 from talentvisa.cases.schemas import (
     ApplicationCreate,
     AssignIn,
@@ -204,6 +205,9 @@ def overdue_evidence(
     assert rfe is not None
     rfe.due = ctx.today() - dt.timedelta(days=3)  # demo only: a request sent weeks ago
     rfe.due_at = rfe.due_at - dt.timedelta(days=4)
+    app = session.get(Application, app_id)
+    assert app is not None
+    app.evidence_due = rfe.due  # the queue's copy of the deadline
     return app_id
 
 

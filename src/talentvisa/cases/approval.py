@@ -1,9 +1,9 @@
 """Four eyes: a decision that overrides the pre-screen, or any refusal, takes effect only
 once a second person, a supervisor other than the one who decided, confirms it.
 
-Separation of duties is the agency's choice, not the law's: it is a per-program setting,
-on for the K visa by default (`FOUR_EYES`), read through `required` so that the agency's
-versioned settings can take it over. The workflow declares the states (workflow.py:
+Separation of duties is the agency's choice, not the law's: two per-program settings of the
+agency's versioned settings (cases/settings.py: `four_eyes_overrides`, `four_eyes_refusals`),
+on for the K visa by default. The workflow declares the states (workflow.py:
 `propose`, `confirm_approve`, `confirm_refuse`, `send_back`); both people are on the audit
 trail, the proposer on the proposal and the supervisor on its confirmation.
 """
@@ -14,23 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from talentvisa.cases.models import DecisionProposal
-
-#: Programs whose decisions need a second person unless the agency says otherwise.
-FOUR_EYES: frozenset[str] = frozenset({"cn-k"})
+from talentvisa.cases.settings import Casework
 
 
-def required(program_id: str) -> bool:
-    """Whether this program's decisions go through four eyes (the agency's setting)."""
-    return program_id in FOUR_EYES
-
-
-def why(program_id: str, decision: str, overrides: bool) -> str | None:
-    """Why a decision needs a second person ('override', 'refusal'), or None if it does not."""
-    if not required(program_id):
-        return None
-    if overrides:
+def why(rules: Casework, decision: str, overrides: bool) -> str | None:
+    """Why a decision needs a second person under the program's casework settings
+    ('override', 'refusal'), or None if it does not."""
+    if overrides and rules.four_eyes_overrides:
         return "override"
-    return "refusal" if decision == "refuse" else None
+    if decision == "refuse" and rules.four_eyes_refusals:
+        return "refusal"
+    return None
 
 
 def pending(session: Session, app_id: str) -> DecisionProposal | None:
@@ -40,6 +34,18 @@ def pending(session: Session, app_id: str) -> DecisionProposal | None:
         .where(DecisionProposal.application_id == app_id, DecisionProposal.outcome.is_(None))
         .order_by(DecisionProposal.proposed_at.desc())
     )
+
+
+def pending_of(session: Session, app_ids: list[str]) -> dict[str, DecisionProposal]:
+    """The proposal waiting on each of these cases, by case (the latest, as `pending`)."""
+    if not app_ids:
+        return {}
+    rows = session.scalars(
+        select(DecisionProposal)
+        .where(DecisionProposal.application_id.in_(app_ids), DecisionProposal.outcome.is_(None))
+        .order_by(DecisionProposal.proposed_at)
+    )
+    return {p.application_id: p for p in rows}
 
 
 def waiting(session: Session) -> list[DecisionProposal]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from talentvisa.db.base import Base, UTCDateTime, new_id, now
@@ -11,6 +11,16 @@ from talentvisa.db.base import Base, UTCDateTime, new_id, now
 
 class Application(Base):
     __tablename__ = "applications"
+    # One index per sort of the queue, each ending in the id that breaks ties (cases/queue.py).
+    __table_args__ = (
+        Index("ix_applications_queue_submitted", "submitted_at", "id"),
+        Index("ix_applications_queue_state", "state", "submitted_at", "id"),
+        Index("ix_applications_queue_updated", "updated_at", "id"),
+        Index("ix_applications_queue_due", "evidence_due", "id"),
+        Index("ix_applications_queue_name", "applicant_name", "id"),
+        Index("ix_applications_queue_program", "program_id", "id"),
+        Index("ix_applications_queue_prescreen", "prescreen_outcome", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -36,6 +46,11 @@ class Application(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     visa_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     issued: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Copies the queue sorts by (0011_queue): the name as submitted, the due date of the
+    # request still waiting, and when evidence last arrived.
+    applicant_name: Mapped[str | None] = mapped_column(String(200))
+    evidence_due: Mapped[dt.date | None] = mapped_column(Date)
+    evidence_received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's API
 

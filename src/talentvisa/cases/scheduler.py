@@ -20,11 +20,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, CursorResult, Update, and_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from talentvisa.audit import service as audit
 from talentvisa.cases import notices, zones
+from talentvisa.cases import settings as agency
 from talentvisa.cases.models import Application, EvidenceRequest
 from talentvisa.cases.workflow import DEADLINE_PASSED, TRANSITIONS
 from talentvisa.db.base import now
@@ -32,9 +33,9 @@ from talentvisa.db.unit_of_work import write
 
 log = logging.getLogger("talentvisa.scheduler")
 Clock = Callable[[], dt.datetime]
-#: Days before the deadline the applicant is reminded. An agency's practice, not the law's
-#: (no program publishes one): assumed, and meant to move to the agency's settings.
-REMIND_DAYS_BEFORE = 3
+#: Days before the deadline the applicant is reminded where the agency set none for the
+#: program (its setting `remind_days_before`, cases/settings.py). Practice, not law.
+REMIND_DAYS_BEFORE = agency.REMIND_DAYS_BY_DEFAULT
 #: Cases one job run claims per transaction, so a long backlog never holds one long lock.
 BATCH = 100
 _LAPSE = TRANSITIONS[DEADLINE_PASSED]
@@ -105,9 +106,21 @@ def _lapse(s: Session, rfe: EvidenceRequest, at: dt.datetime) -> int:
 
 
 def remind(factory: sessionmaker[Session], at: dt.datetime) -> int:
-    """Remind each applicant once per deadline, `REMIND_DAYS_BEFORE` days before it."""
+    """Remind each applicant once per deadline, as many days before it as the agency set for
+    the program in the settings in force at `at` (`REMIND_DAYS_BEFORE` where it set none)."""
     sent = 0
-    horizon = at + dt.timedelta(days=REMIND_DAYS_BEFORE)
+    with factory() as s:
+        leads, default = agency.reminder_leads(s, at.astimezone(dt.UTC).date())
+    near = or_(
+        *(
+            and_(Application.program_id == p, EvidenceRequest.due_at <= at + dt.timedelta(days))
+            for p, days in leads.items()
+        ),
+        and_(
+            Application.program_id.not_in(list(leads)),
+            EvidenceRequest.due_at <= at + dt.timedelta(days=default),
+        ),
+    )
     while True:
         with write(factory) as work:
             s = work.session
@@ -115,7 +128,7 @@ def remind(factory: sessionmaker[Session], at: dt.datetime) -> int:
                 s,
                 EvidenceRequest.reminded_at.is_(None),
                 EvidenceRequest.due_at >= at,
-                EvidenceRequest.due_at <= horizon,
+                near,
             )
             for rfe in batch:
                 sent += _remind(s, rfe)

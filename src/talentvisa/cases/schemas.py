@@ -113,6 +113,16 @@ class AssignIn(Body):
 Length = Annotated[StrictInt, Field(ge=1, le=100_000)]
 
 
+class CaseRef(Body):
+    id: str = Field(min_length=1, max_length=32, pattern=r"^[0-9a-f]{1,32}$")
+    version: Count = Field(ge=1, description="The version you read; a stale one gets 409.")
+
+
+class BulkAssignIn(Body):
+    officer_id: Int64
+    cases: list[CaseRef] = Field(min_length=1, max_length=500)
+
+
 class IssueIn(Body):
     """The visa's terms, within the program's (cases/terms.py); a term the program fixes may be
     left out, and a choice outside its terms is refused with 422 naming the field."""
@@ -199,6 +209,9 @@ class ApplicationOut(BaseModel):
     override_code: str | None
     visa_number: str | None
     issued: dict[str, Any] | None
+    applicant_name: str | None = None
+    evidence_due: dt.date | None = None
+    evidence_received_at: dt.datetime | None = None
     documents: list[DocumentOut] = []
     evidence_requests: list[EvidenceOut] = []
     pending_decision: ProposalOut | None = None

@@ -7,6 +7,13 @@ new row, never an update: the row's id is the settings version it makes, so the 
 version N are the rows up to N, and an Assessment that names N can be replayed exactly. Each
 row carries its effective date, the note saying why, and who set it; each change is also on
 the audit chain. A value of null withdraws the agency's setting from its effective date.
+
+Beside the program's parameters, an agency sets how it works each program's cases
+(`CASEWORK`): whether a decision that overrides the pre-screen, or a refusal, needs a second
+person (cases/approval.py), and how many days before an evidence deadline the applicant is
+reminded (cases/scheduler.py). These are the agency's practice, no law's, so each has a
+default that applies until the agency records its own; they are versioned, audited and
+replayed like the rest, and a decision names the version it ran under.
 """
 
 from __future__ import annotations
@@ -49,6 +56,84 @@ class AgencySetting(Base):
 
 
 @dataclass(frozen=True)
+class CaseworkSetting:
+    """How the agency works a program's cases: a yes/no or a number of days."""
+
+    kind: str  # "yes/no" or "days"
+    description: Bilingual
+    top: int = 1
+
+
+#: Four eyes on the K visa by default: the agency's practice before versioned settings.
+FOUR_EYES_BY_DEFAULT = frozenset({"cn-k"})
+#: Days before an evidence deadline the applicant is reminded, where the agency set none.
+REMIND_DAYS_BY_DEFAULT = 3
+CASEWORK: dict[str, CaseworkSetting] = {
+    "four_eyes_overrides": CaseworkSetting(
+        "yes/no",
+        Bilingual(
+            en="Four eyes on overrides: a decision against the pre-screen needs a supervisor",
+            zh="四眼原则（推翻预审）：与预审结果相反的决定须经主管批准",
+        ),
+    ),
+    "four_eyes_refusals": CaseworkSetting(
+        "yes/no",
+        Bilingual(
+            en="Four eyes on refusals: every refusal needs a supervisor",
+            zh="四眼原则（拒签）：所有拒签决定须经主管批准",
+        ),
+    ),
+    "remind_days_before": CaseworkSetting(
+        "days",
+        Bilingual(
+            en="Days before an evidence deadline the applicant is reminded",
+            zh="补充材料截止日前提醒申请人的天数",
+        ),
+        top=90,
+    ),
+}
+
+
+def casework_default(program_id: str, name: str) -> bool | int:
+    if name == "remind_days_before":
+        return REMIND_DAYS_BY_DEFAULT
+    return program_id in FOUR_EYES_BY_DEFAULT
+
+
+@dataclass(frozen=True)
+class Casework:
+    """A program's casework settings on a day, and the settings version they come from."""
+
+    version: int
+    four_eyes_overrides: bool
+    four_eyes_refusals: bool
+    remind_days_before: int
+
+
+def casework(
+    session: Session, program_id: str, on: dt.date, version: int | None = None
+) -> Casework:
+    """The casework settings of `program_id` in force on `on` (as of `version`, by default
+    the newest), each the agency's value or, where it set none, the default."""
+    version = current_version(session) if version is None else version
+    chosen = {
+        r.parameter: r.value
+        for r in _in_force(session, version, on)
+        if r.program_id == program_id and r.parameter in CASEWORK
+    }
+    values = {n: chosen.get(n, casework_default(program_id, n)) for n in CASEWORK}
+    return Casework(version=version, **values)
+
+
+def reminder_leads(session: Session, on: dt.date) -> tuple[dict[str, int], int]:
+    """The reminder lead time of each program whose agency set one, and the default."""
+    rows = _in_force(session, current_version(session), on)
+    return {
+        r.program_id: int(r.value) for r in rows if r.parameter == "remind_days_before"
+    }, REMIND_DAYS_BY_DEFAULT
+
+
+@dataclass(frozen=True)
 class Unset:
     """A settable parameter with neither the law's value nor the agency's on a date."""
 
@@ -82,6 +167,8 @@ def effective(
     version = current_version(session) if version is None else version
     values = {pid: dict(params) for pid, params in base.values.items()}
     for row in _in_force(session, version, on):
+        if row.parameter in CASEWORK:
+            continue  # how cases are worked, not a rule's parameter
         values.setdefault(row.program_id, {})[row.parameter] = DeployerValue(row.value, row.note)
     return version, Settings(values, base.overrides)
 
@@ -133,10 +220,13 @@ def set_value(
     cp = catalog.get(program_id)
     if cp is None:
         raise NotFound(f"program {program_id} is not in the catalog")
-    p = cp.program.parameters.get(parameter)
-    if p is None or not settable(p):
-        raise Invalid(f"parameter: {program_id}.{parameter} is not settable", "parameter")
-    checked = None if value is None else _checked(cp, parameter, value)
+    if parameter in CASEWORK:
+        checked = None if value is None else _casework_checked(parameter, value)
+    else:
+        p = cp.program.parameters.get(parameter)
+        if p is None or not settable(p):
+            raise Invalid(f"parameter: {program_id}.{parameter} is not settable", "parameter")
+        checked = None if value is None else _checked(cp, parameter, value)
     if not note.strip():
         raise Invalid("note: say why the agency sets this value", "note")
     previous = session.scalar(
@@ -171,6 +261,19 @@ def set_value(
         },
     )
     return row
+
+
+def _casework_checked(name: str, value: Any) -> bool | int:
+    setting = CASEWORK[name]
+    if setting.kind == "yes/no":
+        if not isinstance(value, bool):
+            raise Invalid(f"value: {name} takes yes or no (true or false)", "value")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise Invalid(f"value: {name} takes a whole number of days", "value")
+    if not 0 <= value <= setting.top:
+        raise Invalid(f"value: {name} must be between 0 and {setting.top} days", "value")
+    return int(value)
 
 
 def _checked(cp: CompiledProgram, parameter: str, value: Any) -> Any:

@@ -15,7 +15,7 @@ from talentvisa.cases import timeline
 from talentvisa.rules.model import Text
 from talentvisa.web import engine_text, form, labels, times
 from talentvisa.web.code_lists import country_options, currency_options
-from talentvisa.web.i18n import active
+from talentvisa.web.i18n import N_, active
 from talentvisa.web.messages import Msg, said
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -105,12 +105,30 @@ def sort_options(sorts: dict[str, str]) -> list[tuple[str, str]]:
     return [(k, _gettext(m)) for k, m in sorts.items()]
 
 
+ASCENDING, DESCENDING = N_("%(column)s, ascending"), N_("%(column)s, descending")
+
+
+def sort_choices(sorts: dict[str, str]) -> list[tuple[str, str]]:
+    """Each sort both ways, for a select: `name` ascending, `-name` descending."""
+    out = []
+    for k, m in sorts.items():
+        out.append((k, _gettext(ASCENDING) % {"column": _gettext(m)}))
+        out.append((f"-{k}", _gettext(DESCENDING) % {"column": _gettext(m)}))
+    return out
+
+
 def staff_options(staff: list[Any]) -> list[tuple[str, str]]:
     return [(str(u.id), f"{u.display_name} ({label(u.role, 'role')})") for u in staff]
 
 
-def criteria_options(program: Any) -> list[tuple[str, str]]:
-    return [(cid, tx(c.label)) for cid, c in program.criteria.items()]
+def criteria_options(program: Any, prescreen: Any = None) -> list[tuple[str, str]]:
+    """Each criterion, with what the pre-screen found for it, so the officer sees it beside
+    the box they tick."""
+    found = {c.id: c.outcome for c in prescreen.criteria} if prescreen else {}
+    return [
+        (cid, f"{tx(c.label)} ({label(found[cid], 'outcome')})" if cid in found else tx(c.label))
+        for cid, c in program.criteria.items()
+    ]
 
 
 def program_options(programs: list[Any]) -> list[tuple[str, str]]:
@@ -177,6 +195,7 @@ def make_env() -> Environment:
         program_options=program_options,
         labelled=labelled,
         sort_options=sort_options,
+        sort_choices=sort_choices,
         staff_options=staff_options,
         criteria_options=criteria_options,
         engine_notes=engine_text.notes,

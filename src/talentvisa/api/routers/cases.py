@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.orm import Session
 
@@ -10,13 +10,14 @@ from talentvisa.api.deps import RT, AnyUser, bounded, require
 from talentvisa.api.rendering import rendered
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role, User
-from talentvisa.cases import service
+from talentvisa.cases import queue, service
 from talentvisa.cases.models import Application
 from talentvisa.cases.schemas import (
     ApplicationCreate,
     ApplicationOut,
     ApplicationUpdate,
     AssignIn,
+    BulkAssignIn,
     CancelIn,
     DecisionIn,
     DocumentOut,
@@ -59,15 +60,35 @@ def create(body: ApplicationCreate, rt: RT, user: Applicant) -> Response:
 def list_mine(rt: RT, user: AnyUser) -> Response:
     """Your own applications."""
     with rt.reading() as session:
-        return rendered([service.to_out(session, a, user) for a in service.mine(session, user)])
+        return rendered(service.to_outs(session, service.mine(session, user), user))
 
 
-@router.get("/cases", response_model=list[ApplicationOut])
+SortName = Annotated[
+    str,
+    Query(
+        pattern="^(" + "|".join(queue.SORT_NAMES) + ")$",
+        description="A column, with - for descending: " + ", ".join(queue.SORTS),
+    ),
+]
+
+
+@router.get(
+    "/cases",
+    response_model=list[ApplicationOut],
+    responses={200: {"headers": {"Link": {"description": 'The next page, rel="next"'}}}},
+)
 @bounded
-def queue(
+def list_queue(
     rt: RT,
     user: Staff,
-    state: str | None = None,
+    request: Request,
+    state: Annotated[
+        str,
+        Query(
+            pattern=r"^[a-z_]{1,30}$",
+            description="open (the default: work still to do), closed, all, or one state",
+        ),
+    ] = "open",
     program_id: str | None = None,
     assigned: Annotated[
         str | None,
@@ -76,9 +97,20 @@ def queue(
         ),
     ] = None,
     prescreen: Literal["eligible", "ineligible", "unknown"] | None = None,
-    sort: Literal["submitted_at", "-submitted_at", "updated_at", "-updated_at"] = "submitted_at",
+    sort: SortName = "submitted_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
+    after: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=400,
+            pattern=r"^[A-Za-z0-9_-]+$",
+            description="The cursor of the next page, from the previous page's Link header",
+        ),
+    ] = None,
+    offset: Annotated[
+        int, Query(ge=0, le=INT64_MAX, description="Prefer `after`: deep offsets are slow")
+    ] = 0,
     q: Annotated[
         str | None,
         Query(
@@ -89,21 +121,31 @@ def queue(
         ),
     ] = None,
 ) -> Response:
-    """The officer queue, with filters."""
+    """The officer queue, with filters, sorting and keyset paging."""
+    filters = queue.Filters(
+        state=state, program_id=program_id, assigned=assigned, prescreen=prescreen, search=q
+    )
     with rt.reading() as session:
-        apps = service.queue(
-            session,
-            user,
-            state=state,
-            program_id=program_id,
-            assigned=assigned,
-            prescreen=prescreen,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-            search=q,
+        found = service.queue(
+            session, user, filters, sort=sort, limit=limit, after=after, offset=offset
         )
-        return rendered([service.to_out(session, a, user) for a in apps])
+        response = rendered(service.to_outs(session, found.cases, user))
+    if found.after is not None:
+        following = request.url.remove_query_params("offset").include_query_params(
+            after=found.after
+        )
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
+
+
+@router.post("/cases/assign", response_model=list[ApplicationOut])
+@bounded
+def bulk_assign(body: BulkAssignIn, rt: RT, user: Supervisor) -> Response:
+    """Supervisors: assign several cases to one officer, all or none."""
+    with rt.writing() as session:
+        apps = service.bulk_assign(session, user, body)
+        session.flush()
+        return rendered(service.to_outs(session, apps, user))
 
 
 @router.post(

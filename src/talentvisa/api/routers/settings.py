@@ -26,9 +26,10 @@ Number = Annotated[float, Field(ge=0, le=AMOUNT_MAX, allow_inf_nan=False)]
 class SettingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    value: int | Number | ReadingId | None = Field(
-        description="A number for a silent parameter, a reading's id for contested law, or "
-        "null to withdraw the agency's setting from `effective` on."
+    value: bool | int | Number | ReadingId | None = Field(
+        description="A number for a silent parameter, a reading's id for contested law, true "
+        "or false for four eyes (four_eyes_overrides, four_eyes_refusals), whole days for "
+        "remind_days_before, or null to withdraw the agency's setting from `effective` on."
     )
     effective: dt.date = Field(description="First day it applies.")
     note: FreeText = Field(min_length=1, description="Why the agency chose it (shown with it).")
@@ -38,7 +39,7 @@ class SettingOut(BaseModel):
     version: int = Field(validation_alias="id")
     program_id: str
     parameter: str
-    value: float | int | str | None
+    value: bool | int | float | str | None
     effective: dt.date
     note: str
     set_by: int

@@ -15,11 +15,14 @@ from talentvisa.audit import service as audit
 from talentvisa.auth import directory
 from talentvisa.auth.models import STAFF, Role
 from talentvisa.cases import approval, checklist, service, terms
+from talentvisa.cases import queue as cases_queue
 from talentvisa.cases import settings as agency
 from talentvisa.cases.models import Application
 from talentvisa.cases.schemas import (
     AssignIn,
+    BulkAssignIn,
     CancelIn,
+    CaseRef,
     DecisionIn,
     EvidenceRequestIn,
     ExtendIn,
@@ -40,57 +43,106 @@ from talentvisa.web.route import Reading, Writing, web_router
 from talentvisa.web.templating import tx
 
 router = web_router()
+#: The sorts the portal offers, by column; each also descending (cases/queue.py).
 SORTS = {
-    "submitted_at": N_("oldest first"),
-    "-submitted_at": N_("newest first"),
-    "-updated_at": N_("recently changed"),
+    "submitted_at": N_("date submitted"),
+    "reference": N_("reference"),
+    "applicant": N_("applicant"),
+    "state": N_("status"),
+    "prescreen": N_("pre-screen"),
+    "program": N_("program"),
+    "evidence_due": N_("evidence due"),
+    "updated_at": N_("last changed"),
 }
+PAGE_SIZE = 50
+
+
+def _filters(state: str, prescreen: str, assigned: str, q: str) -> cases_queue.Filters:
+    """The queue's filters from the query string; anything unrecognised means the default."""
+    known = state in cases_queue.STATE_GROUPS or (state in State.__members__ and state != "draft")
+    return cases_queue.Filters(
+        state=state if known else "open",
+        prescreen=prescreen if prescreen in ("eligible", "ineligible", "unknown") else None,
+        assigned=assigned if assigned in ("me", "unassigned") else None,
+        search=q.strip()[:100] or None,
+    )
 
 
 @router.get("/officer", response_class=HTMLResponse)
 def queue(
     page: PageDep,
     work: Reading,
-    state: str = "",
+    state: str = "open",
     prescreen: str = "",
     assigned: str = "",
     sort: str = "submitted_at",
     q: str = "",
+    after: str = "",
 ) -> HTMLResponse:
     user = page.need(*STAFF)
-    filters = {
-        "q": q.strip()[:100],
-        "state": state if state in State.__members__ and state != "draft" else "",
-        "prescreen": prescreen if prescreen in ("eligible", "ineligible", "unknown") else "",
-        "assigned": assigned if assigned in ("me", "unassigned") else "",
-        "sort": sort if sort in SORTS else "submitted_at",
-    }
+    f = _filters(state, prescreen, assigned, q)
+    sort = sort if sort.removeprefix("-") in SORTS else "submitted_at"
     session = work.session
-    apps = service.queue(
-        session,
-        user,
-        state=filters["state"] or None,
-        program_id=None,
-        assigned=filters["assigned"] or None,
-        prescreen=filters["prescreen"] or None,
-        sort=filters["sort"],
-        limit=200,
-        offset=0,
-        search=filters["q"] or None,
-    )
+    try:
+        found = service.queue(session, user, f, sort=sort, limit=PAGE_SIZE, after=after or None)
+    except ServiceError:  # a stale or edited cursor: start again from the first page
+        found = service.queue(session, user, f, sort=sort, limit=PAGE_SIZE)
+    apps = found.cases
     names = directory.display_names(
         session, {a.assigned_officer_id for a in apps if a.assigned_officer_id}
     )
+    query = {
+        "q": f.search or "",
+        "state": f.state,
+        "prescreen": f.prescreen or "",
+        "assigned": f.assigned or "",
+    }
     return render(
         page,
         "officer_queue.html",
         apps=apps,
-        f=filters,
+        f=query,
+        sort=sort,
+        after=after,
+        following=found.after,
         names=names,
         sorts=SORTS,
+        state_groups={"open": N_("open work"), "closed": N_("closed"), "all": N_("all")},
         states=[s.value for s in State if s != State.draft],
+        staff=directory.staff(session) if user.role == Role.supervisor.value else [],
         today=runtime(page.request).cases.today(),
     )
+
+
+@router.post("/officer/assign", response_class=HTMLResponse)
+def bulk_assign(
+    page: Posted,
+    work: Writing,
+    officer_id: Annotated[str, Form()] = "",
+    cases: Annotated[list[str] | None, Form()] = None,
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    """A supervisor assigns the ticked cases to one officer; each box holds id:version."""
+    user = page.need(Role.supervisor)
+    refs = [c.split(":", 1) for c in (cases or [])[:500]]
+    back = back if back.startswith("/officer") and "//" not in back else "/officer"
+    try:
+        body = BulkAssignIn(
+            officer_id=int(officer_id) if officer_id.isdigit() else 0,
+            cases=[CaseRef(id=i, version=int(v)) for i, v in refs if v.isdigit()],
+        )
+    except ValidationError:
+        return redirect(page, _with(back, "bulk=none"))
+    try:
+        with work.attempt():
+            done = service.bulk_assign(work.session, user, body)
+    except ServiceError:
+        return redirect(page, _with(back, "bulk=failed"))
+    return redirect(page, _with(back, f"bulk={len(done)}"))
+
+
+def _with(url: str, param: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{param}"
 
 
 @router.post("/officer/take-next", response_class=HTMLResponse)

@@ -29,11 +29,16 @@ FIELD_ERRORS = {
     "value": Msg(
         N_(
             "This value does not suit the setting: give a number in its unit (whole years, a "
-            "ranking position), or for contested law the id of a reading."
+            "ranking position, days), yes or no for four eyes, or for contested law the id of "
+            "a reading."
         )
     ),
     "note": Msg(N_("Say why the agency sets this value.")),
 }
+
+
+#: Yes and no as an admin may type them, in both languages.
+YES_NO = {"yes": True, "true": True, "是": True, "no": False, "false": False, "否": False}
 
 
 def _page(
@@ -56,6 +61,11 @@ def _page(
         for name, p in cp.program.parameters.items()
         if settable(p)
     ]
+    casework = [
+        (pid, name, c, current.get((pid, name)), agency.casework_default(pid, name))
+        for pid in rt.cases.catalog
+        for name, c in agency.CASEWORK.items()
+    ]
     return render(
         page,
         "admin_settings.html",
@@ -63,7 +73,9 @@ def _page(
         version=version,
         today=today,
         parameters=parameters,
-        choices=[(f"{pid}.{name}", f"{pid} · {name}") for pid, name, _, _ in parameters],
+        casework=casework,
+        choices=[(f"{pid}.{name}", f"{pid} · {name}") for pid, name, _, _ in parameters]
+        + [(f"{pid}.{name}", f"{pid} · {name}") for pid, name, _, _, _ in casework],
         history=history,
         names=names,
         may_write=user.role == Role.admin.value,
@@ -78,10 +90,13 @@ def settings_page(page: PageDep, work: Reading) -> HTMLResponse:
 
 
 def _value(raw: str) -> Any:
-    """A number as a number, `none` to withdraw, anything else as a reading's id."""
+    """A number as a number, yes or no for four eyes, `none` to withdraw, anything else as a
+    reading's id."""
     text = raw.strip()
     if text.lower() in ("none", "null"):
         return None
+    if text.lower() in YES_NO:
+        return YES_NO[text.lower()]
     try:
         number = json.loads(text)
     except ValueError:
