@@ -11,7 +11,7 @@ import io
 from typing import Any
 
 import polars as pl
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from talentvisa.h1b import bulk, workflow
@@ -75,22 +75,22 @@ def publish(
 
 def _store_proofs(session: Session, season: CapSeason, bulletin: bl.Bulletin) -> None:
     """Every registration's row and the tree's levels, so each proof is two indexed reads."""
+    lines = bulletin.lines.rename("row").to_frame().with_row_index("leaf_index")
     leaves = (
-        pl.DataFrame(
-            {
-                "leaf_index": range(len(bulletin.rows)),
-                "row": [leaf.decode() for leaf in bulletin.leaves],
-                "registration_id": [list(r.registrations) for r in bulletin.rows],
-            },
-            schema={"leaf_index": pl.Int64, "row": pl.Utf8, "registration_id": pl.List(pl.Utf8)},
+        bulletin.registrations.join(
+            lines.with_columns(pl.col("leaf_index").cast(pl.Int64)), on="leaf_index", how="left"
         )
-        .explode("registration_id")
         .with_columns(pl.lit(season.id).alias("season_id"))
         .select("season_id", "registration_id", "leaf_index", "row")
     )
     bulk.insert(session, BulletinLeaf.__table__, leaves)  # type: ignore[arg-type]
-    for n, level in enumerate(bulletin.tree.levels):
-        session.add(BulletinLevel(season_id=season.id, level=n, hashes=b"".join(level)))
+    session.execute(
+        insert(BulletinLevel),
+        [
+            {"season_id": season.id, "level": n, "hashes": b"".join(level)}
+            for n, level in enumerate(bulletin.tree.levels)
+        ],
+    )
 
 
 def published(session: Session, season: CapSeason) -> SeasonBulletin:
@@ -139,9 +139,8 @@ def draw(
         )
     year = int(season.season.removeprefix("FY"))
     kept = pl.read_csv(io.StringIO(record.mapping), schema={"unit": pl.Utf8, "key": pl.Utf8})
-    pseudonyms = dict(zip(kept["key"].to_list(), kept["unit"].to_list(), strict=True))
     try:
-        bulletin, _ = bl.build(frame, year, pseudonyms)
+        bulletin, _ = bl.build(frame, year, kept)
         return bl.draw(
             bulletin,
             record.manifest,
