@@ -203,6 +203,14 @@ def test_a_beacon_season_publishes_proves_draws_and_verifies_from_public_files(
         "--root", manifest["root"], "--beacon-round", "1000",
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
+    # The stored statuses are the published selection, unit by unit, after every round.
+    chosen = {
+        line.rsplit(",", 1)[-1] for line in (tmp_path / "selected.csv").read_text().splitlines()[1:]
+    }
+    for who in (employer, other):
+        own = {r["id"]: r["status"] for r in server.client(who).get("/registrations").json()}
+        assert {i for i, st in own.items() if st == "selected"} == chosen & set(own)
+        assert set(own.values()) <= {"selected", "not_selected"}
 
 
 def test_a_season_without_a_beacon_has_no_bulletin(server: Server) -> None:
