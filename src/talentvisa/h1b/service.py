@@ -483,8 +483,8 @@ def _select_from_bulletin(
     frame = season_frame(session, season)
     record = bulletins.published(session, season)
     run, reveal = bulletins.draw(season, record, frame, rounds, at)
-    chosen = run.selected()["registration_id"]
-    on_bulletin = run.bulletin.registrations["registration_id"]
+    chosen = run.selected()["registration_id"].implode()
+    on_bulletin = run.bulletin.registrations["registration_id"].implode()
     outcome = frame.select(
         pl.col("registration_id").alias("id"),
         pl.when(pl.col("registration_id").is_in(chosen))

@@ -1,4 +1,5 @@
-"""Registrations leave room on each page, so the draw's status updates are heap-only (HOT)
+"""Registrations leave room on each page, so the draw's status updates are heap-only (HOT);
+the bulletin keeps a private digest of the list it was built from
 
 A national draw sets the status of every registration of the season (500,000 rows). With full
 pages PostgreSQL writes each new row version elsewhere and adds it to all five indexes of the
@@ -7,11 +8,15 @@ and no index is touched, since no index holds the status (about 4 s). The price 
 about twice the size on disk. Only new pages are filled to the factor: rows stored before keep
 their pages until the table is rewritten (VACUUM FULL). SQLite has no such setting.
 
+``h1b_bulletins.list_sha256``: the draw compares the season's list with the one the bulletin
+was built from by this digest, instead of rebuilding the bulletin (h1b/bulletin.py).
+
 Revision ID: 0010_season_scale
 Revises: 0009_season
 Create Date: 2026-12-08 01:20:00
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_season_scale"
@@ -23,6 +28,8 @@ FILLFACTOR = 50
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("h1b_bulletins") as t:
+        t.add_column(sa.Column("list_sha256", sa.String(64), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"ALTER TABLE h1b_registrations SET (fillfactor = {FILLFACTOR})")
 
@@ -30,3 +37,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE h1b_registrations RESET (fillfactor)")
+    with op.batch_alter_table("h1b_bulletins") as t:
+        t.drop_column("list_sha256")
