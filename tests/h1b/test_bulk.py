@@ -52,6 +52,16 @@ def test_the_season_frame_is_the_orms_rows_and_statuses_land_on_their_rows(
         outcome = pl.DataFrame(
             {"id": ids, "status": ["selected" if i % 3 else "not_selected" for i in range(120)]}
         )
-        bulk.set_from(s, Registration.__table__, "id", outcome)  # type: ignore[arg-type]
-        stored = {i: st for i, st in s.execute(select(Registration.id, Registration.status))}
-        assert stored == dict(zip(ids, outcome["status"].to_list(), strict=True))
+        table = Registration.__table__
+        # Twice in one transaction, as a draw and a further round: the staging is per call.
+        for flip in (False, True):
+            if flip:
+                outcome = outcome.with_columns(
+                    pl.when(pl.col("status") == "selected")
+                    .then(pl.lit("not_selected"))
+                    .otherwise(pl.lit("selected"))
+                    .alias("status")
+                )
+            bulk.set_from(s, table, "id", outcome)  # type: ignore[arg-type]
+            stored = {i: st for i, st in s.execute(select(Registration.id, Registration.status))}
+            assert stored == dict(zip(ids, outcome["status"].to_list(), strict=True))

@@ -133,21 +133,23 @@ def set_from(session: Session, table: Table, key: str, frame: pl.DataFrame, *whe
         prefixes=["TEMPORARY"],
     )
     bind = session.connection()
+    # No try/finally: a failed statement rolls the transaction back, the temporary table with
+    # it (DDL is transactional in both databases), and a DROP in an aborted PostgreSQL
+    # transaction would only hide the first error. A leftover on the connection is dropped.
+    temp.drop(bind, checkfirst=True)
     temp.create(bind)
-    try:
-        insert(session, temp, frame)
-        if _postgres(session):  # autovacuum never analyzes a temporary table: plan a hash join
-            session.execute(text(f'ANALYZE "{temp.name}"'))
-        changed = [c for c in frame.columns if c != key]
-        session.execute(
-            update(table)
-            .where(
-                table.c[key] == temp.c[key],
-                or_(*(table.c[c] != temp.c[c] for c in changed)),
-                *where,  # type: ignore[arg-type]
-            )
-            .values({c: temp.c[c] for c in changed}),
-            execution_options={"synchronize_session": False},
+    insert(session, temp, frame)
+    if _postgres(session):  # autovacuum never analyzes a temporary table: plan a hash join
+        session.execute(text(f'ANALYZE "{temp.name}"'))
+    changed = [c for c in frame.columns if c != key]
+    session.execute(
+        update(table)
+        .where(
+            table.c[key] == temp.c[key],
+            or_(*(table.c[c] != temp.c[c] for c in changed)),
+            *where,  # type: ignore[arg-type]
         )
-    finally:
-        temp.drop(bind)
+        .values({c: temp.c[c] for c in changed}),
+        execution_options={"synchronize_session": False},
+    )
+    temp.drop(bind)
