@@ -203,6 +203,14 @@ def test_a_beacon_season_publishes_proves_draws_and_verifies_from_public_files(
         "--root", manifest["root"], "--beacon-round", "1000",
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
+    # The stored statuses are the published selection, unit by unit, after every round.
+    chosen = {
+        line.rsplit(",", 1)[-1] for line in (tmp_path / "selected.csv").read_text().splitlines()[1:]
+    }
+    for who in (employer, other):
+        own = {r["id"]: r["status"] for r in server.client(who).get("/registrations").json()}
+        assert {i for i, st in own.items() if st == "selected"} == chosen & set(own)
+        assert set(own.values()) <= {"selected", "not_selected"}
 
 
 def test_a_season_without_a_beacon_has_no_bulletin(server: Server) -> None:
@@ -245,6 +253,24 @@ def test_a_list_changed_after_the_close_is_not_drawn(server: Server, clock: list
     refused = server.client(admin).post(f"/seasons/{season}/draw")
     assert refused.status_code == 409, refused.text
     assert "the list changed after the root" in refused.json()["error"]["message"]
+
+    # The same number of rows, one weight changed: refused too; put back, the draw runs.
+    def tamper(passport: str, level: int | None) -> None:
+        with transaction(server.app.state.runtime.factory) as s:
+            reg = s.scalar(select(Registration).where(Registration.passport_number == passport))
+            assert reg is not None
+            if level is None:
+                s.delete(reg)
+            else:
+                reg.wage_level = level
+
+    tamper("C9999999", None)
+    tamper("C0000000", 4)
+    again = server.client(admin).post(f"/seasons/{season}/draw")
+    assert again.status_code == 409 and "the list changed after the root" in again.text
+    tamper("C0000000", 1)
+    drawn = server.client(admin).post(f"/seasons/{season}/draw")
+    assert drawn.status_code == 200, drawn.text
 
 
 def test_an_empty_beacon_season_publishes_an_empty_bulletin(

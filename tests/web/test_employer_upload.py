@@ -138,3 +138,42 @@ def test_a_file_over_the_portals_usual_body_limit_is_taken_whole(server: Server)
     assert r.status_code == 200, r.text[:500]
     counts = server.client(token).get(f"/seasons/{season}/registrations").json()["counts"]
     assert counts == {"submitted": 15_000}
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "at most 16 MB"), ("zh-CN", "16 MB")])
+def test_a_file_over_the_upload_limit_gets_a_page_not_json(
+    server: Server, lang: str, words: str
+) -> None:
+    _, admin = server.user(Role.admin)
+    season = f"FY{2460 + len(lang)}"
+    open_season(server, admin, season)
+    visitor, token = _employer(server, lang)
+    huge = HEADER + "\n" + row("H0000001") + "\n" + "#" * (17 * 1024 * 1024)
+    r = visitor.submit(
+        f"/employer/seasons/{season}",
+        f"/employer/seasons/{season}/upload",
+        {},
+        files={"file": ("registrations.csv", huge.encode(), "text/csv")},
+    )
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("text/html"), r.text[:300]
+    assert words in r.text and '<html lang="' in r.text and '"error"' not in r.text
+    api = server.client(token).post(
+        f"/seasons/{season}/registrations.csv",
+        content=huge.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert api.status_code == 413 and api.json()["error"]["code"] == "too_large"
+    counts = server.client(token).get(f"/seasons/{season}/registrations").json()["counts"]
+    assert counts == {}
+
+
+def test_the_upload_form_has_a_progress_bar_the_script_drives(server: Server) -> None:
+    _, admin = server.user(Role.admin)
+    season = "FY2470"
+    open_season(server, admin, season)
+    visitor, _ = _employer(server, "en")
+    html = visitor.get(f"/employer/seasons/{season}").text
+    form = re.search(r'<form[^>]*action="/employer/seasons/FY2470/upload"[^>]*>', html)
+    assert form and "data-upload " in form.group(0) and "checking and registering" in form.group(0)
+    assert 'id="upload-progress"' in html and "data-upload-status" in html

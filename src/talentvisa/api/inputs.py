@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -104,6 +104,11 @@ class TooLarge(Exception):
     pass
 
 
+#: ``app.state`` attribute: the portal's page for a body over its limit, or None off the portal.
+TOO_LARGE_PAGE = "too_large_page"
+TooLargePage = Callable[[Scope, int], Response | None]
+
+
 class BodyLimit:
     """Refuse a request body over its limit while it streams in, with the API's 413."""
 
@@ -154,10 +159,14 @@ class BodyLimit:
 
     @staticmethod
     async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"the request body is over the {limit:,}-byte limit of {scope.get('path')}"
-        body = envelope("too_large", message, "body")
+        # A portal page answers a browser with an HTML page (web/errors.py sets the hook).
+        page: TooLargePage | None = getattr(scope["app"].state, TOO_LARGE_PAGE, None)
+        response = page(scope, limit) if page is not None else None
+        if response is None:
+            message = f"the request body is over the {limit:,}-byte limit of {scope.get('path')}"
+            response = JSONResponse(envelope("too_large", message, "body"), status_code=413)
         # Close the connection: the rest of the body is never read.
-        response = JSONResponse(body, status_code=413, headers={"Connection": "close"})
+        response.headers["Connection"] = "close"
         await response(scope, receive, send)
 
 

@@ -7,11 +7,12 @@ builds in the database and turns its refusals into the service's errors. docs/bu
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from typing import Any
 
 import polars as pl
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from talentvisa.h1b import bulk, workflow
@@ -66,6 +67,7 @@ def publish(
         manifest=public,
         mapping=buf.getvalue().decode(),
         published_at=closed_at,
+        list_sha256=list_digest(frame),
     )
     session.add(record)
     session.flush()
@@ -75,22 +77,22 @@ def publish(
 
 def _store_proofs(session: Session, season: CapSeason, bulletin: bl.Bulletin) -> None:
     """Every registration's row and the tree's levels, so each proof is two indexed reads."""
+    lines = bulletin.lines.rename("row").to_frame().with_row_index("leaf_index")
     leaves = (
-        pl.DataFrame(
-            {
-                "leaf_index": range(len(bulletin.rows)),
-                "row": [leaf.decode() for leaf in bulletin.leaves],
-                "registration_id": [list(r.registrations) for r in bulletin.rows],
-            },
-            schema={"leaf_index": pl.Int64, "row": pl.Utf8, "registration_id": pl.List(pl.Utf8)},
+        bulletin.registrations.join(
+            lines.with_columns(pl.col("leaf_index").cast(pl.Int64)), on="leaf_index", how="left"
         )
-        .explode("registration_id")
         .with_columns(pl.lit(season.id).alias("season_id"))
         .select("season_id", "registration_id", "leaf_index", "row")
     )
     bulk.insert(session, BulletinLeaf.__table__, leaves)  # type: ignore[arg-type]
-    for n, level in enumerate(bulletin.tree.levels):
-        session.add(BulletinLevel(season_id=season.id, level=n, hashes=b"".join(level)))
+    session.execute(
+        insert(BulletinLevel),
+        [
+            {"season_id": season.id, "level": n, "hashes": b"".join(level)}
+            for n, level in enumerate(bulletin.tree.levels)
+        ],
+    )
 
 
 def published(session: Session, season: CapSeason) -> SeasonBulletin:
@@ -137,13 +139,9 @@ def draw(
             f"season {season.season} draws with drand round {season.beacon_round}; "
             "enter its value first (POST /seasons/{season}/beacon)"
         )
-    year = int(season.season.removeprefix("FY"))
-    kept = pl.read_csv(io.StringIO(record.mapping), schema={"unit": pl.Utf8, "key": pl.Utf8})
-    pseudonyms = dict(zip(kept["key"].to_list(), kept["unit"].to_list(), strict=True))
     try:
-        bulletin, _ = bl.build(frame, year, pseudonyms)
         return bl.draw(
-            bulletin,
+            _bulletin_at_close(season, record, frame),
             record.manifest,
             bytes.fromhex(season.seed_hex),
             bc.BeaconValue.from_json(season.beacon_value),
@@ -152,6 +150,34 @@ def draw(
         )
     except bl.BulletinError as exc:
         raise Conflict(f"season {season.season}: {exc}") from None
+
+
+def list_digest(frame: pl.DataFrame) -> str:
+    """SHA-256 of the registrations in the draw, every column, as the service reads them."""
+    buf = io.BytesIO()
+    frame.write_csv(buf)
+    return hashlib.sha256(buf.getvalue()).hexdigest()
+
+
+def _bulletin_at_close(
+    season: CapSeason, record: SeasonBulletin, frame: pl.DataFrame
+) -> bl.Bulletin:
+    """The bulletin of today's list, refused if that list is not the one of the close.
+
+    The same registrations, column for column, build the same bulletin: so the stored one is
+    read back (its bytes are then checked against the manifest) instead of being rebuilt, which
+    at 500,000 registrations cost as much as the library's whole draw. A season closed before
+    the digest was kept is rebuilt with its kept pseudonyms, and its root compared.
+    """
+    if record.list_sha256 is None:
+        kept = pl.read_csv(io.StringIO(record.mapping), schema={"unit": pl.Utf8, "key": pl.Utf8})
+        return bl.build(frame, int(season.season.removeprefix("FY")), kept)[0]
+    if list_digest(frame) != record.list_sha256:
+        raise bl.BulletinError(
+            "the registrations differ from those the bulletin was built from at the close: "
+            "the list changed after the root"
+        )
+    return bl.load(record.rows.encode())
 
 
 def proof(session: Session, record: SeasonBulletin, registration_id: str) -> dict[str, Any]:

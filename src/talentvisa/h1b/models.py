@@ -105,6 +105,9 @@ class SeasonBulletin(Base):
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
     mapping: Mapped[str] = mapped_column(Text)
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # SHA-256 of the registrations the bulletin was built from, as the draw reads them
+    # (h1b/bulletin.py list_digest); never served. None: closed before 0010, rebuilt instead.
+    list_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class BulletinLeaf(Base):

@@ -328,8 +328,12 @@ def _already_registered() -> Conflict:
 
 #: The registration file's columns, in its order: the library reads the frame as it reads a file.
 FRAME_COLUMNS = tuple(COLUMNS)
-#: Booleans as each database's text gives them (PostgreSQL COPY: t/f), as the library reads them.
-FLAGS = {"t": "true", "f": "false", "True": "true", "False": "false", "1": "true", "0": "false"}
+#: Booleans as each database's text gives them (PostgreSQL: t/f, true/false), as the library
+#: reads them.
+FLAGS = {
+    **{"t": "true", "f": "false", "true": "true", "false": "false"},
+    **{"True": "true", "False": "false", "1": "true", "0": "false"},
+}
 
 
 def _in_draw(season: CapSeason) -> list[Any]:
@@ -385,27 +389,22 @@ def _frame(regs: list[Registration]) -> pl.DataFrame:
     )
 
 
-def _set_statuses(
-    session: Session, season: CapSeason, outcome: dict[RegistrationStatus, list[str]]
-) -> None:
-    """Each registration's status after a selection run, in batched UPDATEs.
+def _set_statuses(session: Session, season: CapSeason, outcome: pl.DataFrame) -> None:
+    """Each registration's status after a selection run (``outcome``: ``id``, ``status``), in
+    one UPDATE from a staged copy of the outcome.
 
     A status the selection keeps (a filed petition) is left as it is (workflow.after_selection).
     """
     kept = [s.value for s in workflow.KEPT_BY_SELECTION]
-    table = Registration.__table__
-    for status, ids in outcome.items():
-        bulk.set_where_in(
-            session,
-            table,  # type: ignore[arg-type]
-            "id",
-            ids,
-            {"status": status.value},
-            Registration.season_id == season.id,
-            Registration.status.not_in(kept),
-            Registration.status != status.value,
-        )
-    # The UPDATEs bypass the session: registrations it already holds must reload their status.
+    bulk.set_from(
+        session,
+        Registration.__table__,  # type: ignore[arg-type]
+        "id",
+        outcome,
+        Registration.season_id == season.id,
+        Registration.status.not_in(kept),
+    )
+    # The UPDATE bypasses the session: registrations it already holds must reload their status.
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Registration) and obj.season_id == season.id:
             session.expire(obj, ["status"])
@@ -463,9 +462,14 @@ def _select(
         raise Conflict(
             f"season {season.season} holds registrations the draw refuses: {exc}"
         ) from None
-    outcome: dict[RegistrationStatus, list[str]] = {}
-    for rid, status in run.status_of().items():
-        outcome.setdefault(RegistrationStatus(status), []).append(rid)
+    status_of = run.status_of()
+    outcome = pl.DataFrame(
+        {
+            "id": list(status_of),
+            "status": [RegistrationStatus(s).value for s in status_of.values()],
+        },
+        schema={"id": pl.Utf8, "status": pl.Utf8},
+    )
     _set_statuses(session, season, outcome)
     season.reveal = run.reveal()
     season.selected_csv = run.selected_csv().decode("utf-8")
@@ -479,16 +483,18 @@ def _select_from_bulletin(
     frame = season_frame(session, season)
     record = bulletins.published(session, season)
     run, reveal = bulletins.draw(season, record, frame, rounds, at)
-    rows = run.bulletin.rows
-    chosen = {rid for c in run.chosen for i in c.tolist() for rid in rows[i].registrations}
-    on_bulletin = run.bulletin.index_of
-    outcome: dict[RegistrationStatus, list[str]] = {
-        RegistrationStatus.selected: sorted(chosen),
-        RegistrationStatus.not_selected: [r for r in on_bulletin if r not in chosen],
-        RegistrationStatus.invalid_duplicate: [
-            r for r in frame["registration_id"].to_list() if r not in on_bulletin
-        ],
-    }
+    chosen = run.selected()["registration_id"].implode()
+    on_bulletin = run.bulletin.registrations["registration_id"].implode()
+    outcome = frame.select(
+        pl.col("registration_id").alias("id"),
+        pl.when(pl.col("registration_id").is_in(chosen))
+        .then(pl.lit(RegistrationStatus.selected.value))
+        .when(pl.col("registration_id").is_in(on_bulletin))
+        .then(pl.lit(RegistrationStatus.not_selected.value))
+        # Valid registrations are all on the bulletin: the rest are the invalid duplicates.
+        .otherwise(pl.lit(RegistrationStatus.invalid_duplicate.value))
+        .alias("status"),
+    )
     _set_statuses(session, season, outcome)
     season.reveal = reveal
     season.selected_csv = run.selected_csv().decode("utf-8")

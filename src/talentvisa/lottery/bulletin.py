@@ -66,13 +66,77 @@ class Row(NamedTuple):  # a tuple: half a million of them are built at the close
         return f"{self.unit},{self.entries},{flag},{' '.join(self.registrations)}".encode()
 
 
-@dataclass(frozen=True)
+#: The columns of a bulletin's table, one row per unit in file order (``ids`` space-joined).
+TABLE_SCHEMA = {"unit": pl.Utf8, "entries": pl.Int64, "advanced": pl.Boolean, "ids": pl.Utf8}
+
+
+def _lines(table: pl.DataFrame) -> pl.Series:
+    return table.select(
+        pl.concat_str(
+            "unit",
+            pl.col("entries").cast(pl.Utf8),
+            pl.when("advanced").then(pl.lit("true")).otherwise(pl.lit("false")),
+            "ids",
+            separator=",",
+        ).alias("line")
+    ).to_series()
+
+
 class Bulletin:
-    rows: tuple[Row, ...]
+    """The bulletin's units, held as one Polars table.
+
+    At national size (500,000 registrations) the close, the draw and the service's statuses
+    all read it column-wise; the per-row :class:`Row` tuples are built only when asked for.
+    """
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self.table = pl.DataFrame(
+            {
+                "unit": [r.unit for r in rows],
+                "entries": [r.entries for r in rows],
+                "advanced": [r.advanced for r in rows],
+                "ids": [" ".join(r.registrations) for r in rows],
+            },
+            schema=TABLE_SCHEMA,
+        )
+        self.__dict__["rows"] = tuple(rows)
+
+    @classmethod
+    def of_table(cls, table: pl.DataFrame) -> Bulletin:
+        bulletin = cls.__new__(cls)
+        bulletin.table = table.select(list(TABLE_SCHEMA)).cast(TABLE_SCHEMA)  # type: ignore[arg-type]
+        return bulletin
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Bulletin) and self.table.equals(other.table)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable caches: not a dict key
+
+    @property
+    def size(self) -> int:
+        return self.table.height
+
+    @cached_property
+    def rows(self) -> tuple[Row, ...]:
+        t = self.table
+        return tuple(
+            Row(u, e, a, tuple(i.split(" ")))
+            for u, e, a, i in zip(
+                t["unit"].to_list(),
+                t["entries"].to_list(),
+                t["advanced"].to_list(),
+                t["ids"].to_list(),
+                strict=True,
+            )
+        )
+
+    @cached_property
+    def lines(self) -> pl.Series:
+        return _lines(self.table)
 
     @cached_property
     def leaves(self) -> list[bytes]:
-        return [r.encode() for r in self.rows]
+        return [line.encode() for line in self.lines.to_list()]
 
     @cached_property
     def tree(self) -> MerkleTree:
@@ -84,18 +148,47 @@ class Bulletin:
 
     @cached_property
     def entries(self) -> np.ndarray:
-        return np.fromiter((r.entries for r in self.rows), dtype=np.int64, count=len(self.rows))
+        return self.table["entries"].to_numpy()
 
     @cached_property
     def advanced(self) -> np.ndarray:
-        return np.fromiter((r.advanced for r in self.rows), dtype=bool, count=len(self.rows))
+        return self.table["advanced"].to_numpy()
+
+    @cached_property
+    def registrations(self) -> pl.DataFrame:
+        """``leaf_index`` and ``registration_id``: each registration and the row it is on."""
+        return self.table.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("leaf_index"),
+            pl.col("ids").str.split(" ").alias("registration_id"),
+        ).explode("registration_id")
 
     @cached_property
     def index_of(self) -> dict[str, int]:
-        return {rid: i for i, r in enumerate(self.rows) for rid in r.registrations}
+        regs = self.registrations
+        return dict(
+            zip(regs["registration_id"].to_list(), regs["leaf_index"].to_list(), strict=True)
+        )
+
+    @property
+    def count(self) -> int:
+        """How many registrations the bulletin covers."""
+        return self.registrations.height
+
+    @cached_property
+    def _bytes(self) -> bytes:
+        if not self.size:
+            return (HEADER + "\n").encode()
+        return (HEADER + "\n" + "\n".join(self.lines.to_list()) + "\n").encode()
 
     def to_bytes(self) -> bytes:
-        return (HEADER + "\n").encode() + b"".join(leaf + b"\n" for leaf in self.leaves)
+        return self._bytes
+
+    @cached_property
+    def _sha256(self) -> str:
+        return hashlib.sha256(self._bytes).hexdigest()
+
+    def sha256(self) -> str:
+        return self._sha256
 
     def proof(self, registration_id: str) -> dict[str, Any]:
         i = self.index_of.get(registration_id)
@@ -105,7 +198,7 @@ class Bulletin:
             "scheme": SCHEME,
             "registration_id": registration_id,
             "root": self.root,
-            "tree_size": len(self.rows),
+            "tree_size": self.size,
             "index": i,
             "row": self.leaves[i].decode(),
             "path": [h.hex() for h in self.tree.proof(i)],
@@ -117,13 +210,16 @@ class Bulletin:
 
 
 def build(
-    registrations: pl.DataFrame, season: int, pseudonyms: Mapping[str, str] | None = None
+    registrations: pl.DataFrame,
+    season: int,
+    pseudonyms: Mapping[str, str] | pl.DataFrame | None = None,
 ) -> tuple[Bulletin, pl.DataFrame]:
     """The bulletin of a season's valid registrations, and the agency's private unit mapping.
 
-    ``pseudonyms`` (unit key -> unit id) reuses a kept mapping; otherwise every unit gets a fresh
-    random id. The mapping returned has columns ``unit`` and ``key`` (``COUNTRY:PASSPORT`` or the
-    registration id) and must never be published.
+    ``pseudonyms`` (unit key -> unit id, or a frame of ``unit`` and ``key`` as returned here)
+    reuses a kept mapping; otherwise every unit gets a fresh random id. The mapping returned has
+    columns ``unit`` and ``key`` (``COUNTRY:PASSPORT`` or the registration id) and must never be
+    published.
 
     The rows are assembled in Polars, not row by row in Python: at national size (500,000
     registrations) the close and the draw's check that the list is unchanged both rebuild it.
@@ -156,45 +252,58 @@ def build(
         .rename({key: "key"})
         .join(weights, on="level", how="left")
     )
-    units = units.with_columns(_pseudonyms(units["key"], pseudonyms)).sort("unit")
-    lines = units.select(
-        pl.concat_str(
-            "unit",
-            pl.col("entries").cast(pl.Utf8),
-            pl.when("advanced").then(pl.lit("true")).otherwise(pl.lit("false")),
-            "ids",
-            separator=",",
-        )
-    ).to_series()
-    rows = tuple(
-        Row(u, e, a, tuple(i.split(" ")))
-        for u, e, a, i in zip(
-            units["unit"].to_list(),
-            units["entries"].to_list(),
-            units["advanced"].to_list(),
-            units["ids"].to_list(),
-            strict=True,
-        )
-    )
-    bulletin = Bulletin(rows)
-    bulletin.__dict__["leaves"] = [line.encode() for line in lines.to_list()]
-    return bulletin, units.select("unit", "key")
+    units = _with_pseudonyms(units, pseudonyms).sort("unit")
+    return Bulletin.of_table(units), units.select("unit", "key")
 
 
-def _pseudonyms(keys: pl.Series, kept: Mapping[str, str] | None) -> pl.Series:
-    """Each unit's random id: the kept one if the key has one, else 16 fresh random bytes."""
-    known = kept or {}
-    ids = [known.get(k) for k in keys.to_list()]
-    missing = [i for i, v in enumerate(ids) if v is None]
-    taken = set(known.values())
-    fresh = secrets.token_hex(16 * len(missing))
-    for n, i in enumerate(missing):
-        new = fresh[32 * n : 32 * n + 32]
-        while new in taken:  # 128 random bits: never in practice, but a repeat must not pass
+def _with_pseudonyms(
+    units: pl.DataFrame, kept: Mapping[str, str] | pl.DataFrame | None
+) -> pl.DataFrame:
+    """Each unit's random id: the kept one if its key has one, else 16 fresh random bytes."""
+    if kept is None or isinstance(kept, pl.DataFrame):
+        known = kept if kept is not None else pl.DataFrame(schema={"unit": pl.Utf8, "key": pl.Utf8})
+    else:
+        known = pl.DataFrame(
+            {"unit": list(kept.values()), "key": list(kept)},
+            schema={"unit": pl.Utf8, "key": pl.Utf8},
+        )
+    joined = units.join(known.select("key", "unit"), on="key", how="left")
+    unit = joined["unit"]
+    missing = unit.is_null().arg_true()
+    if missing.is_empty():
+        return joined
+    fresh = _fresh_ids(missing.len(), set(known["unit"].to_list()))
+    return joined.with_columns(unit.scatter(missing, fresh))
+
+
+def _fresh_ids(n: int, taken: set[str]) -> list[str]:
+    """``n`` ids of 16 fresh random bytes (hex), none repeated and none already taken."""
+    fresh = secrets.token_hex(16 * n)
+    ids = [fresh[i : i + 32] for i in range(0, 32 * n, 32)]
+    if len(set(ids)) == n and taken.isdisjoint(ids):
+        return ids
+    # 128 random bits: never in practice, but a repeat must not pass.
+    seen = set(taken)
+    for i, new in enumerate(ids):
+        while new in seen:
             new = secrets.token_hex(16)
         ids[i] = new
-        taken.add(new)
-    return pl.Series("unit", ids, dtype=pl.Utf8)
+        seen.add(new)
+    return ids
+
+
+def load(data: bytes) -> Bulletin:
+    """A bulletin this service wrote itself, read in one Polars pass (no per-line checks).
+
+    For a file from outside use :func:`parse`, which refuses anything not canonical; a stored
+    bulletin is checked as a whole instead, by its SHA-256 against the manifest (:func:`draw`).
+    """
+    if data.count(b"\n") <= 1:
+        return Bulletin.of_table(pl.DataFrame(schema=TABLE_SCHEMA))
+    table = pl.read_csv(
+        io.BytesIO(data), schema=TABLE_SCHEMA, quote_char=None, new_columns=list(TABLE_SCHEMA)
+    )
+    return Bulletin.of_table(table)
 
 
 def parse(data: bytes, source: str = "bulletin") -> Bulletin:
@@ -291,9 +400,9 @@ def manifest(
         "commitment": secret_commitment,
         "beacon": chain.describe() | {"round": beacon_round},
         "root": bulletin.root,
-        "rows": len(bulletin.rows),
-        "registrations": len(bulletin.index_of),
-        "sha256": hashlib.sha256(bulletin.to_bytes()).hexdigest(),
+        "rows": bulletin.size,
+        "registrations": bulletin.count,
+        "sha256": bulletin.sha256(),
     }
 
 
@@ -308,9 +417,10 @@ class BulletinDraw:
     seed: bytes
     rounds: list[dict[str, Any]] = field(default_factory=list)
     chosen: list[np.ndarray] = field(default_factory=list)
+    csv: bytes | None = field(default=None, init=False, repr=False)
 
     def run_round(self, spec: RoundSpec) -> None:
-        n = len(self.bulletin.rows)
+        n = self.bulletin.size
         eligible = np.ones(n, dtype=bool)
         for c in self.chosen:
             eligible[c] = False
@@ -321,6 +431,7 @@ class BulletinDraw:
         number = len(self.rounds) + 1
         chosen = select(keys, pool, spec.target)
         self.chosen.append(chosen)
+        self.csv = None
         self.rounds.append(
             {
                 "round": number,
@@ -331,16 +442,50 @@ class BulletinDraw:
             }
         )
 
+    def selected(self) -> pl.DataFrame:
+        """``round, cap, order, unit, leaf_index, registration_id``: the chosen units'
+        registrations, by round and order (a unit's registrations in the row's order)."""
+        table = self.bulletin.table
+        frames = [
+            table[chosen]
+            .select(
+                pl.lit(info["round"], dtype=pl.Int64).alias("round"),
+                pl.lit(info["cap"], dtype=pl.Utf8).alias("cap"),
+                pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("order"),
+                "unit",
+                pl.Series("leaf_index", chosen, dtype=pl.Int64),
+                pl.col("ids").str.split(" ").alias("registration_id"),
+            )
+            .explode("registration_id")
+            for info, chosen in zip(self.rounds, self.chosen, strict=True)
+        ]
+        schema = {"round": pl.Int64, "cap": pl.Utf8, "order": pl.Int64, "unit": pl.Utf8,
+                  "leaf_index": pl.Int64, "registration_id": pl.Utf8}  # fmt: skip
+        return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
     def selected_csv(self) -> bytes:
-        """``round,cap,order,unit,registration_id``: each chosen unit's registrations, in order."""
-        buf = io.StringIO()
-        buf.write(SELECTED_HEADER + "\n")
-        for info, chosen in zip(self.rounds, self.chosen, strict=True):
-            for order, i in enumerate(chosen.tolist(), start=1):
-                row = self.bulletin.rows[i]
-                for rid in row.registrations:
-                    buf.write(f"{info['round']},{info['cap']},{order},{row.unit},{rid}\n")
-        return buf.getvalue().encode()
+        """``round,cap,order,unit,registration_id``: each chosen unit's registrations, in order.
+
+        Kept until the next round: the reveal hashes it and the service stores it.
+        """
+        if self.csv is None:
+            lines = (
+                self.selected()
+                .select(
+                    pl.concat_str(
+                        pl.col("round").cast(pl.Utf8),
+                        "cap",
+                        pl.col("order").cast(pl.Utf8),
+                        "unit",
+                        "registration_id",
+                        separator=",",
+                    )
+                )
+                .to_series()
+            )
+            body = "".join(line + "\n" for line in lines.to_list())
+            self.csv = (SELECTED_HEADER + "\n" + body).encode()
+        return self.csv
 
 
 def draw(
@@ -356,7 +501,8 @@ def draw(
     Returns the draw and its reveal (the public record a verifier needs besides the bulletin).
     """
     now = now or datetime.now(UTC)
-    if bulletin.root != public["root"]:
+    # The same bytes as at the close have the same root: hash the file once, not the tree.
+    if bulletin.sha256() != public.get("sha256") and bulletin.root != public["root"]:
         raise BulletinError(
             f"the bulletin's root {bulletin.root} is not the root fixed at the close "
             f"{public['root']}: the list changed after the root"
@@ -497,7 +643,7 @@ def check_proof(bulletin: Bulletin, registration_id: str, proof: Mapping[str, An
         problems.append(
             f"the path does not lead from row {index} to the bulletin's root {bulletin.root}"
         )
-    elif size == len(bulletin.rows) and bulletin.leaves[index] != row:
+    elif size == bulletin.size and bulletin.leaves[index] != row:
         problems.append(f"row {index} differs from the bulletin's line {index + 2}")
     return problems
 

@@ -35,10 +35,14 @@ class MerkleTree:
     """All levels of the tree, so that every proof is a walk up without rehashing."""
 
     def __init__(self, rows: Sequence[bytes]) -> None:
-        level = [leaf_hash(r) for r in rows]
+        # leaf_hash and node_hash inlined: a national tree is a million hashes, and the calls
+        # cost as much as the hashing.
+        sha = hashlib.sha256
+        level = [sha(b"\x00" + r).digest() for r in rows]
         self.levels: list[list[bytes]] = [level]
         while len(level) > 1:
-            nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+            pairs = zip(level[0::2], level[1::2], strict=False)
+            nxt = [sha(b"\x01" + left + right).digest() for left, right in pairs]
             if len(level) % 2:
                 nxt.append(level[-1])
             self.levels.append(nxt)

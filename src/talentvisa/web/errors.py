@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -11,14 +12,17 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from talentvisa.api.errors import allowed_methods
+from talentvisa.api.inputs import TOO_LARGE_PAGE
 from talentvisa.service_errors import ServiceError
 from talentvisa.web import times
 from talentvisa.web.i18n import LANG_COOKIE, N_, Lang, pick
 from talentvisa.web.messages import BY_CODE, GENERIC, Msg, of_error
 from talentvisa.web.page import ANON_COOKIE, LoginRequired, Page, WebError, render
-from talentvisa.web.route import is_web
+from talentvisa.web.route import WebRoute, is_web
 
 
 def bare_page(request: Request) -> Page:
@@ -42,7 +46,34 @@ def login_redirect(request: Request) -> Response:
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
 
+def _web_routes(routes: Iterable[Any]) -> Iterator[WebRoute]:
+    """The portal's routes, however the framework nests included routers."""
+    for route in routes:
+        if isinstance(route, WebRoute):
+            yield route
+        inner = getattr(getattr(route, "original_router", None), "routes", None)
+        if inner is not None:
+            yield from _web_routes(inner)
+
+
+def too_large_page(app: FastAPI) -> Callable[[Scope, int], Response | None]:
+    """The page for a portal form's body over its limit (api/inputs.py BodyLimit asks)."""
+
+    def page(scope: Scope, limit: int) -> Response | None:
+        if not any(r.matches(scope)[0] == Match.FULL for r in _web_routes(app.routes)):
+            return None
+        message = Msg(
+            N_("The file is too large: this form takes at most %(mb)s MB. Go back and send a "
+               "smaller file, or several."),
+            {"mb": max(1, round(limit / (1024 * 1024)))},
+        )  # fmt: skip
+        return error_page(Request(scope), 413, message)
+
+    return page
+
+
 def install_error_pages(app: FastAPI) -> None:
+    setattr(app.state, TOO_LARGE_PAGE, too_large_page(app))
     handlers: dict[Any, Any] = app.exception_handlers
 
     def web_or(exc_type: type[Exception], page: Any) -> None:

@@ -59,6 +59,13 @@
           if (status) { status.textContent = Math.round((100 * e.loaded) / e.total) + "%"; }
         }
       });
+      // Sent in full: the server now works on it (a form may say what it does meanwhile).
+      xhr.upload.addEventListener("load", function () {
+        if (status && form.dataset.uploadProcessing) {
+          if (bar) { bar.removeAttribute("value"); }
+          status.textContent = form.dataset.uploadProcessing;
+        }
+      });
       xhr.addEventListener("load", function () {
         if (xhr.status >= 400) {
           // Let the server show its error page, with the message beside the field.

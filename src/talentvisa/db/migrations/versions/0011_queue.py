@@ -6,7 +6,7 @@ that the queue sorts and pages by keyset over indexed columns instead of reading
 joining on every page (cases/queue.py). Existing cases are filled in from their data.
 
 Revision ID: 0011_queue
-Revises: 0009_season
+Revises: 0010_times
 Create Date: 2026-12-08 01:00:00
 """
 
