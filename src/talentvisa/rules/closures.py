@@ -31,12 +31,12 @@ from talentvisa.rules.expr import (
 from talentvisa.rules.facts import CONSTANTS
 from talentvisa.rules.functions import FUNCTIONS
 from talentvisa.rules.scalar import (
-    _CMP,
+    COMPARISONS,
     Interval,
     RuleTypeError,
-    _bool,
-    _compare_interval,
+    compare_interval,
     kleene_if,
+    truth,
 )
 
 
@@ -69,7 +69,7 @@ def compile_expression(
                 item = c(i)
 
                 def not_(s: Reads) -> Any:
-                    v = _bool(item(s), "not")
+                    v = truth(item(s), "not")
                     return None if v is None else not v
 
                 return not_
@@ -87,7 +87,7 @@ def compile_expression(
                 return neg
             case IfElse(cond=cn, then=t, otherwise=o):
                 cond, then, other = c(cn), c(t), c(o)
-                return lambda s: kleene_if(_bool(cond(s), "if"), then(s), other(s))
+                return lambda s: kleene_if(truth(cond(s), "if"), then(s), other(s))
             case ListLit(items=items):
                 parts = [c(i) for i in items]
                 return lambda s: [p(s) for p in parts]
@@ -140,7 +140,7 @@ def _bool_op(op: str, items: list[Closure]) -> Closure:
     def bool_op(s: Reads) -> Any:
         unknown = False
         for item in items:
-            v = _bool(item(s), op)
+            v = truth(item(s), op)
             if v is decisive:
                 return decisive
             unknown |= v is None
@@ -150,14 +150,14 @@ def _bool_op(op: str, items: list[Closure]) -> Closure:
 
 
 def _compare(op: str, left: Closure, right: Closure) -> Closure:
-    cmp = _CMP[op]
+    cmp = COMPARISONS[op]
 
     def compare(s: Reads) -> Any:
         a, b = left(s), right(s)
         if a is None or b is None:
             return None
         if isinstance(a, Interval):
-            return _compare_interval(op, a, b)
+            return compare_interval(op, a, b)
         try:
             return cmp(a, b)
         except TypeError as exc:

@@ -40,6 +40,8 @@ from talentvisa.rules.prepared import Prepared, prepared, settings_hash
 from talentvisa.rules.profile import Profile
 from talentvisa.rules.scalar import Interval, evaluate, kleene_if
 
+__all__ = ["assess", "settings_hash"]  # settings_hash lives in prepared.py, read from here
+
 
 def band_points(bands: list[Band], value: float) -> float:
     """Points of the first band containing ``value``; 0 when none does."""
@@ -110,9 +112,6 @@ class _Scope:
         else:
             value = evaluate(node, self.lookup, self.on)
         return value, self.read
-
-
-__all__ = ["assess", "settings_hash"]
 
 
 def assess(

@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 
 from talentvisa.rules.closures import compile_expression
-from talentvisa.rules.engine import clip
+from talentvisa.rules.engine import band_points, clip
 from talentvisa.rules.expr import (
     Arith,
     BoolOp,
@@ -166,6 +166,22 @@ def grid(
         if len(_TABLES) > TABLES_KEPT:
             _TABLES.popitem(last=False)
     return made
+
+
+def band_grid(f: Factor, value: Node) -> Grid:
+    """A bands factor's table: the bands' edges cut its input into classes.
+
+    A band holds ``at_least <= x < below``, so every value from one edge to the next is in
+    the same bands: the ``thresholds`` classes.
+    """
+    assert f.bands is not None
+    edges = {e for b in f.bands for e in (b.at_least, b.below) if e is not None}
+    axis = Axis(value, "number", edges)
+    reps = axis.representatives()
+    lo_b, hi_b = f.bounds()
+    lo = [lo_b if r is None else min(band_points(f.bands, r), f.cap) for r in reps]
+    hi = [hi_b if r is None else min(band_points(f.bands, r), f.cap) for r in reps]
+    return Grid([axis], np.array(lo, dtype=float), np.array(hi, dtype=float))
 
 
 def _build(

@@ -33,7 +33,7 @@ from talentvisa.rules.expr import (
 )
 from talentvisa.rules.facts import CONSTANTS
 from talentvisa.rules.functions import FUNCTIONS, completed_years
-from talentvisa.rules.grids import Grid, grid
+from talentvisa.rules.grids import Grid, band_grid, grid
 from talentvisa.rules.model import Factor, PointsTable
 from talentvisa.rules.params import Resolved
 from talentvisa.rules.scalar import RuleTypeError, evaluate
@@ -388,7 +388,12 @@ def program_stages(
         tables: dict[str, Grid] = {}
         for fid, f in table.factors.items():
             nodes = cp.factor_nodes[tid][fid]
-            g = grid(f, nodes, cp.kinds, comp.fixed, on) if grids and f.bands is None else None
+            g: Grid | None = None
+            if grids and f.bands is not None:
+                value = comp.compile(nodes[0])
+                g = None if isinstance(value, Lit) else band_grid(f, nodes[0])
+            elif grids:
+                g = grid(f, nodes, cp.kinds, comp.fixed, on)
             if g is not None:
                 tables[fid] = g
                 inputs[f"{fid}:grid"] = g.index([_e(comp.compile(a.node)) for a in g.axes])
