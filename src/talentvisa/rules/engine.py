@@ -293,13 +293,13 @@ def open_questions(cp: CompiledProgram, run: Evaluation) -> list[QuestionLine]:
         # a contested value is not silent law: its own questions name it (when_used)
         | {n for n in run.params_used if params[n].value is None and not params[n].contested}
         | {f.id for f in run.fees if f.status == FeeStatus.unknown or f.amount is None}
-        | {key for key, b in prog.benefits if b.value is None}
+        | cp.memo("benefits:unknown", lambda: {k for k, b in prog.benefits if b.value is None})
     )
     used = (
         set(run.traces)
         | run.params_used
         | {f.id for f in run.fees if f.status != FeeStatus.not_due}
-        | {key for key, _ in prog.benefits}
+        | cp.memo("benefits:keys", lambda: {key for key, _ in prog.benefits})
     )
     return [
         QuestionLine.made(id=q.id, question=q.question, deployer_setting=q.deployer_setting)
