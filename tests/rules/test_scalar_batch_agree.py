@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from talentvisa.rules import Profile, assess, builtin_catalog
 from talentvisa.rules.assessment import Assessment
 from talentvisa.rules.batch import assess_population, from_profiles, schema
+from talentvisa.rules.closures import compile_expression
 from talentvisa.rules.compiled import CompiledProgram, compile_program
 from talentvisa.rules.declarations import FactDecl, declarations
 from talentvisa.rules.expr import parse
@@ -516,7 +517,8 @@ def _source(expr: str) -> str:
 
 
 def both(expr: str, **facts: Any) -> tuple[Any, Any]:
-    """Evaluate `expr` with the scalar evaluator and over a one-row frame; return both.
+    """Evaluate `expr` with the scalar evaluator and over a one-row frame; return both
+    (the compiled closures are checked against the scalar evaluator on the way).
 
     `t=(lo, hi)` gives the bounds of the tiny program's points total `t`.
     """
@@ -536,6 +538,9 @@ def both(expr: str, **facts: Any) -> tuple[Any, Any]:
         return ON
 
     scalar = evaluate(node, lookup, ON)
+    values = {n: r.value for n, r in params.items()}
+    closure = compile_expression(node, TINY.kinds, values, ON)(Values(row, bounds))
+    assert closure == scalar, f"closure {expr!r}: {closure!r}, tree-walker {scalar!r}"
     frame = pl.DataFrame([dict.fromkeys(schema()) | row], schema=schema()).with_columns(
         pl.lit(float(bounds[0])).alias("xx-tiny:points:t:min"),
         pl.lit(float(bounds[1])).alias("xx-tiny:points:t:max"),
@@ -543,6 +548,14 @@ def both(expr: str, **facts: Any) -> tuple[Any, Any]:
     compiled = _e(ProgramCompiler(TINY, params, ON).compile(node))
     vector = frame.select(compiled.alias("v"))["v"][0]
     return scalar, vector
+
+
+class Values:
+    """One row's facts and the points total ``t``, as the compiled closures read them."""
+
+    def __init__(self, row: dict[str, Any], bounds: tuple[float, float]) -> None:
+        self.facts, self.criteria, self.points = row, {}, {"t": Interval(*bounds)}
+        self.read: dict[str, Any] = {}
 
 
 def agree(expr: str, expected: Any, **facts: Any) -> None:

@@ -73,6 +73,11 @@ class CompiledProgram:
             for i, s in self.program.sources.items()
         }
 
+    @cached_property
+    def expressions(self) -> dict[str, str]:
+        """Each criterion's base rule as one expression, as its trace states it."""
+        return {cid: c.as_expression() for cid, c in self.program.criteria.items()}
+
     @property
     def id(self) -> str:
         return self.program.id

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import json
 import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,14 +30,17 @@ from talentvisa.rules.assessment import (
     ReadingLine,
 )
 from talentvisa.rules.codes import currencies
-from talentvisa.rules.compiled import CompiledProgram, program_hash
+from talentvisa.rules.compiled import CompiledProgram
 from talentvisa.rules.expr import BoolOp, Name, Node, Not
 from talentvisa.rules.facts import CONSTANTS, FACTS, facts_of
 from talentvisa.rules.messages import Message, message, not_in_force
-from talentvisa.rules.model import Band, Factor
-from talentvisa.rules.params import NO_SETTINGS, Resolved, Settings, resolve_all
+from talentvisa.rules.model import Band, Factor, Payer
+from talentvisa.rules.params import NO_SETTINGS, Resolved, Settings
+from talentvisa.rules.prepared import Prepared, prepared, settings_hash
 from talentvisa.rules.profile import Profile
 from talentvisa.rules.scalar import Interval, evaluate, kleene_if
+
+__all__ = ["assess", "settings_hash"]  # settings_hash lives in prepared.py, read from here
 
 
 def band_points(bands: list[Band], value: float) -> float:
@@ -69,12 +71,17 @@ def clip(value: float, cap: float) -> float:
 
 @dataclass
 class _Scope:
-    """Name resolution for one evaluation, recording what each step read."""
+    """Name resolution for one evaluation, recording what each step read.
+
+    Expressions run as the prepared closures while ``params`` are the prepared ones; a fee
+    under another reading of contested law swaps them, and runs on the tree-walker.
+    """
 
     facts: Mapping[str, Any]
     params: dict[str, Resolved]
     on: dt.date
     cp: CompiledProgram
+    prepared: Prepared | None = None
     criteria: dict[str, bool | None] = field(default_factory=dict)
     points: dict[str, Interval] = field(default_factory=dict)
     read: dict[str, Any] = field(default_factory=dict)
@@ -98,26 +105,13 @@ class _Scope:
 
     def run(self, node: Node) -> tuple[Any, dict[str, Any]]:
         self.read = {}
-        value = evaluate(node, self.lookup, self.on)
+        p = self.prepared
+        if p is not None and self.params is p.params:
+            fn = p.closures.get(id(node)) or p.closure(node)
+            value = fn(self)
+        else:
+            value = evaluate(node, self.lookup, self.on)
         return value, self.read
-
-
-def settings_hash(cp: CompiledProgram, settings: Settings) -> str:
-    """The program's hash with the deployer settings (and a reform's overrides) it is run with."""
-    chosen = settings.for_program(cp.id)
-    overrides = settings.overrides_for(cp.id)
-    if not chosen and not overrides:
-        return cp.hash
-    extra: dict[str, Any] = {
-        k: {"value": v.value, "note": v.note} for k, v in sorted(chosen.items())
-    }
-    if overrides:
-        reform = {k: [o.as_json() for o in os] for k, os in sorted(overrides.items())}
-        extra = {"deployer": extra, "reform": reform}
-    # Hashing the whole program again costs more than assessing it; the settings are small,
-    # so their canonical text keys the result.
-    key = "hash:" + json.dumps(extra, sort_keys=True)
-    return cp.memo(key, functools.partial(program_hash, cp.program, extra))
 
 
 def assess(
@@ -125,25 +119,31 @@ def assess(
     profile: Profile | Mapping[str, Any],
     on: dt.date,
     settings: Settings = NO_SETTINGS,
+    *,
+    walk: bool = False,
 ) -> Assessment:
+    """The explained assessment of one profile. ``walk`` evaluates with the tree-walker
+    (scalar.evaluate), the reference the compiled closures are tested against."""
     facts = facts_of(profile) if isinstance(profile, Profile) else profile
-    head = _head(cp, on, settings)
     outside = coverage_outcome(cp, on)
     if outside is not None:
-        return Assessment(**head, **_nothing_evaluated(), **outside)
-    params = resolve_all(cp.program, on, settings)
-    run = evaluate_program(cp, _Scope(facts, params, on, cp))
-    return Assessment(**head, **_explained(cp, run), in_force=True)
+        head = _head(cp, on, settings_hash(cp, settings))
+        return Assessment.made(**head, **_nothing_evaluated(), **outside)
+    prep = prepared(cp, on, settings)
+    scope = _Scope(facts, prep.params, on, cp, None if walk else prep)
+    run = evaluate_program(cp, scope)
+    explained = _explained(cp, run, prep)
+    return Assessment.made(**_head(cp, on, prep.hash), **explained, in_force=True)
 
 
-def _head(cp: CompiledProgram, on: dt.date, settings: Settings) -> dict[str, Any]:
+def _head(cp: CompiledProgram, on: dt.date, program_hash: str) -> dict[str, Any]:
     """What every assessment of the program says, whatever the profile."""
     prog = cp.program
     return {
         "program_id": prog.id,
         "program_name": prog.name,
         "program_version": prog.version,
-        "program_hash": settings_hash(cp, settings),
+        "program_hash": program_hash,
         "on": on,
         "benefits": list(cp.memo("benefits", functools.partial(_benefits, cp))),
     }
@@ -213,7 +213,7 @@ def evaluate_program(cp: CompiledProgram, scope: _Scope) -> Evaluation:
     for _, node in cp.tier_nodes:
         params_used |= {n for n in scope.run(node)[1] if cp.kinds[n] == "parameter"}
     documents = [
-        DocumentLine(id=d.id, label=d.label, required=Outcome.of(scope.run(node)[0]))
+        DocumentLine.made(id=d.id, label=d.label, required=Outcome.of(scope.run(node)[0]))
         for d, (_, node) in zip(prog.documents, cp.document_nodes, strict=True)
     ]
     selection = None
@@ -235,16 +235,25 @@ def evaluate_program(cp: CompiledProgram, scope: _Scope) -> Evaluation:
     )
 
 
-def _explained(cp: CompiledProgram, run: Evaluation) -> dict[str, Any]:
+def _explained(cp: CompiledProgram, run: Evaluation, prep: Prepared) -> dict[str, Any]:
     """An evaluation's parts of an Assessment, with the notes and questions that explain it."""
     prog, params, used = cp.program, run.params, run.params_used
-    contested = [_contested(cp, params[n]) for n in prog.parameters if n in used]
+    contested = [
+        prep.part("contested:" + n, functools.partial(_contested, cp, params[n]))
+        for n in prog.parameters
+        if n in used
+    ]
+    reads = [
+        prep.part("read:" + n, functools.partial(_param_read, cp, params[n]))
+        for n in prog.parameters
+        if n in used
+    ]
     return {
         **_noted(_notes(cp, run)),
         "outcome": run.outcome,
         "reasons": run.reasons,
         "criteria": [run.traces[c] for c in prog.criteria],
-        "parameters": [_param_read(cp, params[n]) for n in prog.parameters if n in used],
+        "parameters": reads,
         "points": run.points,
         "tiers": run.tiers,
         "selection": run.selection,
@@ -284,16 +293,16 @@ def open_questions(cp: CompiledProgram, run: Evaluation) -> list[QuestionLine]:
         # a contested value is not silent law: its own questions name it (when_used)
         | {n for n in run.params_used if params[n].value is None and not params[n].contested}
         | {f.id for f in run.fees if f.status == FeeStatus.unknown or f.amount is None}
-        | {key for key, b in prog.benefits if b.value is None}
+        | cp.memo("benefits:unknown", lambda: {k for k, b in prog.benefits if b.value is None})
     )
     used = (
         set(run.traces)
         | run.params_used
         | {f.id for f in run.fees if f.status != FeeStatus.not_due}
-        | {key for key, _ in prog.benefits}
+        | cp.memo("benefits:keys", lambda: {key for key, _ in prog.benefits})
     )
     return [
-        QuestionLine(id=q.id, question=q.question, deployer_setting=q.deployer_setting)
+        QuestionLine.made(id=q.id, question=q.question, deployer_setting=q.deployer_setting)
         for q in prog.open_questions
         if (touched | (used if q.when_used else set[str]())) & set(q.affects)
     ]
@@ -340,7 +349,7 @@ def _criterion(cp: CompiledProgram, cid: str, scope: _Scope, used: set[str]) -> 
     c = cp.program.criteria[cid]
     value, read = scope.run(cp.criteria[cid])
     applied: str | None = None
-    reads = dict(read)
+    reads = read  # each run records into a dict of its own
     for eid, enode, then in reversed(cp.exceptions[cid]):
         cond, eread = scope.run(enode)
         if cond is True or (cond is None and value != then):
@@ -350,17 +359,31 @@ def _criterion(cp: CompiledProgram, cid: str, scope: _Scope, used: set[str]) -> 
         value = kleene_if(cond, then, value)
     scope.criteria[cid] = value
     kinds = cp.kinds
-    used |= {n for n in reads if kinds[n] == "parameter"}
-    return CriterionTrace(
+    facts: dict[str, Any] = {}
+    parameters: list[str] = []
+    points: dict[str, tuple[float, float]] = {}
+    criteria: dict[str, Outcome] = {}
+    for n, v in reads.items():  # one pass: this loop runs for every criterion of every person
+        kind = kinds[n]
+        if kind == "fact":
+            facts[n] = v
+        elif kind == "parameter":
+            parameters.append(n)
+        elif kind == "points":
+            points[n] = (v.lo, v.hi)
+        elif kind == "criterion":
+            criteria[n] = Outcome.of(v)
+    used.update(parameters)
+    return CriterionTrace.made(
         id=cid,
         label=c.label,
         outcome=Outcome.of(value),
-        expression=c.as_expression(),
-        facts={n: v for n, v in reads.items() if kinds[n] == "fact"},
-        missing=sorted(n for n, v in reads.items() if kinds[n] == "fact" and v is None),
-        parameters=sorted(n for n in reads if kinds[n] == "parameter"),
-        points={n: (v.lo, v.hi) for n, v in reads.items() if kinds[n] == "points"},
-        criteria={n: Outcome.of(v) for n, v in reads.items() if kinds[n] == "criterion"},
+        expression=cp.expressions[cid],
+        facts=facts,
+        missing=sorted(n for n, v in facts.items() if v is None),
+        parameters=sorted(parameters),
+        points=points,
+        criteria=criteria,
         exception=applied,
         sources=cp.source_refs(c.source),
         note=c.note,
@@ -383,11 +406,11 @@ def _score_table(cp: CompiledProgram, tid: str, scope: _Scope) -> PointsResult:
             v = results[0][0]
             lo, hi = f.bounds() if v is None else (clip(v, f.cap),) * 2
         scores.append(
-            FactorScore(id=fid, label=f.label, min=lo, max=hi, cap=f.cap, missing=missing)
+            FactorScore.made(id=fid, label=f.label, min=lo, max=hi, cap=f.cap, missing=missing)
         )
     by_id = {s.id: s for s in scores}
     groups = [
-        GroupScore(
+        GroupScore.made(
             id=gid,
             label=g.label,
             min=min(add_in_order(by_id[f].min for f in g.factors), g.cap),
@@ -405,7 +428,7 @@ def _score_table(cp: CompiledProgram, tid: str, scope: _Scope) -> PointsResult:
         add_in_order([s.max for s in loose] + [g.max for g in groups]),
     )
     scope.points[tid] = total
-    return PointsResult(
+    return PointsResult.made(
         id=tid, label=table.label, min=total.lo, max=total.hi, factors=scores, groups=groups
     )
 
@@ -420,7 +443,7 @@ def _fee(cp: CompiledProgram, fid: str, scope: _Scope, used: set[str]) -> FeeLin
     missing = sorted(n for n, v in {**aread, **wread}.items() if v is None)
     read_params = [n for n in {**aread, **wread} if cp.kinds[n] == "parameter"]
     readings = [r for n in read_params for r in _fee_readings(cp, fid, scope, n)]
-    return FeeLine(
+    return FeeLine.made(
         id=fid,
         label=f.label,
         status=status,
@@ -456,7 +479,7 @@ def _fee_readings(cp: CompiledProgram, fid: str, scope: _Scope, name: str) -> li
             scope.params = {**saved, name: dataclasses.replace(r, value=reading.value)}
             amount, applies = scope.run(amount_node)[0], scope.run(when_node)[0]
             out.append(
-                FeeReading(
+                FeeReading.made(
                     parameter=name,
                     reading=reading.id,
                     label=reading.label,
@@ -473,18 +496,20 @@ def _contested(cp: CompiledProgram, r: Resolved) -> ContestedLine | None:
     if not r.contested or r.entry is None:
         return None
     e = r.entry
-    return ContestedLine(
+    return ContestedLine.made(
         parameter=r.name,
         description=cp.program.parameters[r.name].description,
         valid_from=e.start,
         valid_before=e.before,
         note=e.note,
         readings=[
-            ReadingLine(id=x.id, label=x.label, value=x.value, sources=cp.source_refs(x.source))
+            ReadingLine.made(
+                id=x.id, label=x.label, value=x.value, sources=cp.source_refs(x.source)
+            )
             for x in e.readings
         ],
         orders=[
-            CourtOrderLine(court=o.court, case=o.case, date=o.date, url=o.url, effect=o.effect)
+            CourtOrderLine.made(court=o.court, case=o.case, date=o.date, url=o.url, effect=o.effect)
             for o in e.orders
         ],
         pending=None if e.pending is None else e.pending.event,
@@ -505,14 +530,14 @@ def _totals(fees: list[FeeLine]) -> list[PayerTotal]:
             unknown = [*unknown, f.id]
         out[(f.payer.value, f.currency)] = (due, unknown)
     return [
-        PayerTotal(payer=p, currency=c, due=d, unknown_fees=u)
+        PayerTotal.made(payer=Payer(p), currency=c, due=d, unknown_fees=u)
         for (p, c), (d, u) in sorted(out.items())
     ]
 
 
 def _benefits(cp: CompiledProgram) -> list[BenefitLine]:
     return [
-        BenefitLine(
+        BenefitLine.made(
             key=key,
             value=b.value,
             summary=b.summary,
@@ -524,7 +549,7 @@ def _benefits(cp: CompiledProgram) -> list[BenefitLine]:
 
 
 def _param_read(cp: CompiledProgram, r: Resolved) -> ParameterRead:
-    return ParameterRead(
+    return ParameterRead.made(
         name=r.name,
         value=r.value,
         origin=r.origin,

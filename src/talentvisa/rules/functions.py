@@ -13,24 +13,29 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    from talentvisa.rules.lazy import LazyModule
+
+    pl = LazyModule("polars")  # the scalar path never needs it
 
 #: What an argument holds: a number, a date, a list of strings, or any value.
 ArgType = Literal["number", "date", "list", "any"]
 #: What a call returns; the batch path types a constant unknown result with it.
 Returns = Literal["number", "int", "float", "bool"]
-RETURN_DTYPES: dict[str, Any] = {
-    "number": pl.Float64,
-    "int": pl.Int64,
-    "float": pl.Float64,
-    "bool": pl.Boolean,
+RETURN_DTYPES: dict[str, str] = {  # Polars dtype names
+    "number": "Float64",
+    "int": "Int64",
+    "float": "Float64",
+    "bool": "Boolean",
 }
 
 ScalarImpl = Callable[[Sequence[Any], dt.date], Any]
 #: Receives a column expression for each argument, and the Python value of each constant one.
-PolarsImpl = Callable[[Sequence[Any], dt.date], pl.Expr]
+PolarsImpl = Callable[[Sequence[Any], dt.date], "pl.Expr"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class Function:
     def call_polars(self, args: Sequence[Any], on: dt.date) -> pl.Expr:
         """``args``: column expressions, and Python values at the ``constant`` positions."""
         if self.unknown == "propagate" and any(args[i] is None for i in self.constant):
-            return pl.lit(None, dtype=RETURN_DTYPES[self.returns])
+            return pl.lit(None, dtype=getattr(pl, RETURN_DTYPES[self.returns]))
         value = self.polars(args, on)
         if not self.mask_nulls:
             return value

@@ -41,7 +41,7 @@ class Interval:
     hi: float
 
 
-def _bool(v: Any, what: str) -> bool | None:
+def truth(v: Any, what: str) -> bool | None:
     if v is None or isinstance(v, bool):
         return v
     raise RuleTypeError(f"{what} needs true/false, got {v!r}")
@@ -53,21 +53,21 @@ def kleene_if(c: bool | None, a: Any, b: Any) -> Any:
     return a if c else b
 
 
-def _compare_interval(op: str, iv: Interval, c: float) -> bool | None:
+def compare_interval(op: str, iv: Interval, c: float) -> bool | None:
     if op == ">=":
         return True if iv.lo >= c else False if iv.hi < c else None
     if op == ">":
         return True if iv.lo > c else False if iv.hi <= c else None
     if op == "<":
-        r = _compare_interval(">=", iv, c)
+        r = compare_interval(">=", iv, c)
         return None if r is None else not r
     if op == "<=":
-        r = _compare_interval(">", iv, c)
+        r = compare_interval(">", iv, c)
         return None if r is None else not r
     raise RuleTypeError(f"points totals support >= > < <=, not {op}")
 
 
-_CMP: dict[str, Callable[[Any, Any], bool]] = {
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "==": lambda a, b: bool(a == b),
     "!=": lambda a, b: bool(a != b),
     "<": lambda a, b: bool(a < b),
@@ -91,7 +91,7 @@ def evaluate(node: Node, lookup: Callable[[str], Any], on: dt.date) -> Any:
             case BoolOp(op="and", items=items):
                 unknown = False
                 for item in items:
-                    v = _bool(ev(item), "and")
+                    v = truth(ev(item), "and")
                     if v is False:
                         return False
                     unknown |= v is None
@@ -99,22 +99,22 @@ def evaluate(node: Node, lookup: Callable[[str], Any], on: dt.date) -> Any:
             case BoolOp(items=items):
                 unknown = False
                 for item in items:
-                    v = _bool(ev(item), "or")
+                    v = truth(ev(item), "or")
                     if v is True:
                         return True
                     unknown |= v is None
                 return None if unknown else False
             case Not(item=i):
-                v = _bool(ev(i), "not")
+                v = truth(ev(i), "not")
                 return None if v is None else not v
             case Compare(op=op, left=lhs, right=rhs):
                 a, b = ev(lhs), ev(rhs)
                 if a is None or b is None:
                     return None
                 if isinstance(a, Interval):
-                    return _compare_interval(op, a, b)
+                    return compare_interval(op, a, b)
                 try:
-                    return _CMP[op](a, b)
+                    return COMPARISONS[op](a, b)
                 except TypeError as exc:
                     raise RuleTypeError(f"cannot compare {a!r} {op} {b!r}") from exc
             case Arith(op=op, left=lhs, right=rhs):
@@ -132,7 +132,7 @@ def evaluate(node: Node, lookup: Callable[[str], Any], on: dt.date) -> Any:
                 v = ev(i)
                 return None if v is None else -v
             case IfElse(cond=c, then=t, otherwise=o):
-                return kleene_if(_bool(ev(c), "if"), ev(t), ev(o))
+                return kleene_if(truth(ev(c), "if"), ev(t), ev(o))
             case ListLit(items=items):
                 return [ev(i) for i in items]
             case Call(func=f, args=args):

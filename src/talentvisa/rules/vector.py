@@ -33,6 +33,7 @@ from talentvisa.rules.expr import (
 )
 from talentvisa.rules.facts import CONSTANTS
 from talentvisa.rules.functions import FUNCTIONS, completed_years
+from talentvisa.rules.grids import Grid, band_grid, grid
 from talentvisa.rules.model import Factor, PointsTable
 from talentvisa.rules.params import Resolved
 from talentvisa.rules.scalar import RuleTypeError, evaluate
@@ -119,6 +120,10 @@ class ProgramCompiler:
             pl.col(col_name(self.cp.id, "points", i, "min")),
             pl.col(col_name(self.cp.id, "points", i, "max")),
         )
+
+    def fixed(self, name: str) -> Any:
+        """The value of a parameter, constant or the date."""
+        return self.name(name).value  # type: ignore[union-attr]
 
     def fold(self, node: Node) -> Any:
         return evaluate(node, lambda i: self.name(i).value, self.on)  # type: ignore[union-attr]
@@ -277,12 +282,12 @@ class ProgramCompiler:
         self,
         f: Factor,
         nodes: list[Node],
-        band_input: Compiled | None = None,
+        given_value: Compiled | None = None,
         rule_conds: list[pl.Expr] | None = None,
     ) -> tuple[pl.Expr, pl.Expr]:
         lo_b, hi_b = f.bounds()
         if f.bands is not None:
-            v = band_input if band_input is not None else self.compile(nodes[0])
+            v = given_value if given_value is not None else self.compile(nodes[0])
             if isinstance(v, Lit):
                 pts = None if v.value is None else min(band_points(f.bands, v.value), f.cap)
                 return (pl.lit(lo_b if pts is None else pts), pl.lit(hi_b if pts is None else pts))
@@ -318,7 +323,7 @@ class ProgramCompiler:
                 pl.min_horizontal(agg(lo_terms), pl.lit(f.cap)),
                 pl.min_horizontal(agg(hi_terms), pl.lit(f.cap)),
             )
-        v = self.compile(nodes[0])
+        v = given_value if given_value is not None else self.compile(nodes[0])
         if isinstance(v, Lit):
             pts = None if v.value is None else clip(v.value, f.cap)
             return (pl.lit(lo_b if pts is None else pts), pl.lit(hi_b if pts is None else pts))
@@ -361,26 +366,41 @@ def outcome_expr(e: pl.Expr) -> pl.Expr:
 
 
 def program_stages(
-    cp: CompiledProgram, params: dict[str, Resolved], on: dt.date
+    cp: CompiledProgram, params: dict[str, Resolved], on: dt.date, grids: bool = True
 ) -> list[list[pl.Expr]]:
     """Column stages that assess every row for one program on one date.
 
     Each stage may read the columns of earlier stages (criteria reading other criteria).
+    ``grids``: a rules factor that is a grid is read from its table (rules/grids.py); the
+    tests compare that with the same factor evaluated rule by rule.
     """
     comp = ProgramCompiler(cp, params, on)
     pid = cp.id
     prog = cp.program
     stages: list[list[pl.Expr]] = []
     for tid, table in prog.points.items():
-        # A band input (e.g. an age) and a rule's condition are computed once, in their own
-        # working columns: inlined, each would appear in both the min and the max total, and
-        # Polars spends more finding the shared parts of those trees than computing them.
+        # A band input (e.g. an age), a rule's condition and a formula's value are computed
+        # once, in their own working columns: inlined, each would appear in both the min and
+        # the max total, and Polars spends more finding the shared parts of those trees than
+        # computing them (a formula's `x if c else y` reads x and y twice, so nested ones grow
+        # exponentially).
         inputs: dict[str, Compiled] = {}
+        tables: dict[str, Grid] = {}
         for fid, f in table.factors.items():
-            if f.bands is not None:
-                inputs[fid] = comp.compile(cp.factor_nodes[tid][fid][0])
+            nodes = cp.factor_nodes[tid][fid]
+            g: Grid | None = None
+            if grids and f.bands is not None:
+                value = comp.compile(nodes[0])
+                g = None if isinstance(value, Lit) else band_grid(f, nodes[0])
+            elif grids:
+                g = grid(f, nodes, cp.kinds, comp.fixed, on)
+            if g is not None:
+                tables[fid] = g
+                inputs[f"{fid}:grid"] = g.index([_e(comp.compile(a.node)) for a in g.axes])
+            elif f.bands is not None or f.formula is not None:
+                inputs[fid] = comp.compile(nodes[0])
             elif f.rules is not None:
-                for i, node in enumerate(cp.factor_nodes[tid][fid]):
+                for i, node in enumerate(nodes):
                     inputs[f"{fid}:{i}"] = comp.compile(node)
         columns = {
             key: col_name(pid, "points", tid, key, "input")
@@ -394,6 +414,9 @@ def program_stages(
         los: dict[str, pl.Expr] = {}
         his: dict[str, pl.Expr] = {}
         for fid, f in table.factors.items():
+            if fid in tables:
+                los[fid], his[fid] = tables[fid].bounds(pl.col(columns[f"{fid}:grid"]))
+                continue
             nodes = cp.factor_nodes[tid][fid]
             conds = None
             if f.rules is not None:
