@@ -127,10 +127,11 @@ def test_reminders_go_as_many_days_ahead_as_the_program_says(server: Server) -> 
             _ok(officer.post(f"/applications/{case['id']}/request-evidence", json=request))
         )
     factory = server.app.state.runtime.factory
-    scheduler.remind(factory, TODAY)  # eight days ahead: beyond the default of three
+    noon = dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)
+    scheduler.remind(factory, noon)  # eight days ahead: beyond the default of three
     assert all(_last(officer, c["id"])["action"] == "request_evidence" for c in asked)
     _set(admin, "cn-k", "remind_days_before", 10)
-    scheduler.remind(factory, TODAY)
+    scheduler.remind(factory, noon)
     k_visa, blue_card = (_last(officer, c["id"]) for c in asked)
     assert k_visa["action"] == "reminder" and k_visa["data"]["due"] == due
     assert blue_card["action"] == "request_evidence"  # still the default for that program
