@@ -102,6 +102,7 @@ def downgrade() -> None:
     op.execute(f"DROP INDEX IF EXISTS {TRIGRAM}")
     for name in INDEXES:
         op.drop_index(name, "applications")
-    with op.batch_alter_table("applications") as batch:
-        for column in ("evidence_received_at", "evidence_due", "applicant_name"):
-            batch.drop_column(column)
+    # Plain DROP COLUMN (SQLite 3.35+ has it): a batch copy of applications would break the
+    # foreign keys that point at it once cases exist.
+    for column in ("evidence_received_at", "evidence_due", "applicant_name"):
+        op.drop_column("applications", column)
