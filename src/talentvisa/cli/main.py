@@ -131,8 +131,10 @@ SchedulerOption = Annotated[
     str | None,
     typer.Option(
         "--scheduler",
-        help="Address of a running Dask scheduler, e.g. tcp://host:8786. Its workers need "
-        "talentvisa and must see a Parquet population at the same path.",
+        envvar="TALENTVISA_DASK_SCHEDULER",
+        show_envvar=True,
+        help="Address of a running Dask scheduler, e.g. tcp://host:8786 (implies --dask). Its "
+        "workers need talentvisa and must see a Parquet population at the same path.",
     ),
 ]
 ChunkOption = Annotated[
@@ -414,21 +416,6 @@ def check_input(
     return checked
 
 
-def selection_frame(path: Path) -> Any:
-    """The population as its file types it: the selection columns are not facts."""
-    import polars as pl
-
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return pl.read_csv(path)
-        if suffix == ".parquet":
-            return pl.read_parquet(path)
-        return pl.read_ndjson(path)
-    except pl.exceptions.PolarsError as exc:
-        raise PopulationError(f"{path}: cannot read it for the cap selection: {exc}") from None
-
-
 @app.command("assess-batch")
 def assess_batch(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT")],
@@ -529,18 +516,15 @@ def simulate(
         checked = check_input(input_path, chosen, by, ignore_unknown)
         population = Population.open(input_path)
         run.check(population)
-        selection = None
-        if reform.selection is not None:  # before the run, so a bad block fails at once
-            from talentvisa.simulation.selection import compared
-
-            people = selection_frame(input_path)
-            selection = compared(people, reform.season or "", reform.selection, by or "wage_level")
-        started = time.perf_counter()
-        with simulation_cli.progress_bar(
-            err, f"simulating ({backend.name})", population.rows
-        ) as done:
-            summary, header = run.execute(population, backend, output, done)
-        seconds = time.perf_counter() - started
+        with simulation_cli.kept(backend):  # one cluster for the selection and the run
+            # before the run, so a bad block fails at once
+            selection = simulation_cli.cap_selection(backend, population, reform, by)
+            started = time.perf_counter()
+            with simulation_cli.progress_bar(
+                err, f"simulating ({backend.name})", population.rows
+            ) as done:
+                summary, header = run.execute(population, backend, output, done)
+            seconds = time.perf_counter() - started
         if summary_json is not None:
             doc = {
                 **header,
@@ -551,21 +535,20 @@ def simulate(
                 "summary": summary.as_json(),
             }
             if selection is not None:
-                doc["selection"] = simulation_cli.selection_json(selection, by or "wage_level")
+                doc["selection"] = simulation_cli.selection_json(selection.by_group, selection.by)
             tmp = summary_json.with_name(summary_json.name + ".part")
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
             tmp.replace(summary_json)
         out.print(simulation_cli.summary_view(summary, header, show_all))
         if selection is not None:
-            out.print(simulation_cli.selection_view(selection, by or "wage_level"))
+            out.print(simulation_cli.selection_view(selection.by_group, selection.by))
         if plot is not None:
             from talentvisa.simulation.charts import write_charts, write_selection_chart
-            from talentvisa.simulation.selection import compared
 
             charts = write_charts(summary, plot, header["reform"]["title"])
-            if reform.selection is not None:
-                by_level = compared(people, reform.season or "", reform.selection, "wage_level")
-                charts.append(write_selection_chart(by_level, plot, header["reform"]["title"]))
+            if selection is not None:
+                title = header["reform"]["title"]
+                charts.append(write_selection_chart(selection.by_level, plot, title))
             for chart in charts:
                 err.print(f"wrote {chart}")
         rate = summary.n / seconds if seconds > 0 else 0.0

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import polars as pl
 from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from talentvisa.rules.errors import PopulationError
 from talentvisa.simulation.local import Backend, LocalBackend
 from talentvisa.simulation.partition import OUTCOMES
+from talentvisa.simulation.population import Population
+from talentvisa.simulation.reform import Reform
 from talentvisa.simulation.summary import Summary
 
 STYLE = {"eligible": "green", "ineligible": "red", "unknown": "yellow"}
@@ -20,6 +26,72 @@ STYLE = {"eligible": "green", "ineligible": "red", "unknown": "yellow"}
 
 class BackendChoiceError(ValueError):
     pass
+
+
+@contextmanager
+def kept(backend: Backend) -> Iterator[Backend]:
+    """A Dask backend keeps one cluster (and client) for the whole block; local: nothing."""
+    from talentvisa.simulation.cluster import DaskBackend
+
+    if not isinstance(backend, DaskBackend):
+        yield backend
+        return
+    with backend:
+        yield backend
+
+
+@dataclass(frozen=True)
+class CapSelection:
+    by: str
+    by_group: pl.DataFrame  # compared_parts per value of `by`
+    by_level: pl.DataFrame  # and per wage level, for the chart
+
+
+def selection_frame(path: Path) -> pl.DataFrame:
+    """The population as its file types it: the selection columns are not facts."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pl.read_csv(path)
+        if suffix == ".parquet":
+            return pl.read_parquet(path)
+        return pl.read_ndjson(path)
+    except pl.exceptions.PolarsError as exc:
+        raise PopulationError(f"{path}: cannot read it for the cap selection: {exc}") from None
+
+
+def cap_selection(
+    backend: Backend, population: Population, reform: Reform, by: str | None
+) -> CapSelection | None:
+    """A reform's cap selection beside the season's, on the run's backend (None: no block).
+
+    On Dask a Parquet population's row groups are read by the workers and kept there for the
+    selection's two passes; otherwise the file is read here.
+    """
+    if reform.selection is None:
+        return None
+    from talentvisa.simulation.cluster import DaskBackend, DaskPartitions
+    from talentvisa.simulation.selection import SELECTION_COLUMNS, InMemory, compared_parts
+
+    group = by or "wage_level"
+    season, block = reform.season or "", reform.selection
+    if isinstance(backend, DaskBackend) and population.is_parquet:
+        wanted = {*SELECTION_COLUMNS, group}
+        columns = [c for c in population.columns if c in wanted]
+        with ExitStack() as stack:
+            parts = DaskPartitions(backend.client(stack), population, columns)
+            stack.callback(parts.release)
+            return CapSelection(
+                group,
+                compared_parts(parts, season, block, group),
+                compared_parts(parts, season, block, "wage_level"),
+            )
+    people = InMemory(selection_frame(population.path))
+    return CapSelection(
+        group,
+        compared_parts(people, season, block, group),
+        compared_parts(people, season, block, "wage_level"),
+    )
 
 
 def backend_for(dask: bool, workers: int | None, scheduler: str | None, chunk: int) -> Backend:
