@@ -12,17 +12,12 @@ from rich.table import Table
 
 from talentvisa.cli.bulletin import fail
 from talentvisa.cli.simulation import selection_view
-from talentvisa.lottery.rules import SeasonError, parse_season
 from talentvisa.rules.errors import PopulationError
-from talentvisa.rules.yamlfile import ProgramFileError, read_yaml
+from talentvisa.rules.loader import builtin_catalog
+from talentvisa.rules.yamlfile import ProgramFileError
 from talentvisa.simulation.calibrate import calibrate as rake
-from talentvisa.simulation.selection import (
-    SelectionError,
-    baseline,
-    compared,
-    us_h1b_caps,
-    with_block,
-)
+from talentvisa.simulation.reform import ReformError, load_reform
+from talentvisa.simulation.selection import compared
 from talentvisa.simulation.synth import PopulationModel
 
 app = typer.Typer(help="Synthetic populations from published marginals.", no_args_is_help=True)
@@ -107,19 +102,17 @@ def select(
 ) -> None:
     """Expected cap selections by group: the season's baseline beside the what-if."""
     try:
-        data, _ = read_yaml(whatif)
-        if not isinstance(data, dict) or not isinstance(data.get("selection"), dict):
-            raise fail(f"--whatif: {whatif}: needs a season and a selection: mapping")
-        season = parse_season(str(data.get("season", "")))
-        base = baseline(season, *us_h1b_caps(season))
-        with_block(base, data["selection"])  # refused here, naming the what-if file
-    except (ProgramFileError, SeasonError, SelectionError) as exc:
-        raise fail(f"--whatif: {whatif}: {exc}") from None
+        # A what-if is a reform: read and checked the same way, naming the file and line.
+        reform = load_reform(whatif, builtin_catalog())
+    except ReformError as exc:
+        raise fail(f"--whatif: {exc}") from None
+    if reform.selection is None:
+        raise fail(f"--whatif: {whatif}: needs a season and a selection: mapping")
     frame = _read(population)
     if by not in frame.columns:
         raise fail(f"--by: {population} has no column {by!r}")
     try:
-        both = compared(frame, str(data["season"]), data["selection"], by)
+        both = compared(frame, reform.season or "", reform.selection, by)
     except PopulationError as exc:
         raise fail(f"--population: {population}: {exc}") from None
     out.print(selection_view(both, by))

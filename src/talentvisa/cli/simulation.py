@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -14,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from talentvisa.rules.errors import PopulationError
 from talentvisa.simulation.local import Backend, LocalBackend
 from talentvisa.simulation.partition import OUTCOMES
 from talentvisa.simulation.population import Population
@@ -47,19 +45,6 @@ class CapSelection:
     by_level: pl.DataFrame  # and per wage level, for the chart
 
 
-def selection_frame(path: Path) -> pl.DataFrame:
-    """The population as its file types it: the selection columns are not facts."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return pl.read_csv(path)
-        if suffix == ".parquet":
-            return pl.read_parquet(path)
-        return pl.read_ndjson(path)
-    except pl.exceptions.PolarsError as exc:
-        raise PopulationError(f"{path}: cannot read it for the cap selection: {exc}") from None
-
-
 def cap_selection(
     backend: Backend, population: Population, reform: Reform, by: str | None
 ) -> CapSelection | None:
@@ -86,7 +71,8 @@ def cap_selection(
                 compared_parts(parts, season, block, group),
                 compared_parts(parts, season, block, "wage_level"),
             )
-    people = InMemory(selection_frame(population.path))
+    # the run's own frame: read once, typed by the one convention (rules/conventions.py)
+    people = InMemory(population.frame())
     return CapSelection(
         group,
         compared_parts(people, season, block, group),

@@ -27,7 +27,7 @@ import numpy as np
 
 from talentvisa.lottery.registrations import BOOLS, LEVELS
 from talentvisa.lottery.select import raw_stream, select, unit_keys
-from talentvisa.rules.conventions import BOOL_WORDS
+from talentvisa.rules.conventions import not_a_bool
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 CSV_COLUMNS = ("wage_level", "advanced", "count")
@@ -213,7 +213,7 @@ def read_groups(path: Path) -> list[Group]:
                     )
                 if adv is None:
                     problems.append(
-                        f"{path}:{line}: advanced {values['advanced']!r} is not {BOOL_WORDS}"
+                        f"{path}:{line}: column 'advanced': {not_a_bool(values['advanced'])}"
                     )
                 if count is None:
                     problems.append(

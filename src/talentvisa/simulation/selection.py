@@ -17,6 +17,7 @@ import polars as pl
 
 from talentvisa.lottery.odds import draw_probabilities
 from talentvisa.lottery.rules import rule_for
+from talentvisa.rules.conventions import not_a_bool, parse_bool
 from talentvisa.rules.errors import PopulationError
 
 NEEDED = ("wage_level", "us_advanced_degree")
@@ -37,6 +38,12 @@ class Selection:
 class SelectionError(ValueError):
     """A `selection:` block that cannot be used; the message names the field."""
 
+    def __init__(self, field: tuple[str | int, ...], reason: str) -> None:
+        named = ".".join(map(str, ("selection", *field)))
+        super().__init__(f"{named}: {reason}" if field else reason)
+        self.field = field
+        self.reason = reason
+
 
 def baseline(season: int, regular_cap: int, advanced_cap: int) -> Selection:
     """The season's rule by date; since FY2020 the regular round runs first (rule of 2019)."""
@@ -44,39 +51,51 @@ def baseline(season: int, regular_cap: int, advanced_cap: int) -> Selection:
     return Selection(regular_cap, advanced_cap, dict(rule.weights), False, rule.beneficiary_centric)
 
 
-def with_block(base: Selection, block: Mapping[str, Any]) -> Selection:
-    """The baseline changed by a reform's `selection:` block (absent keys keep the baseline)."""
+def _whole(value: Any, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def block_changes(block: Mapping[str, Any]) -> dict[str, Any]:
+    """What a reform's `selection:` block changes, as Selection fields (absent keys: none).
+
+    Booleans follow the one convention of every input file (rules/conventions.py).
+    """
     known = {"regular_cap", "advanced_cap", "weights", "round_order", "beneficiary_centric"}
-    unknown = sorted(set(block) - known)
+    unknown = sorted(set(block) - known, key=str)
     if unknown:
-        raise SelectionError(
-            f"selection.{unknown[0]}: unknown key (use {', '.join(sorted(known))})"
-        )
+        raise SelectionError((unknown[0],), f"unknown key (use {', '.join(sorted(known))})")
     changes: dict[str, Any] = {}
     for key in ("regular_cap", "advanced_cap"):
         if key in block:
-            value = block[key]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise SelectionError(f"selection.{key}: must be a whole number >= 0")
-            changes[key] = value
+            if not _whole(block[key], 0):
+                raise SelectionError((key,), f"{block[key]!r} is not a whole number >= 0")
+            changes[key] = block[key]
     if "weights" in block:
         weights = block["weights"]
         if not isinstance(weights, Mapping) or set(weights) != {1, 2, 3, 4}:
-            raise SelectionError("selection.weights: must give entries for wage levels 1, 2, 3, 4")
+            raise SelectionError(("weights",), "must give entries for wage levels 1, 2, 3, 4")
         for level, entries in weights.items():
-            if isinstance(entries, bool) or not isinstance(entries, int) or entries < 1:
-                raise SelectionError(f"selection.weights.{level}: must be a whole number >= 1")
+            if not _whole(entries, 1):
+                raise SelectionError(("weights", level), f"{entries!r} is not a whole number >= 1")
         changes["weights"] = dict(weights)
     if "round_order" in block:
         order = block["round_order"]
         if order not in ("regular_first", "advanced_first"):
-            raise SelectionError("selection.round_order: must be regular_first or advanced_first")
+            raise SelectionError(
+                ("round_order",), f"{order!r} is not regular_first or advanced_first"
+            )
         changes["advanced_first"] = order == "advanced_first"
     if "beneficiary_centric" in block:
-        if not isinstance(block["beneficiary_centric"], bool):
-            raise SelectionError("selection.beneficiary_centric: must be true or false")
-        changes["beneficiary_centric"] = block["beneficiary_centric"]
-    return replace(base, **changes)
+        read = parse_bool(block["beneficiary_centric"])
+        if read is None:
+            raise SelectionError(("beneficiary_centric",), not_a_bool(block["beneficiary_centric"]))
+        changes["beneficiary_centric"] = read
+    return changes
+
+
+def with_block(base: Selection, block: Mapping[str, Any]) -> Selection:
+    """The baseline changed by a reform's `selection:` block (absent keys keep the baseline)."""
+    return replace(base, **block_changes(block))
 
 
 @dataclass(frozen=True)
@@ -102,10 +121,22 @@ class InMemory:
     """One frame, one part (the local path)."""
 
     def __init__(self, frame: pl.DataFrame) -> None:
-        self.frame = frame
+        self.frame = typed(frame)
 
     def map(self, fn: Callable[..., T], **kwargs: Any) -> list[T]:
         return [fn(self.frame, **kwargs)]
+
+
+def typed(frame: pl.DataFrame) -> pl.DataFrame:
+    """The selection's columns as numbers, whatever the file wrote (CSV columns are text).
+
+    Their values were checked before the run (simulation/validate.py), so a cast that fails
+    leaves a null, which _entries refuses.
+    """
+    casts = {"wage_level": pl.Int64, "registrations": pl.Float64, "weight": pl.Float64}
+    return frame.with_columns(
+        pl.col(c).cast(t, strict=False) for c, t in casts.items() if c in frame.columns
+    )
 
 
 def _entries(frame: pl.DataFrame, selection: Selection) -> tuple[np.ndarray, np.ndarray]:
@@ -117,14 +148,16 @@ def _entries(frame: pl.DataFrame, selection: Selection) -> tuple[np.ndarray, np.
     missing = [c for c in NEEDED if c not in frame.columns]
     if missing:
         raise PopulationError(f"population has no column {missing[0]!r} for the cap selection")
-    levels = frame["wage_level"].cast(pl.Int64).fill_null(0).to_numpy()
+    levels = frame["wage_level"].cast(pl.Int64, strict=False).fill_null(0).to_numpy()
     if not np.isin(levels, (1, 2, 3, 4)).all():
         raise PopulationError("wage_level: every person needs a level 1-4 for the cap selection")
     advanced = frame["us_advanced_degree"].fill_null(False).to_numpy().astype(np.int64)
     entries = np.array([0.0, *(float(selection.weights[level]) for level in (1, 2, 3, 4))])
     rates = entries[levels]
     if not selection.beneficiary_centric and "registrations" in frame.columns:
-        rates = rates * frame["registrations"].cast(pl.Float64).fill_null(1.0).to_numpy()
+        rates = (
+            rates * frame["registrations"].cast(pl.Float64, strict=False).fill_null(1.0).to_numpy()
+        )
     return rates, advanced
 
 
@@ -263,7 +296,7 @@ def season_baseline(season: str) -> Selection:
     try:
         year = parse_season(season)
     except SeasonError as exc:
-        raise SelectionError(f"season: {exc}") from None
+        raise SelectionError((), f"season: {exc}") from None
     return baseline(year, *us_h1b_caps(year))
 
 

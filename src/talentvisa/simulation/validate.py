@@ -40,6 +40,11 @@ from talentvisa.simulation.weights import WEIGHT
 # cap-selection block (simulation/selection.py).
 CARRIED = ("id", "person_id", WEIGHT, "wage_level", "us_advanced_degree", "registrations")
 MAX_SHOWN = 20
+#: columns of the cap selection that are not facts: (least, most, the words of a good value)
+WHOLE = {
+    "wage_level": (1, 4, "a wage level 1, 2, 3 or 4"),
+    "registrations": (1, float("inf"), "a whole number of registrations, at least 1"),
+}
 
 
 class PopulationInvalid(PopulationError):
@@ -81,7 +86,7 @@ def check_population(
             [f"--by: no column {by!r} in the population ({', '.join(columns)})"]
         )
     ignored = _check_columns(str(path), columns, by, ignore_unknown, lines is not None)
-    checked = [c for c in columns if c in FACTS or c == WEIGHT]
+    checked = [c for c in columns if c in FACTS or c == WEIGHT or c in WHOLE]
     if suffix == ".csv":
         frame = pl.scan_csv(path, infer_schema_length=0).select(checked)
     else:
@@ -175,6 +180,15 @@ def _rules(column: str, dtype: pl.DataType) -> list[_Rule]:
         value = written.cast(pl.Float64, strict=False)
         bad = (value.is_null() | ~value.is_finite() | (value <= 0)).fill_null(True)
         return [_Rule(column, bad, "a number above 0 (every row needs a weight)")]
+    if column in WHOLE:  # the cap selection's columns (simulation/selection.py)
+        written = pl.col(column).str.strip_chars() if text else pl.col(column)
+        given = written.is_not_null() & (written.cast(pl.Utf8) != "")
+        value = written.cast(pl.Float64, strict=False)
+        low, high, words = WHOLE[column]
+        wrong = value.is_null() | (value != value.round(0)) | (value < low) | (value > high)
+        return [_Rule(column, given & wrong.fill_null(True), words)]
+    if column not in FACTS:
+        return []
     fact = FACTS[column]
     given = pl.col(column).is_not_null()
     if text:
