@@ -17,7 +17,7 @@ import polars as pl
 
 from talentvisa.lottery.odds import draw_probabilities
 from talentvisa.lottery.rules import rule_for
-from talentvisa.rules.conventions import not_a_bool, parse_bool
+from talentvisa.rules.conventions import bool_expr, not_a_bool, parse_bool
 from talentvisa.rules.errors import PopulationError
 
 NEEDED = ("wage_level", "us_advanced_degree")
@@ -134,9 +134,12 @@ def typed(frame: pl.DataFrame) -> pl.DataFrame:
     leaves a null, which _entries refuses.
     """
     casts = {"wage_level": pl.Int64, "registrations": pl.Float64, "weight": pl.Float64}
-    return frame.with_columns(
+    typed = frame.with_columns(
         pl.col(c).cast(t, strict=False) for c, t in casts.items() if c in frame.columns
     )
+    if typed.schema.get("us_advanced_degree") == pl.Utf8:  # yes/no, true/false or 1/0
+        typed = typed.with_columns(bool_expr("us_advanced_degree"))
+    return typed
 
 
 def _entries(frame: pl.DataFrame, selection: Selection) -> tuple[np.ndarray, np.ndarray]:
