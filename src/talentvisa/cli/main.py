@@ -516,13 +516,17 @@ def simulate(
                 "summary": summary.as_json(),
             }
             if selection is not None:
-                doc["selection"] = simulation_cli.selection_json(selection.by_group, selection.by)
+                doc["selection"] = {
+                    **simulation_cli.selection_json(selection.by_group, selection.by),
+                    "baseline_caps": selection.caps,
+                }
             tmp = summary_json.with_name(summary_json.name + ".part")
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
             tmp.replace(summary_json)
         out.print(simulation_cli.summary_view(summary, header, show_all))
         if selection is not None:
             out.print(simulation_cli.selection_view(selection.by_group, selection.by))
+            out.print(simulation_cli.cap_citations(selection.caps))
         if plot is not None:
             from talentvisa.simulation.charts import write_charts, write_selection_chart
 

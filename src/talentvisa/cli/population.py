@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
 import typer
@@ -21,7 +21,7 @@ from talentvisa.rules.yamlfile import ProgramFileError
 from talentvisa.simulation.calibrate import calibrate as rake
 from talentvisa.simulation.reform import ReformError, load_reform
 from talentvisa.simulation.selection import compared
-from talentvisa.simulation.synth import PopulationModel
+from talentvisa.simulation.synth import PopulationModel, write_cited
 from talentvisa.simulation.validate import check_population
 
 app = typer.Typer(help="Synthetic populations from published marginals.", no_args_is_help=True)
@@ -49,11 +49,14 @@ def _model(path: Path) -> PopulationModel:
         raise fail(str(exc)) from None
 
 
-def _write(frame: pl.DataFrame, path: Path) -> None:
+def _write(frame: pl.DataFrame, path: Path, citation: dict[str, Any] | None = None) -> None:
     if path.suffix.lower() != ".parquet":
         raise fail(f"--out: {path} must end in .parquet")
     try:
-        frame.write_parquet(path)
+        if citation is None:
+            frame.write_parquet(path)
+        else:
+            write_cited(frame, path, citation)
     except OSError as exc:
         raise fail(f"--out: cannot write {path}: {exc.strerror}") from None
 
@@ -77,8 +80,9 @@ def synth(
 ) -> None:
     """Draw N weighted people from the model's marginals (same seed, same people)."""
     with _speaking(lang):
-        people = _model(model).synthesize(n, seed)
-        _write(people, out_path)
+        loaded = _model(model)
+        people = loaded.synthesize(n, seed)
+        _write(people, out_path, loaded.citation(n, seed))
         out.print(
             _("{n} people, weight sum {weight} -> {path}").format(
                 n=people.height, weight=f"{people['weight'].sum():,.0f}", path=out_path
@@ -120,7 +124,10 @@ def _calibrate(model: Path, population: Path, out_path: Path) -> None:
             error=f"{result.max_relative_error:.2e}", n=result.iterations
         )
     )
-    _write(result.frame, out_path)
+    # raked to the model's marginals: the model's citation, and the file it raked
+    citation = {**loaded.citation(frame.height, 0), "raked": population.name}
+    del citation["seed"]
+    _write(result.frame, out_path, citation)
 
 
 @app.command()

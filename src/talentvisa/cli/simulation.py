@@ -63,6 +63,7 @@ class CapSelection:
     by: str
     by_group: pl.DataFrame  # compared_parts per value of `by`
     by_level: pl.DataFrame  # and per wage level, for the chart
+    caps: list[dict[str, Any]]  # the baseline's caps with their sources (us_h1b_cap_sources)
 
 
 def cap_selection(
@@ -75,11 +76,18 @@ def cap_selection(
     """
     if reform.selection is None:
         return None
+    from talentvisa.lottery.rules import parse_season
     from talentvisa.simulation.cluster import DaskBackend, DaskPartitions
-    from talentvisa.simulation.selection import SELECTION_COLUMNS, InMemory, compared_parts
+    from talentvisa.simulation.selection import (
+        SELECTION_COLUMNS,
+        InMemory,
+        compared_parts,
+        us_h1b_cap_sources,
+    )
 
     group = by or "wage_level"
     season, block = reform.season or "", reform.selection
+    caps = us_h1b_cap_sources(parse_season(season))  # the season was checked with the reform
     if isinstance(backend, DaskBackend) and population.is_parquet:
         wanted = {*SELECTION_COLUMNS, group}
         columns = [c for c in population.columns if c in wanted]
@@ -90,6 +98,7 @@ def cap_selection(
                 group,
                 compared_parts(parts, season, block, group),
                 compared_parts(parts, season, block, "wage_level"),
+                caps,
             )
     # the run's own frame: read once, typed by the one convention (rules/conventions.py)
     people = InMemory(population.frame())
@@ -97,6 +106,7 @@ def cap_selection(
         group,
         compared_parts(people, season, block, group),
         compared_parts(people, season, block, "wage_level"),
+        caps,
     )
 
 
@@ -192,7 +202,8 @@ def summary_view(
             changed,
         )
 
-    parts: list[RenderableType] = [outcomes]
+    # a reform that changes only the cap selection changes no program: no empty table
+    parts: list[RenderableType] = [outcomes] if outcomes.row_count else [Text(str(outcomes.title))]
     if hidden:
         hid = _("{n} unchanged program rows hidden (--all shows them).").format(
             n=f"{len(hidden):,}"
@@ -228,6 +239,9 @@ def summary_view(
             )
         )
     )
+    cited = population_citation(header)
+    if cited is not None:
+        parts.append(cited)
     return Group(*parts)
 
 
@@ -251,6 +265,41 @@ def assess_table(counts: Any, programs: list[str]) -> Table:
             cells.append(text if people == n else f"{text} ({n:,})")
         table.add_row(pid, *cells)
     return table
+
+
+def cap_citations(caps: list[dict[str, Any]]) -> Text:
+    """The baseline's caps and where the law's values were read."""
+    lines = [
+        _("Baseline caps: {parameter} = {value} ({sources})").format(
+            parameter=c["parameter"],
+            value=f"{c['value']:,}",
+            sources="; ".join(
+                _("{url}, read {read}").format(url=s["url"], read=s["read"]) for s in c["sources"]
+            ),
+        )
+        for c in caps
+    ]
+    return Text("\n".join(lines))
+
+
+def population_citation(header: dict[str, Any]) -> Text | None:
+    """A synthetic population's model and the source of each marginal (None: not synthetic)."""
+    synthetic = header.get("population", {}).get("synthetic")
+    if not synthetic:
+        return None
+    lines = [
+        _(
+            "Population: synthetic, not microdata, drawn from the model {model} "
+            "(total: {source}); marginals:"
+        ).format(model=synthetic["model"], source=synthetic["total"]["source"])
+    ]
+    for m in synthetic["marginals"]:
+        derived = _(" (derived or assumed)") if m["derived"] else ""
+        lines.append(
+            _("  {column}: {url}, read {read}").format(column=m["column"], url=m["source"],
+                                                       read=m["read"]) + derived
+        )  # fmt: skip
+    return Text("\n".join(lines))
 
 
 def selection_view(table: Any, by: str) -> Table:

@@ -209,7 +209,8 @@ def read_groups(path: Path) -> list[Group]:
                 count = int(text) if text.isascii() and text.isdigit() else None
                 if level is None:
                     problems.append(
-                        f"{path}:{line}: wage_level {values['wage_level']!r} is not I-IV or 1-4"
+                        f"{path}:{line}: column 'wage_level': {values['wage_level']!r} "
+                        "is not I-IV or 1-4"
                     )
                 if adv is None:
                     problems.append(
@@ -217,7 +218,8 @@ def read_groups(path: Path) -> list[Group]:
                     )
                 if count is None:
                     problems.append(
-                        f"{path}:{line}: count {values['count']!r} is not a whole number >= 0"
+                        f"{path}:{line}: column 'count': {values['count']!r} "
+                        "is not a whole number >= 0"
                     )
                 if level is not None and adv is not None and count is not None:
                     groups.append(Group(level, adv, count))

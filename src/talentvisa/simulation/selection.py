@@ -303,6 +303,30 @@ def season_baseline(season: str) -> Selection:
     return baseline(year, *us_h1b_caps(year))
 
 
+def us_h1b_cap_sources(season: int) -> list[dict[str, Any]]:
+    """The baseline caps as cited in us-h1b: each parameter's value, source URL and date read."""
+    import datetime as dt
+
+    from talentvisa.rules.loader import builtin_catalog
+    from talentvisa.rules.params import value_entry
+
+    program = builtin_catalog()["us-h1b"].program
+    opens = dt.date(season - 1, 3, 1)
+    sources = program.sources
+    cited = []
+    for name in ("regular_cap", "advanced_degree_cap"):
+        entry = value_entry(program.id, name, program.parameters[name], opens)
+        refs = [sources[r] for r in entry.source if r in sources]
+        cited.append(
+            {
+                "parameter": f"us-h1b.{name}",
+                "value": entry.value,
+                "sources": [{"url": s.url, "read": s.read.isoformat()} for s in refs],
+            }
+        )
+    return cited
+
+
 def us_h1b_caps(season: int) -> tuple[int, int]:
     """us-h1b's regular and advanced-degree caps in force when the season's registration opens."""
     import datetime as dt
