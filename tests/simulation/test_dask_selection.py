@@ -8,7 +8,6 @@ test can look at what its scheduler ran.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from talentvisa.simulation.population import Population
 from talentvisa.simulation.selection import compared, compared_parts
 
 from ..conftest import EXAMPLES, ROOT
+from .clusters import tcp_cluster
 
 WHATIF = Path(talentvisa.__file__).parent / "data" / "whatifs" / "cap-130000-random.yaml"
 BLOCK = yaml.safe_load(WHATIF.read_text("utf-8"))
@@ -37,17 +37,7 @@ BLOCK = yaml.safe_load(WHATIF.read_text("utf-8"))
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[object]:
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=False,
-        protocol="tcp",
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    ) as running:
+    with tcp_cluster() as running:
         yield running
 
 
