@@ -113,3 +113,15 @@ def test_yes_no_degrees_in_a_csv_reach_the_cap_selection(cli, tmp_path: Path) ->
     r = cli("simulate", str(people), "--reform", str(WHATIF), "--on", "2026-03-01")
     assert r.returncode == 0, r.stderr
     assert "Cap selection by wage_level" in r.stdout
+
+
+def test_population_commands_name_a_missing_or_empty_model(cli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("", "utf-8")
+    out = str(tmp_path / "p.parquet")
+    for model, message in [
+        (tmp_path / "nope.yaml", f"{tmp_path / 'nope.yaml'}:1: no such file"),
+        (empty, f"{empty}:1: (document): must be a mapping"),
+    ]:
+        r = cli("population", "synth", "--model", str(model), "--out", out)
+        assert r.returncode == 2 and r.stderr.strip() == f"error: {message}", r.stderr

@@ -59,6 +59,8 @@ class PopulationModel:
 
     @classmethod
     def load(cls, path: Path) -> PopulationModel:
+        if not path.is_file():  # said as every other missing input file is
+            raise ProgramFileError([Problem(str(path), 1, "no such file")])
         data, root = read_yaml(path)
         problems: list[Problem] = []
 
