@@ -260,7 +260,7 @@ def test_bad_csv_rows_name_their_line_and_field(tmp_path: Path, row: str, field:
         read_groups(path)
     assert isinstance(info.value, ValueError)
     assert len(info.value.problems) == 1
-    assert info.value.problems[0].startswith(f"{path}:3: {field} ")
+    assert info.value.problems[0].startswith(f"{path}:3: column '{field}': ")
 
 
 def test_every_bad_csv_row_is_reported(tmp_path: Path) -> None:

@@ -268,8 +268,8 @@ def test_registration_based_years_select_registrations_not_beneficiaries() -> No
     [
         ({"passport_number": ""}, "registrations:3: passport_number is missing"),
         ({"wage_level": "V"}, "registrations:3: wage_level 'V' is not one of I, II, III, IV"),
-        ({"us_advanced_degree": "maybe"}, "registrations:3: us_advanced_degree 'maybe'"),
-        ({"date_of_birth": "1998-02-30"}, "registrations:3: date_of_birth '1998-02-30'"),
+        ({"us_advanced_degree": "maybe"}, "registrations:3: column 'us_advanced_degree': 'maybe'"),
+        ({"date_of_birth": "1998-02-30"}, "registrations:3: column 'date_of_birth': '1998-02-30'"),
         (
             {"registration_id": "R000000"},
             "registrations:3: registration_id 'R000000' repeats line 2",

@@ -20,12 +20,13 @@ NEXT_YEAR = dt.date.today().year + 1
         (
             "date_of_birth: 2000-03-14",
             "date_of_birth: 2000-02-30",
-            "profile.yaml:3: date_of_birth: 2000-02-30 is not a date that exists",
+            "profile.yaml:3: date_of_birth: '2000-02-30' is not an ISO date YYYY-MM-DD",
         ),
         (
             "graduation_date: 2023-07-31",
             "graduation_date: 2023-02-29",
-            "profile.yaml:23: degrees.1.graduation_date: 2023-02-29 is not a date that exists",
+            "profile.yaml:23: degrees.1.graduation_date: '2023-02-29' is not an ISO date "
+            "YYYY-MM-DD",
         ),
         (
             "graduation_date: 2023-07-31",
@@ -74,8 +75,8 @@ def test_an_impossible_date_in_a_settings_file(cli, tmp_path: Path) -> None:
     r = cli("check", str(EXAMPLES / "indian-stem-graduate.yaml"), "--settings", str(settings))
     assert r.returncode == 2
     assert (
-        "settings.yaml:2: cn-k.min_experience_years.from: 2026-02-30 is not a date that exists"
-        in r.stderr
+        "settings.yaml:2: cn-k.min_experience_years.from: '2026-02-30' is not an ISO date "
+        "YYYY-MM-DD" in r.stderr
     )
     assert "Traceback" not in r.stderr
 
@@ -90,7 +91,8 @@ def test_an_impossible_date_in_a_reform_file(cli, tmp_path: Path) -> None:
         "simulate", str(EXAMPLES / "population.csv"), "--reform", str(reform), "--on", "2026-03-01"
     )
     assert r.returncode != 0
-    assert "reform.yaml:14: parameters.cn-k.max_age.from: 2026-04-31 is not a date that exists" in (
-        r.stderr
+    assert (
+        "reform.yaml:14: parameters.cn-k.max_age.from: '2026-04-31' is not an ISO date YYYY-MM-DD"
+        in (r.stderr)
     )
     assert "Traceback" not in r.stderr

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from talentvisa.simulation.cluster import ClusterError, DaskBackend
 from talentvisa.simulation.run import assess_job, execute
 
 from ..conftest import EXAMPLES
+from .clusters import tcp_cluster
 
 CATALOG = builtin_catalog()
 ON = dt.date(2026, 3, 1)
@@ -32,17 +32,7 @@ REFORM = EXAMPLES / "reform-k35-bluecard.yaml"
 
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=False,
-        protocol="tcp",
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    ) as cluster:
+    with tcp_cluster() as cluster:
         yield cluster.scheduler_address
 
 

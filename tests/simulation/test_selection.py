@@ -74,15 +74,24 @@ def test_regular_first_gives_the_advanced_degree_holders_better_odds() -> None:
 @pytest.mark.parametrize(
     ("block", "message"),
     [
-        ({"regular_cap": -1}, "selection.regular_cap: must be a whole number >= 0"),
+        ({"regular_cap": -1}, "selection.regular_cap: -1 is not a whole number >= 0"),
         ({"weights": {1: 1, 2: 2}}, "selection.weights: must give entries for wage levels"),
-        ({"round_order": "sideways"}, "selection.round_order: must be regular_first"),
+        ({"round_order": "sideways"}, "selection.round_order: 'sideways' is not regular_first"),
+        ({"beneficiary_centric": "maybe"}, "selection.beneficiary_centric: 'maybe' is not true/"),
         ({"caps": 1}, "selection.caps: unknown key"),
     ],
 )
 def test_a_bad_selection_block_names_its_field(block: dict[str, object], message: str) -> None:
     with pytest.raises(SelectionError, match=message):
         with_block(baseline(2027, 65_000, 20_000), block)
+
+
+@pytest.mark.parametrize(
+    ("written", "read"), [("yes", True), ("No", False), (1, True), ("0", False)]
+)
+def test_selection_booleans_follow_the_files_one_convention(written: object, read: bool) -> None:
+    base = baseline(2027, 65_000, 20_000)
+    assert with_block(base, {"beneficiary_centric": written}).beneficiary_centric is read
 
 
 def test_a_population_without_wage_levels_is_refused() -> None:

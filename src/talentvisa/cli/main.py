@@ -21,6 +21,7 @@ from talentvisa.cli.bulletin import fail
 from talentvisa.cli.lang import LangError, LangOption, lang_of, speaking
 from talentvisa.cli.lottery import app as lottery_app
 from talentvisa.cli.population import app as population_app
+from talentvisa.cli.simulation import _
 from talentvisa.guidance.matrix import matrix
 from talentvisa.i18n import Lang
 from talentvisa.rules.assessment import Assessment
@@ -131,8 +132,10 @@ SchedulerOption = Annotated[
     str | None,
     typer.Option(
         "--scheduler",
-        help="Address of a running Dask scheduler, e.g. tcp://host:8786. Its workers need "
-        "talentvisa and must see a Parquet population at the same path.",
+        envvar="TALENTVISA_DASK_SCHEDULER",
+        show_envvar=True,
+        help="Address of a running Dask scheduler, e.g. tcp://host:8786 (implies --dask). Its "
+        "workers need talentvisa and must see a Parquet population at the same path.",
     ),
 ]
 ChunkOption = Annotated[
@@ -395,43 +398,6 @@ IgnoreUnknownOption = Annotated[
 ]
 
 
-def check_input(
-    path: Path, programs: list[CompiledProgram], by: str | None, ignore_unknown: bool
-) -> Any:
-    """Validate a population before any work; note the facts it lacks (unknown for all)."""
-    from talentvisa.simulation.validate import check_population
-
-    checked = check_population(path, programs, by=by, ignore_unknown=ignore_unknown)
-    if checked.missing:
-        err.print(
-            f"note: {len(checked.missing)} fact(s) the programs read are not columns of "
-            f"{path.name}, so unknown for everyone: {', '.join(checked.missing[:8])}"
-            + (" ... (all in --summary-json)" if len(checked.missing) > 8 else ""),
-            highlight=False,
-            markup=False,
-        )
-    if checked.ignored:
-        err.print(
-            f"note: columns not read: {', '.join(checked.ignored)}", highlight=False, markup=False
-        )
-    return checked
-
-
-def selection_frame(path: Path) -> Any:
-    """The population as its file types it: the selection columns are not facts."""
-    import polars as pl
-
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return pl.read_csv(path)
-        if suffix == ".parquet":
-            return pl.read_parquet(path)
-        return pl.read_ndjson(path)
-    except pl.exceptions.PolarsError as exc:
-        raise PopulationError(f"{path}: cannot read it for the cap selection: {exc}") from None
-
-
 @app.command("assess-batch")
 def assess_batch(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT")],
@@ -445,24 +411,25 @@ def assess_batch(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     ignore_unknown: IgnoreUnknownOption = False,
+    lang: LangOption = None,
 ) -> None:
     """Assess a population file (Parquet/CSV of facts, or JSONL of profiles) in one pass."""
     # Polars and the simulation backends are imported here so the other commands start fast.
     from talentvisa.simulation.population import Population
     from talentvisa.simulation.run import assess_job, execute
 
-    with user_errors():
+    with user_errors(), speaking(lang_of(lang)):
         day = date_option(on)
         out_option(output)
         backend = simulation_cli.backend_for(use_dask, workers, scheduler, chunk)
         catalog, settings = catalog_and_settings(programs_dir, settings_path)
         chosen = [pick(catalog, p) for p in program] if program else list(catalog.values())
-        check_input(input_path, chosen, None, ignore_unknown)
+        simulation_cli.check_input(err, input_path, chosen, None, ignore_unknown)
         population = Population.open(input_path)
         job, columns = assess_job(chosen, day, settings, population)
-        with simulation_cli.progress_bar(err, "assessing", population.rows) as done:
+        with simulation_cli.progress_bar(err, _("assessing"), population.rows) as done:
             got = execute(population, backend, job, columns, output, done=done)
-        err.print(f"wrote {got.people} rows to {output}")
+        err.print(_("wrote {n} rows to {path}").format(n=got.people, path=output))
         err.print(simulation_cli.assess_table(got.counts, [cp.id for cp in chosen]))
 
 
@@ -507,6 +474,7 @@ def simulate(
     show_all: Annotated[
         bool, typer.Option("--all", help="Show every program, not only those that change.")
     ] = False,
+    lang: LangOption = None,
 ) -> None:
     """What if: assess a population under the law and under a hypothetical reform."""
     import time
@@ -515,7 +483,7 @@ def simulate(
     from talentvisa.simulation.reform import load_reform, reform_of_scenario
     from talentvisa.simulation.run import SimulationRun
 
-    with user_errors():
+    with user_errors(), speaking(lang_of(lang)):
         day = date_option(on)
         out_option(output)
         backend = simulation_cli.backend_for(use_dask, workers, scheduler, chunk)
@@ -529,21 +497,18 @@ def simulate(
             reform = load_reform(reform_path, catalog)
         chosen = [pick(catalog, p) for p in program] if program else list(catalog.values())
         run = SimulationRun(chosen, day, reform, settings, by=by)
-        checked = check_input(input_path, chosen, by, ignore_unknown)
+        checked = simulation_cli.check_input(err, input_path, chosen, by, ignore_unknown)
         population = Population.open(input_path)
         run.check(population)
-        selection = None
-        if reform.selection is not None:  # before the run, so a bad block fails at once
-            from talentvisa.simulation.selection import compared
-
-            people = selection_frame(input_path)
-            selection = compared(people, reform.season or "", reform.selection, by or "wage_level")
-        started = time.perf_counter()
-        with simulation_cli.progress_bar(
-            err, f"simulating ({backend.name})", population.rows
-        ) as done:
-            summary, header = run.execute(population, backend, output, done)
-        seconds = time.perf_counter() - started
+        with simulation_cli.kept(backend):  # one cluster for the selection and the run
+            # before the run, so a bad block fails at once
+            selection = simulation_cli.cap_selection(backend, population, reform, by)
+            started = time.perf_counter()
+            with simulation_cli.progress_bar(
+                err, _("simulating ({backend})").format(backend=backend.name), population.rows
+            ) as done:
+                summary, header = run.execute(population, backend, output, done)
+            seconds = time.perf_counter() - started
         if summary_json is not None:
             doc = {
                 **header,
@@ -554,28 +519,38 @@ def simulate(
                 "summary": summary.as_json(),
             }
             if selection is not None:
-                doc["selection"] = simulation_cli.selection_json(selection, by or "wage_level")
+                doc["selection"] = {
+                    **simulation_cli.selection_json(selection.by_group, selection.by),
+                    "baseline_caps": selection.caps,
+                }
             tmp = summary_json.with_name(summary_json.name + ".part")
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
             tmp.replace(summary_json)
         out.print(simulation_cli.summary_view(summary, header, show_all))
         if selection is not None:
-            out.print(simulation_cli.selection_view(selection, by or "wage_level"))
+            out.print(simulation_cli.selection_view(selection.by_group, selection.by))
+            out.print(simulation_cli.cap_citations(selection.caps))
         if plot is not None:
             from talentvisa.simulation.charts import write_charts, write_selection_chart
-            from talentvisa.simulation.selection import compared
 
             charts = write_charts(summary, plot, header["reform"]["title"])
-            if reform.selection is not None:
-                by_level = compared(people, reform.season or "", reform.selection, "wage_level")
-                charts.append(write_selection_chart(by_level, plot, header["reform"]["title"]))
+            if selection is not None:
+                title = header["reform"]["title"]
+                charts.append(write_selection_chart(selection.by_level, plot, title))
             for chart in charts:
-                err.print(f"wrote {chart}")
+                err.print(_("wrote {path}").format(path=chart))
         rate = summary.n / seconds if seconds > 0 else 0.0
-        err.print(f"{summary.n:,} rows in {seconds:.1f}s ({rate:,.0f}/s, {backend.name})")
+        err.print(
+            _("{n} rows in {seconds}s ({rate}/s, {backend})").format(
+                n=f"{summary.n:,}",
+                seconds=f"{seconds:.1f}",
+                rate=f"{rate:,.0f}",
+                backend=backend.name,
+            )
+        )
         for path in (output, summary_json):
             if path is not None:
-                err.print(f"wrote {path}")
+                err.print(_("wrote {path}").format(path=path))
 
 
 @app.command()

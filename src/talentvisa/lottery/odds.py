@@ -27,7 +27,7 @@ import numpy as np
 
 from talentvisa.lottery.registrations import BOOLS, LEVELS
 from talentvisa.lottery.select import raw_stream, select, unit_keys
-from talentvisa.rules.conventions import BOOL_WORDS
+from talentvisa.rules.conventions import not_a_bool
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 CSV_COLUMNS = ("wage_level", "advanced", "count")
@@ -209,15 +209,17 @@ def read_groups(path: Path) -> list[Group]:
                 count = int(text) if text.isascii() and text.isdigit() else None
                 if level is None:
                     problems.append(
-                        f"{path}:{line}: wage_level {values['wage_level']!r} is not I-IV or 1-4"
+                        f"{path}:{line}: column 'wage_level': {values['wage_level']!r} "
+                        "is not I-IV or 1-4"
                     )
                 if adv is None:
                     problems.append(
-                        f"{path}:{line}: advanced {values['advanced']!r} is not {BOOL_WORDS}"
+                        f"{path}:{line}: column 'advanced': {not_a_bool(values['advanced'])}"
                     )
                 if count is None:
                     problems.append(
-                        f"{path}:{line}: count {values['count']!r} is not a whole number >= 0"
+                        f"{path}:{line}: column 'count': {values['count']!r} "
+                        "is not a whole number >= 0"
                     )
                 if level is not None and adv is not None and count is not None:
                     groups.append(Group(level, adv, count))

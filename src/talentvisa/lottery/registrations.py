@@ -23,7 +23,7 @@ import polars as pl
 
 from talentvisa.lottery.select import ALGORITHM, ALGORITHM_V1
 from talentvisa.rules.codes import alpha2_table
-from talentvisa.rules.conventions import BOOL_WORDS, date_expr
+from talentvisa.rules.conventions import BOOL_WORDS, DATE_WORDS, date_expr
 from talentvisa.rules.conventions import BOOLS as CONVENTION_BOOLS
 
 COLUMNS = [
@@ -136,12 +136,12 @@ def normalize(
     )
     report(
         (pl.col("us_advanced_degree") != "") & pl.col("advanced").is_null(),
-        f"us_advanced_degree {{value!r}} is not {BOOL_WORDS}",
+        f"column 'us_advanced_degree': {{value!r}} is not {BOOL_WORDS}",
         "us_advanced_degree",
     )
     report(
         (pl.col("date_of_birth") != "") & pl.col("dob").is_null(),
-        "date_of_birth {value!r} is not a YYYY-MM-DD date",
+        f"column 'date_of_birth': {{value!r}} is not {DATE_WORDS}",
         "date_of_birth",
     )
     report(

@@ -11,6 +11,10 @@ reforms and settings, so a value that one file takes is never refused by another
 In YAML (reforms, settings) only ``true``/``false`` are read as booleans by the parser, since
 YAML 1.1 would turn Norway's code ``NO`` into false (rules/yamlfile.py); a boolean parameter
 given the text ``yes``, ``no``, ``1`` or ``0`` is read with this same table.
+
+A bad value is reported the same way in every file: ``FILE:LINE: FIELD: VALUE is not WORDS``,
+where FIELD is ``column 'name'`` in a table and the dotted key path in YAML (not_a_bool,
+not_a_date).
 """
 
 from __future__ import annotations
@@ -34,6 +38,16 @@ DATE_FORMAT = "%Y-%m-%d"
 DATE_WORDS = "an ISO date YYYY-MM-DD"
 LIST_SEPARATOR = ";"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def not_a_bool(value: Any) -> str:
+    """The one wording of a bad boolean, after ``FILE:LINE: FIELD: `` in every file type."""
+    return f"{value!r} is not {BOOL_WORDS}"
+
+
+def not_a_date(value: Any) -> str:
+    """The one wording of a bad date, after ``FILE:LINE: FIELD: `` in every file type."""
+    return f"{value!r} is not {DATE_WORDS}"
 
 
 def parse_bool(value: Any) -> bool | None:

@@ -22,6 +22,7 @@ from talentvisa.rules.expr import names
 from talentvisa.rules.model import Program
 from talentvisa.rules.params import DeployerValue, Settings
 from talentvisa.rules.profile import Profile
+from talentvisa.rules.values import conventional, value_problem
 from talentvisa.rules.yamlfile import (
     Problem,
     ProgramFileError,
@@ -179,12 +180,22 @@ def load_settings(path: Path, catalog: dict[str, CompiledProgram]) -> Settings:
     parameter the value names one of its readings: the deployer's choice, reported as such.
     """
     name = str(path)
+    if not path.is_file():
+        raise ProgramFileError([Problem(name, 1, "no such file")])
     data, root = read_yaml(path)
     problems: list[Problem] = []
     values: dict[str, dict[str, DeployerValue]] = {}
+    if not isinstance(data, dict | None):
+        shape = "a mapping of program ids to {parameter: {value, note}}"
+        raise ProgramFileError([Problem(name, 1, f"settings must be {shape}")])
     for pid, entries in (data or {}).items():
         if pid not in catalog:
             problems.append(Problem(name, line_of(root, [pid]), f"unknown program {pid!r}"))
+            continue
+        if not isinstance(entries, dict | None):
+            problems.append(
+                Problem(name, line_of(root, [pid]), f"{pid}: must map parameters to settings")
+            )
             continue
         for pname, entry in (entries or {}).items():
             line = line_of(root, [pid, pname])
@@ -205,8 +216,17 @@ def load_settings(path: Path, catalog: dict[str, CompiledProgram]) -> Settings:
                 )
             elif not isinstance(entry, dict) or "value" not in entry or not entry.get("note"):
                 problems.append(Problem(name, line, f"{pid}.{pname} needs `value` and `note`"))
+            elif extra := sorted(set(entry) - {"value", "note"}, key=str):
+                at = line_of(root, [pid, pname, extra[0]])
+                problems.append(
+                    Problem(name, at, f"{pid}.{pname}.{extra[0]}: unknown key (use value, note)")
+                )
+            elif not readings and (wrong := value_problem(param, entry["value"])):
+                at = line_of(root, [pid, pname, "value"])
+                problems.append(Problem(name, at, f"{pid}.{pname}.value: {wrong}"))
             else:
-                values.setdefault(pid, {})[pname] = DeployerValue(entry["value"], entry["note"])
+                value = entry["value"] if readings else conventional(param, entry["value"])
+                values.setdefault(pid, {})[pname] = DeployerValue(value, entry["note"])
     if problems:
         raise ProgramFileError(problems)
     return Settings(values)

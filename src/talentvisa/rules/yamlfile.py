@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from talentvisa.rules.bounds import first_invalid
+from talentvisa.rules.conventions import not_a_date
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def _construct_date(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError:
         raise yaml.constructor.ConstructorError(
-            None, None, f"{node.value} is not a date that exists", node.start_mark
+            None, None, not_a_date(node.value), node.start_mark
         ) from None
 
 

@@ -1,7 +1,8 @@
 """A Population: the people of a run, read as `assess-batch` reads them.
 
 Parquet or CSV of fact columns, or JSONL of one nested profile per line. A Parquet file is
-split by its row groups into partitions for Dask; its workers read their own partitions.
+split by its row groups into partitions for Dask; its workers read their own partitions
+(simulation/cluster.py).
 Other formats are read (and profiles turned into facts) on the client first.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -19,9 +19,6 @@ from talentvisa.rules.columns import refuse_renamed
 from talentvisa.rules.declarations import Declarations, declarations
 from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.facts import FACTS
-
-if TYPE_CHECKING:
-    import dask.dataframe as dd
 
 SUFFIXES = (".parquet", ".csv", ".jsonl", ".ndjson")
 
@@ -87,15 +84,3 @@ class Population:
         """The columns a run reads: facts present in the file, and ``extra`` (ids, --by)."""
         wanted = set(FACTS) | set(extra)
         return [c for c in self.columns if c in wanted]
-
-    def to_dask(self, columns: list[str], partitions: int) -> dd.DataFrame:
-        """A Dask DataFrame: one partition per Parquet row group, or ``partitions`` parts."""
-        import dask.dataframe as dd
-
-        if self.is_parquet:
-            return dd.read_parquet(
-                str(self.path), columns=columns, dtype_backend="pyarrow", split_row_groups=True
-            )
-        frame = self.frame().select([c for c in columns if c in self.frame().columns])
-        pdf = frame.to_pandas(use_pyarrow_extension_array=True)
-        return dd.from_pandas(pdf, npartitions=max(1, partitions), sort=False)

@@ -26,14 +26,22 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from talentvisa.rules.compiled import CompiledProgram
+from talentvisa.rules.conventions import not_a_date, parse_date
 from talentvisa.rules.loader import ProgramFileError, line_of, read_yaml
-from talentvisa.rules.model import Parameter
 from talentvisa.rules.params import DeployerValue, Override, Settings
+from talentvisa.rules.values import conventional, value_problem
 
 Loc = tuple[str | int, ...]
 NOTICE = "hypothetical: a reform's values are what-if assumptions, not law"
@@ -51,12 +59,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def _iso_date(value: Any) -> Any:
+    """A date by the files' one convention: YAML's own date, or text ``YYYY-MM-DD``."""
+    if isinstance(value, dt.datetime):
+        raise ValueError(not_a_date(value.isoformat(sep=" ")))
+    if isinstance(value, dt.date) or value is None:
+        return value
+    read = parse_date(value) if isinstance(value, str) else None
+    if read is None:
+        raise ValueError(not_a_date(value))
+    return read
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
 class DatedValue(_Strict):
     """One hypothetical value of a parameter, from ``from`` until ``before`` (excluded)."""
 
     value: Any
-    start: dt.date = Field(alias="from")
-    before: dt.date | None = None
+    start: IsoDate = Field(alias="from")
+    before: IsoDate | None = None
 
     @field_validator("value")
     @classmethod
@@ -164,7 +187,7 @@ class Reform(_Strict):
                     yield loc, _unknown_parameter(pid, name, cp)
                     continue
                 for i, d in enumerate(dated):
-                    wrong = _type_problem(param, d.value)
+                    wrong = value_problem(param, d.value)
                     if wrong:
                         yield (*loc, i, "value"), wrong
                 for i in range(1, len(dated)):
@@ -191,7 +214,7 @@ class Reform(_Strict):
                         ("settings", pid, name),
                         f"{pid}.{name} is not a deployer-settable parameter",
                     )
-                elif wrong := _type_problem(param, s.value):
+                elif wrong := value_problem(param, s.value):
                     yield ("settings", pid, name, "value"), wrong
 
 
@@ -201,41 +224,6 @@ def _unknown_program(pid: str, catalog: Mapping[str, CompiledProgram]) -> str:
 
 def _unknown_parameter(pid: str, name: str, cp: CompiledProgram) -> str:
     return f"unknown parameter {name!r} of {pid} (it has: {', '.join(cp.program.parameters)})"
-
-
-def expected_kind(param: Parameter) -> str:
-    """number, bool, text or list: the kind of the law's values (number when all are null)."""
-    kinds = {_kind(v.value) for v in param.values if v.value is not None}
-    if len(kinds) == 1:
-        return kinds.pop()
-    if not kinds and param.unit and "list" in param.unit:
-        return "list"
-    return "number" if not kinds else "any"
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "list"
-    return "other"
-
-
-def _type_problem(param: Parameter, value: Any) -> str | None:
-    want = expected_kind(param)
-    if want == "any":
-        return None
-    got = _kind(value)
-    if got == want and (want != "list" or all(isinstance(x, str) for x in value)):
-        return None
-    words = {"number": "a number", "bool": "true or false", "text": "text", "list": "a list of"}
-    expected = words[want] + (" text values" if want == "list" else "")
-    unit = f" ({param.unit})" if param.unit else ""
-    return f"expected {expected}{unit}, like the law's values; got {value!r}"
 
 
 def reform_from_data(
@@ -255,17 +243,66 @@ def reform_from_data(
     if not isinstance(data, Mapping):
         raise ReformError([f"{name}: a reform must be a mapping with `name`, `title`, ..."])
     try:
-        reform = Reform.model_validate(data)
+        reform = Reform.model_validate(_read_by_convention(data, catalog))
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
-            problems.append(f"{where(loc)}: {err['msg']}")
+            # our own validators' words, without Pydantic's "Value error, " in front
+            said = str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"]
+            problems.append(f"{where(loc)}: {said}")
         raise ReformError(problems) from None
     found = [f"{where(loc)}: {msg}" for loc, msg in reform.problems(catalog)]
+    found += [f"{where(loc)}: {msg}" for loc, msg in _selection_problems(reform)]
     if found:
         raise ReformError(found)
     return reform
+
+
+def _read_by_convention(data: Mapping[str, Any], catalog: Mapping[str, CompiledProgram]) -> Any:
+    """The reform with boolean parameters' text (yes/no/1/0) read as booleans."""
+
+    def read(pid: Any, name: Any, entry: Any) -> Any:
+        cp = catalog.get(pid) if isinstance(pid, str) else None
+        param = cp.program.parameters.get(name) if cp is not None else None
+        if param is None or not isinstance(entry, Mapping) or "value" not in entry:
+            return entry
+        return {**entry, "value": conventional(param, entry["value"])}
+
+    out = dict(data)
+    for section in ("parameters", "settings"):
+        programs = data.get(section)
+        if not isinstance(programs, Mapping):
+            continue
+        out[section] = {
+            pid: {
+                name: [read(pid, name, e) for e in entry]
+                if isinstance(entry, list)
+                else read(pid, name, entry)
+                for name, entry in params.items()
+            }
+            if isinstance(params, Mapping)
+            else params
+            for pid, params in programs.items()
+        }
+    return out
+
+
+def _selection_problems(reform: Reform) -> Iterator[tuple[Loc, str]]:
+    """A `selection:` block checked when the reform is read, naming its line."""
+    if reform.selection is None:
+        return
+    from talentvisa.lottery.rules import SeasonError, parse_season
+    from talentvisa.simulation.selection import SelectionError, block_changes
+
+    try:
+        parse_season(reform.season or "")
+    except SeasonError as exc:
+        yield ("season",), f"{exc} (a selection: block needs its season, e.g. FY2027)"
+    try:
+        block_changes(reform.selection)
+    except SelectionError as exc:
+        yield ("selection", *exc.field), exc.reason
 
 
 def _shown_loc(data: Any, loc: Loc) -> Loc:

@@ -29,6 +29,7 @@ from talentvisa.simulation.population import Population
 from talentvisa.simulation.reform import NOTICE, Reform
 from talentvisa.simulation.scenario import BASELINE, REFORM, Scenario
 from talentvisa.simulation.summary import Summary, add_up
+from talentvisa.simulation.synth import population_citation
 from talentvisa.simulation.weights import WEIGHT
 
 ID_COLUMNS = ("id", "person_id")
@@ -128,6 +129,9 @@ class SimulationRun:
                 "sha256": population.sha256(),
                 "rows": population.rows,
             }
+            cited = population_citation(population.path)
+            if cited is not None:  # a synthetic population: the marginals it was drawn from
+                head["population"]["synthetic"] = cited
         return head
 
     def check(self, population: Population) -> None:

@@ -37,8 +37,30 @@ class PopulationModel:
     total_source: str
     marginals: tuple[Marginal, ...]
 
+    def citation(self, n: int, seed: int) -> dict[str, Any]:
+        """Where a synthetic population's figures come from, kept in its Parquet metadata."""
+        return {
+            "kind": "talentvisa synthetic population",
+            "notice": "synthetic, not microdata: columns drawn independently from marginals",
+            "model": self.name,
+            "n": n,
+            "seed": seed,
+            "total": {"value": self.total, "source": self.total_source},
+            "marginals": [
+                {
+                    "column": m.column,
+                    "source": m.source,
+                    "read": m.read.isoformat(),
+                    "derived": m.derived,
+                }
+                for m in self.marginals
+            ],
+        }
+
     @classmethod
     def load(cls, path: Path) -> PopulationModel:
+        if not path.is_file():  # said as every other missing input file is
+            raise ProgramFileError([Problem(str(path), 1, "no such file")])
         data, root = read_yaml(path)
         problems: list[Problem] = []
 
@@ -109,6 +131,36 @@ class PopulationModel:
             columns[marginal.column] = [values[i] for i in picks]
         columns["weight"] = np.full(n, self.total / n)
         return pl.DataFrame(columns)
+
+
+POPULATION_KEY = b"talentvisa.population"
+
+
+def write_cited(frame: pl.DataFrame, path: Path, citation: dict[str, Any]) -> None:
+    """Write people as Parquet with their citation (read back by population_citation)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    table = frame.to_arrow()
+    meta = {**(table.schema.metadata or {}), POPULATION_KEY: json.dumps(citation).encode()}
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def population_citation(path: Path) -> dict[str, Any] | None:
+    """The citation a synthetic population's Parquet file carries (None: not one of ours)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    if path.suffix.lower() != ".parquet" or not path.is_file():
+        return None
+    try:
+        meta = pq.read_schema(path).metadata or {}
+        found = meta.get(POPULATION_KEY)
+        return None if found is None else dict(json.loads(found))
+    except (OSError, ValueError):
+        return None
 
 
 def _cited(

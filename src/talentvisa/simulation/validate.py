@@ -34,12 +34,18 @@ from talentvisa.rules.errors import PopulationError
 from talentvisa.rules.facts import FACTS
 from talentvisa.rules.loader import facts_read
 from talentvisa.rules.vector import DTYPES
+from talentvisa.simulation.synth import population_citation
 from talentvisa.simulation.weights import WEIGHT
 
 # The columns a population may carry beside its facts; the last three are read by a reform's
 # cap-selection block (simulation/selection.py).
 CARRIED = ("id", "person_id", WEIGHT, "wage_level", "us_advanced_degree", "registrations")
 MAX_SHOWN = 20
+#: columns of the cap selection that are not facts: (least, most, the words of a good value)
+WHOLE = {
+    "wage_level": (1, 4, "a wage level 1, 2, 3 or 4"),
+    "registrations": (1, float("inf"), "a whole number of registrations, at least 1"),
+}
 
 
 class PopulationInvalid(PopulationError):
@@ -80,8 +86,12 @@ def check_population(
         raise PopulationInvalid(
             [f"--by: no column {by!r} in the population ({', '.join(columns)})"]
         )
-    ignored = _check_columns(str(path), columns, by, ignore_unknown, lines is not None)
-    checked = [c for c in columns if c in FACTS or c == WEIGHT]
+    # A synthetic population's marginals that are not facts (country_of_birth) are its own
+    # columns, not misspellings: let through and listed as not read.
+    cited = population_citation(path)
+    drawn = {m["column"] for m in cited["marginals"]} if cited else set()
+    ignored = _check_columns(str(path), columns, by, ignore_unknown or drawn, lines is not None)
+    checked = [c for c in columns if c in FACTS or c == WEIGHT or c in WHOLE]
     if suffix == ".csv":
         frame = pl.scan_csv(path, infer_schema_length=0).select(checked)
     else:
@@ -133,9 +143,16 @@ def _parquet_columns(path: Path) -> list[str]:
 
 
 def _check_columns(
-    name: str, columns: Sequence[str], by: str | None, ignore_unknown: bool, csv_file: bool
+    name: str,
+    columns: Sequence[str],
+    by: str | None,
+    ignore_unknown: bool | set[str],
+    csv_file: bool,
 ) -> list[str]:
-    """Unknown columns: refused with the nearest fact named, or returned if let through."""
+    """Unknown columns: refused with the nearest fact named, or returned if let through.
+
+    ``ignore_unknown`` lets every unknown column through, or (a set) those it names.
+    """
     renamed = declarations().renamed
     known = [*FACTS, *CARRIED]
     where = f"{name}:1" if csv_file else name
@@ -145,7 +162,7 @@ def _check_columns(
             continue
         if c in renamed:  # an old name is never let through: it would be read as nothing
             problems.append(f"{where}: column {c!r} is now named {renamed[c]!r}; rename it")
-        elif ignore_unknown:
+        elif ignore_unknown is True or (isinstance(ignore_unknown, set) and c in ignore_unknown):
             ignored.append(c)
         else:
             near = difflib.get_close_matches(c, known, n=1, cutoff=0.6)
@@ -175,6 +192,15 @@ def _rules(column: str, dtype: pl.DataType) -> list[_Rule]:
         value = written.cast(pl.Float64, strict=False)
         bad = (value.is_null() | ~value.is_finite() | (value <= 0)).fill_null(True)
         return [_Rule(column, bad, "a number above 0 (every row needs a weight)")]
+    if column in WHOLE:  # the cap selection's columns (simulation/selection.py)
+        written = pl.col(column).str.strip_chars() if text else pl.col(column)
+        given = written.is_not_null() & (written.cast(pl.Utf8) != "")
+        value = written.cast(pl.Float64, strict=False)
+        low, high, words = WHOLE[column]
+        wrong = value.is_null() | (value != value.round(0)) | (value < low) | (value > high)
+        return [_Rule(column, given & wrong.fill_null(True), words)]
+    if column not in FACTS:
+        return []
     fact = FACTS[column]
     given = pl.col(column).is_not_null()
     if text:
