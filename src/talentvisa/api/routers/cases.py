@@ -10,7 +10,7 @@ from talentvisa.api.deps import RT, AnyUser, bounded, require
 from talentvisa.api.rendering import rendered
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role, User
-from talentvisa.cases import service
+from talentvisa.cases import letters, service
 from talentvisa.cases.models import Application
 from talentvisa.cases.schemas import (
     ApplicationCreate,
@@ -25,6 +25,7 @@ from talentvisa.cases.schemas import (
     EvidenceResponseIn,
     ExtendIn,
     IssueIn,
+    LetterOut,
     NoAnswerIn,
     ReviewIn,
     VersionIn,
@@ -284,3 +285,38 @@ def timeline(app_id: str, rt: RT, user: AnyUser) -> Response:
                 for e in audit.timeline(session, "application", app.id)
             ]
         )
+
+
+@router.get("/applications/{app_id}/letters", response_model=list[LetterOut])
+@bounded
+def list_letters(app_id: str, rt: RT, user: AnyUser) -> Response:
+    """The case's letters (decision letter, grant notice) with their SHA-256."""
+    with rt.reading() as session:
+        app = service.visible(session, user, app_id)
+        return rendered(service.to_out(session, app, user).letters)
+
+
+@router.get(
+    "/applications/{app_id}/letters/{kind}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The letter as PDF"}},
+)
+@bounded
+def download_letter(
+    app_id: str, kind: Literal["decision", "grant"], rt: RT, user: AnyUser
+) -> Response:
+    """The letter as it was made: the same bytes on every download (header X-Content-SHA256)."""
+    with rt.reading() as session:
+        app = service.visible(session, user, app_id)
+        letter = letters.one(session, app.id, kind)
+        content, name, digest = letter.content, letters.filename(letter), letter.sha256
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-SHA256": digest,
+            "ETag": f'"{digest}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -78,7 +78,7 @@ def new(
                 work.session,
                 runtime(page.request).cases,
                 user,
-                ApplicationCreate(program_id=program),
+                ApplicationCreate(program_id=program, language=page.lang.code),
             )
     except ServiceError as exc:
         errors = {"program": Msg(N_("Choose a program from the list."))}
