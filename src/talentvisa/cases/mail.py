@@ -25,8 +25,8 @@ import secrets
 import smtplib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.message import EmailMessage
 from email.headerregistry import Address
+from email.message import EmailMessage
 
 from babel.dates import format_date
 from sqlalchemy import select
