@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from talentvisa.audit import keys
 from talentvisa.auth.models import Role
-from talentvisa.cases import mail, scheduler
+from talentvisa.cases import letters, mail, scheduler
 from talentvisa.cases.models import Notice
 from talentvisa.db.engine import make_engine, session_factory
 from tests.api.fixtures import PROFILE, TODAY, Server, free_port
@@ -282,3 +282,83 @@ def _outbox(server: Server, app_id: str) -> dict[str, Any]:
             ).where(Notice.application_id == app_id, Notice.kind == "evidence_requested")
         ).one()
         return dict(row._mapping)
+
+
+def test_the_scheduler_sends_reminders_through_smtp(
+    server: Server, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer, _ = _staff(server)
+    _, email, case = _case(server, officer, "Mary Jackson", "zh")
+    due = (TODAY + dt.timedelta(days=1)).isoformat()
+    body = {"message": "Please send these.", "due": due, "version": case["version"]}
+    _ok(officer.post(f"/applications/{case['id']}/request-evidence", json=body))
+    monkeypatch.setenv("TALENTVISA_SMTP_HOST", mailbox.host)
+    monkeypatch.setenv("TALENTVISA_SMTP_PORT", str(mailbox.port))
+    monkeypatch.setenv("TALENTVISA_PUBLIC_URL", "https://visas.example")
+    done = scheduler.run_once(server.app.state.runtime.factory, TODAY)
+    assert done["evidence_reminders"] >= 1 and done["notices"] >= 2
+    got = {str(m["Subject"]): m for m in mailbox.to(email)}
+    assert len(got) == 2, list(got)
+    (reminder,) = [m for s, m in got.items() if s.startswith("提醒")]
+    text = reminder.get_body(("plain",))
+    assert text is not None and f"https://visas.example/my/{case['id']}" in text.get_content()
+    assert scheduler.run_once(server.app.state.runtime.factory, TODAY)["notices"] == 0
+
+
+def test_without_a_chinese_font_the_decision_does_not_take_effect(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer, supervisor = _staff(server)
+    _, _, case = _case(server, officer, "Dorothy Vaughan", "en")
+    decision = {
+        "decision": "approve",
+        "reasons": ["graduate_route"],
+        "text": "Checked.",
+        "override_code": "evidence_resolves_unknown",
+        "version": case["version"],
+    }
+    case = _ok(officer.post(f"/applications/{case['id']}/decision", json=decision))
+    monkeypatch.setenv(letters.FONT_ENV, "/nonexistent/cjk.ttc")
+    confirm = {"confirm": True, "version": case["version"]}
+    r = supervisor.post(f"/applications/{case['id']}/approval", json=confirm)
+    assert r.status_code == 503, r.text
+    error = r.json()["error"]
+    assert error["field"] == letters.FONT_ENV and "/nonexistent/cjk.ttc" in error["message"]
+    still = _ok(officer.get(f"/applications/{case['id']}"))
+    assert still["state"] == "pending_approval" and still["decision"] is None
+    assert _decision_notices(server, case["id"]) == []  # nothing half-written
+    monkeypatch.delenv(letters.FONT_ENV)
+    done = _ok(supervisor.post(f"/applications/{case['id']}/approval", json=confirm))
+    assert done["state"] == "approved" and [x["kind"] for x in done["letters"]] == ["decision"]
+
+
+def test_the_font_error_names_the_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(letters.FONT_ENV, raising=False)
+    monkeypatch.setattr(letters, "CJK_FONTS", ())
+    with pytest.raises(letters.LetterFontMissing, match="fonts-wqy-microhei"):
+        letters.font_file()
+
+
+def test_mail_settings_from_the_environment() -> None:
+    assert mail.SmtpSettings.from_env({}) is None  # no host: notices stay queued
+    tls = mail.SmtpSettings.from_env(
+        {
+            "TALENTVISA_SMTP_HOST": "smtp.example",
+            "TALENTVISA_SMTP_STARTTLS": "yes",
+            "TALENTVISA_SMTP_USER": "u",
+            "TALENTVISA_SMTP_PASSWORD": "p",
+        }
+    )
+    assert tls is not None and (tls.port, tls.starttls, tls.user) == (587, True, "u")
+    with pytest.raises(mail.MailConfigError, match="TALENTVISA_SMTP_PORT"):
+        mail.SmtpSettings.from_env({"TALENTVISA_SMTP_HOST": "h", "TALENTVISA_SMTP_PORT": "x"})
+    with pytest.raises(mail.MailConfigError, match="TALENTVISA_SMTP_PASSWORD"):
+        mail.SmtpSettings.from_env({"TALENTVISA_SMTP_HOST": "h", "TALENTVISA_SMTP_USER": "u"})
+
+
+def _decision_notices(server: Server, app_id: str) -> list[str]:
+    with server.engine.connect() as c:
+        rows = c.execute(
+            sa.select(Notice.kind).where(Notice.application_id == app_id, Notice.kind == "decision")
+        )
+        return [r[0] for r in rows]
