@@ -216,6 +216,8 @@ def _grant(facts: Facts, p: Any, _: Any, locale: Locale) -> list[Any]:
         value = raw.get("value") if isinstance(raw, dict) else raw
         if value is None:
             return ""
+        if key == "entries" and value == "multiple":
+            return str(_("multiple"))
         try:
             return format_date(dt.date.fromisoformat(str(value)), format="long", locale=locale)
         except ValueError:

@@ -39,6 +39,7 @@ class ApplicationCreate(Body):
     profile: Profile = Field(default_factory=Profile)
     language: Annotated[str, AfterValidator(_correspondence)] = Field(
         "en",
+        max_length=10,
         description="The language letters and notices are written in: en or zh (zh_Hans).",
     )
 
