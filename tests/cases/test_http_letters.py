@@ -10,6 +10,7 @@ import hashlib
 import io
 import secrets
 import threading
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from talentvisa.cases.models import Notice
 from talentvisa.db.engine import make_engine, session_factory
 from tests.api.fixtures import PROFILE, TODAY, Server, free_port
 from tests.cases.mailbox import Mailbox, cjk_font, mailbox
+from tests.conftest import run_cli
 
 __all__ = ["cjk_font", "mailbox"]  # fixtures
 pytestmark = pytest.mark.usefixtures("cjk_font")
@@ -362,3 +364,16 @@ def _decision_notices(server: Server, app_id: str) -> list[str]:
             sa.select(Notice.kind).where(Notice.application_id == app_id, Notice.kind == "decision")
         )
         return [r[0] for r in rows]
+
+
+def test_the_worker_refuses_unusable_mail_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TALENTVISA_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TALENTVISA_DATABASE_URL", raising=False)
+    monkeypatch.setenv("TALENTVISA_SMTP_HOST", "smtp.example")
+    monkeypatch.setenv("TALENTVISA_SMTP_PORT", "twenty-five")
+    done = run_cli("worker", "--once")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: TALENTVISA_SMTP_PORT: 'twenty-five' is not a port number"
+    assert "Traceback" not in done.stderr
