@@ -377,3 +377,10 @@ def test_the_worker_refuses_unusable_mail_settings(
     assert done.returncode == 2
     assert done.stderr.strip() == "error: TALENTVISA_SMTP_PORT: 'twenty-five' is not a port number"
     assert "Traceback" not in done.stderr
+
+
+def test_an_unknown_kind_of_letter_is_not_found(server: Server) -> None:
+    officer, _ = _staff(server)
+    applicant, _, case = _case(server, officer, "Hedy Lamarr", "en")
+    r = applicant.get(f"/applications/{case['id']}/letters/verdict")
+    assert r.status_code == 404 and "decision, grant" in r.json()["error"]["message"]

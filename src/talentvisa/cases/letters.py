@@ -268,6 +268,8 @@ def of_case(session: Session, app_id: str) -> list[Letter]:
 
 
 def one(session: Session, app_id: str, kind: str) -> Letter:
+    if kind not in KINDS:
+        raise NotFound(f"kind: no letter is called {kind!r} (there are: {', '.join(KINDS)})")
     letter = session.scalar(
         select(Letter).where(Letter.application_id == app_id, Letter.kind == kind)
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.orm import Session
 
@@ -303,7 +303,12 @@ def list_letters(app_id: str, rt: RT, user: AnyUser) -> Response:
 )
 @bounded
 def download_letter(
-    app_id: str, kind: Literal["decision", "grant"], rt: RT, user: AnyUser
+    app_id: str,
+    # A plain string, not an enum: whose case it is is checked first, so that someone else's
+    # case answers 404 whatever the kind, as every other record route does.
+    kind: Annotated[str, Path(max_length=20, description="decision or grant")],
+    rt: RT,
+    user: AnyUser,
 ) -> Response:
     """The letter as it was made: the same bytes on every download (header X-Content-SHA256)."""
     with rt.reading() as session:
