@@ -21,6 +21,7 @@ from talentvisa.cases.schemas import (
     EvidenceRequestIn,
     IssueIn,
     OverrideCode,
+    ReviewIn,
 )
 from talentvisa.h1b import service as h1b
 from talentvisa.h1b.context import H1bContext
@@ -103,6 +104,7 @@ def load(session: Session, ctx: cases.CaseContext) -> bool:
     overdue_evidence(session, ctx, applicant, officer)
     pending_approval(session, ctx, applicant, officer)
     issued_visa(session, ctx, applicant, officer)
+    refused_in_chinese(session, ctx, applicant, officer, users[Role.supervisor])
     lottery_season(session, ctx, users[Role.admin], users[Role.employer])
     return True
 
@@ -128,10 +130,12 @@ def new_application(
     applicant: User,
     name: str,
     person: dict[str, Any] = GRADUATE,
+    language: str = "en",
 ) -> str:
     """A draft application of ``person`` (the demo graduate), under ``name``."""
     profile = Profile.model_validate({**person, "name": name})
-    return cases.create(session, ctx, applicant, ApplicationCreate(profile=profile)).id
+    body = ApplicationCreate(profile=profile, language=language)
+    return cases.create(session, ctx, applicant, body).id
 
 
 def _version(session: Session, applicant: User, app_id: str) -> int:
@@ -145,17 +149,23 @@ def submitted_application(
     applicant: User,
     name: str,
     person: dict[str, Any] = GRADUATE,
+    language: str = "en",
 ) -> str:
-    app_id = new_application(session, ctx, applicant, name, person)
+    app_id = new_application(session, ctx, applicant, name, person, language)
     cases.submit(session, ctx, applicant, app_id, _version(session, applicant, app_id))
     return app_id
 
 
 def _assigned(
-    session: Session, ctx: cases.CaseContext, applicant: User, officer: User, name: str
+    session: Session,
+    ctx: cases.CaseContext,
+    applicant: User,
+    officer: User,
+    name: str,
+    language: str = "en",
 ) -> tuple[str, Callable[[], int]]:
     """A submitted application assigned to ``officer``, and how to read its version."""
-    app_id = submitted_application(session, ctx, applicant, name)
+    app_id = submitted_application(session, ctx, applicant, name, GRADUATE, language)
 
     def version() -> int:
         return _version(session, applicant, app_id)
@@ -262,6 +272,28 @@ def pending_approval(
             version=version(),
         ),
     )
+    return app_id
+
+
+def refused_in_chinese(
+    session: Session, ctx: cases.CaseContext, applicant: User, officer: User, supervisor: User
+) -> str:
+    """A refusal confirmed by a supervisor (four eyes), its decision letter in Chinese."""
+    app_id, version = _assigned(session, ctx, applicant, officer, "王芳（演示）", "zh_Hans")
+    cases.decide(
+        session,
+        ctx,
+        officer,
+        app_id,
+        DecisionIn(
+            decision="refuse",
+            reasons=["well_known_institution"],
+            text="The degree certificate names a different institution.",
+            override_code=OverrideCode.evidence_contradicts_profile,
+            version=version(),
+        ),
+    )
+    cases.review(session, supervisor, app_id, ReviewIn(confirm=True, version=version()))
     return app_id
 
 

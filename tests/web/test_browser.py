@@ -7,10 +7,12 @@ English and Chinese, go to artifacts/screenshots/ (git-ignored).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -285,6 +287,15 @@ def test_officer_requests_evidence_then_approves_and_the_applicant_sees_the_visa
             "(3 times)" if lang == "en" else "(3次)"
         )
         shot(applicant, "applicant-visa-issued", lang)
+    # The grant notice and the decision letter, downloaded from the links as the PDF kept.
+    for kind in ("grant", "decision"):
+        link = applicant.locator(f"a[data-letter={kind}]")
+        with applicant.expect_download() as got:
+            link.click()
+        content = Path(got.value.path()).read_bytes()
+        digest = hashlib.sha256(content).hexdigest()
+        assert content.startswith(b"%PDF-")
+        expect(link.locator("xpath=..").locator(".hash")).to_have_text(digest)
     applicant.context.close()
 
 

@@ -3,7 +3,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from talentvisa.db.base import Base, UTCDateTime, new_id, now
@@ -51,6 +61,8 @@ class Application(Base):
     applicant_name: Mapped[str | None] = mapped_column(String(200))
     evidence_due: Mapped[dt.date | None] = mapped_column(Date)
     evidence_received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The language the applicant is written to in (letters, notices): a catalog language.
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's API
 
@@ -146,5 +158,32 @@ class Notice(Base):
     kind: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: After a failed send: not before this moment (backoff), and why it failed.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: The sender run delivering it now, and until when its claim holds (cases/mail.py).
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Letter(Base):
+    """A letter to the applicant as the PDF it was sent as (cases/letters.py): made once, when
+    the decision takes effect or the visa is issued, and never re-rendered, so every download
+    is the same bytes with the same SHA-256."""
+
+    __tablename__ = "letters"
+    __table_args__ = (
+        UniqueConstraint("application_id", "kind", name="uq_letters_application_kind"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # decision, grant
+    language: Mapped[str] = mapped_column(String(10))
+    # Deferred: listing a case's letters should not read their bytes.
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)

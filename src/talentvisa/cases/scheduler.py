@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, CursorResult, Update, and_, or_, select, u
 from sqlalchemy.orm import Session, sessionmaker
 
 from talentvisa.audit import service as audit
-from talentvisa.cases import notices, zones
+from talentvisa.cases import mail, notices, zones
 from talentvisa.cases import settings as agency
 from talentvisa.cases.models import Application, EvidenceRequest
 from talentvisa.cases.workflow import DEADLINE_PASSED, TRANSITIONS
@@ -170,6 +170,8 @@ class Job:
 JOBS: dict[str, Job] = {
     "evidence_deadlines": Job(lapse_overdue, 300, "cases moved: evidence deadline passed"),
     "evidence_reminders": Job(remind, 3600, "reminders queued"),
+    # Drains the outbox (reminders, requests, decisions) through SMTP; cases/mail.py.
+    "notices": Job(mail.send_due, 60, "notices sent by email"),
 }
 
 

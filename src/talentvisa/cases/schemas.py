@@ -15,12 +15,17 @@ from pydantic import (
 )
 
 from talentvisa.cases.intake import DEFAULT_PROGRAM
+from talentvisa.i18n import language
 from talentvisa.rules.bounds import LIST_MAX, Count, FreeText, Int64, Short, valid_text
 from talentvisa.rules.profile import Profile
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _correspondence(code: str) -> str:
+    return language(code)  # ValueError names the languages there are
 
 
 class ApplicationCreate(Body):
@@ -31,6 +36,11 @@ class ApplicationCreate(Body):
         "with 422 naming program_id.",
     )
     profile: Profile = Field(default_factory=Profile)
+    language: Annotated[str, AfterValidator(_correspondence)] = Field(
+        "en",
+        max_length=10,
+        description="The language letters and notices are written in: en or zh (zh_Hans).",
+    )
 
 
 class ApplicationUpdate(Body):
@@ -189,6 +199,15 @@ class ProposalOut(BaseModel):
     proposed_at: dt.datetime
 
 
+class LetterOut(BaseModel):
+    kind: str = Field(description="decision or grant")
+    language: str
+    sha256: str
+    size: int
+    created_at: dt.datetime
+    url: str = Field(description="Where to download the PDF (applicant and staff).")
+
+
 class ApplicationOut(BaseModel):
     id: str
     program_id: str
@@ -212,6 +231,8 @@ class ApplicationOut(BaseModel):
     applicant_name: str | None = None
     evidence_due: dt.date | None = None
     evidence_received_at: dt.datetime | None = None
+    language: str = "en"
+    letters: list[LetterOut] = []
     documents: list[DocumentOut] = []
     evidence_requests: list[EvidenceOut] = []
     pending_decision: ProposalOut | None = None

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import STAFF, Role, User
-from talentvisa.cases import approval, checklist, notices, workflow, zones
+from talentvisa.cases import approval, checklist, letters, notices, workflow, zones
 from talentvisa.cases import queue as cases_queue
 from talentvisa.cases import settings as agency
 from talentvisa.cases.intake import open_program, visa_prefix
@@ -29,6 +29,7 @@ from talentvisa.cases.models import (
     Document,
     EvidenceRequest,
     IdempotencyRecord,
+    Letter,
 )
 from talentvisa.cases.schemas import (
     ApplicationCreate,
@@ -45,6 +46,7 @@ from talentvisa.cases.schemas import (
     EvidenceResponseIn,
     ExtendIn,
     IssueIn,
+    LetterOut,
     NoAnswerIn,
     ProposalOut,
     ReviewIn,
@@ -171,7 +173,18 @@ def _out(
     if proposal is not None:
         out.pending_decision = ProposalOut.model_validate(proposal, from_attributes=True)
     out.allowed_actions = allowed_actions(app, user, proposal)
+    if app.decided_at is not None and not new:  # only a decided case has letters
+        out.letters = [
+            LetterOut.model_validate(
+                {**_letter_fields(x), "url": f"/applications/{app.id}/letters/{x.kind}"}
+            )
+            for x in letters.of_case(session, app.id)
+        ]
     return out
+
+
+def _letter_fields(letter: Letter) -> dict[str, Any]:
+    return {k: getattr(letter, k) for k in ("kind", "language", "sha256", "size", "created_at")}
 
 
 #: Actions no caller names: `propose` is what a decision becomes under four eyes.
@@ -327,6 +340,7 @@ def create(session: Session, ctx: CaseContext, user: User, body: ApplicationCrea
         program_id=body.program_id,
         state=State.draft.value,
         profile=body.profile.model_dump(mode="json", exclude_none=True),
+        language=body.language,
     )
     session.add(app)
     _record(session, user.id, app.id, "create", {"program_id": app.program_id})
@@ -876,7 +890,11 @@ def _apply(
     app.decision_text = text
     app.override_code = override_code
     app.decided_at = now()
-    notices.queue(session, f"decided:{app.id}", app, "decision", {"decision": decision})
+    # The letter is part of the decision: made in its transaction, or neither is stored.
+    letters.make(session, app, "decision")
+    notices.queue(
+        session, f"decided:{app.id}", app, "decision", {"decision": decision, "letter": "decision"}
+    )
 
 
 def review(session: Session, user: User, app_id: str, body: ReviewIn) -> Application:
@@ -923,6 +941,14 @@ def issue(
     app.visa_number = f"{visa_prefix(app.program_id)}{ctx.today():%Y}{secrets.token_hex(4).upper()}"
     app.issued = terms
     _record(session, user.id, app.id, "issued", {"visa_number": app.visa_number, **terms})
+    letters.make(session, app, "grant")
+    notices.queue(
+        session,
+        f"issued:{app.id}",
+        app,
+        "issued",
+        {"visa_number": app.visa_number, "letter": "grant"},
+    )
     return app
 
 

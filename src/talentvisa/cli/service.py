@@ -294,6 +294,7 @@ def serve(
     if scheduler:
         from talentvisa.cases.scheduler import scheduler as make_scheduler
 
+        _mail_settings()
         jobs = make_scheduler(rt.factory, lambda: rt.clock(), background=True)
         jobs.start()
         out.print("scheduler: evidence deadlines and reminders run in this process")
@@ -306,6 +307,17 @@ def serve(
             jobs.shutdown(wait=False)
 
 
+def _mail_settings() -> None:
+    """Refuse to start with mail settings that cannot work, rather than fail every minute."""
+    from talentvisa.cases.mail import MailConfigError, SmtpSettings
+
+    try:
+        SmtpSettings.from_env()
+    except MailConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
 def worker(
     once: Annotated[bool, typer.Option(help="Run every job once and exit.")] = False,
 ) -> None:
@@ -315,6 +327,7 @@ def worker(
     from talentvisa.cases import scheduler as jobs
     from talentvisa.db.engine import session_factory
 
+    _mail_settings()
     factory = session_factory(_migrated())
     if once:
         for name, done in jobs.run_once(factory, dt.datetime.now(dt.UTC)).items():

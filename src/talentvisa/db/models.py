@@ -8,6 +8,7 @@ from talentvisa.cases.models import (
     Document,
     EvidenceRequest,
     IdempotencyRecord,
+    Letter,
     Notice,
 )
 from talentvisa.cases.settings import AgencySetting
@@ -26,6 +27,7 @@ __all__ = [
     "Document",
     "EvidenceRequest",
     "IdempotencyRecord",
+    "Letter",
     "LoginAttempt",
     "Notice",
     "Registration",

@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.orm import Session
 
@@ -10,7 +21,7 @@ from talentvisa.api.deps import RT, AnyUser, bounded, require
 from talentvisa.api.rendering import rendered
 from talentvisa.audit import service as audit
 from talentvisa.auth.models import Role, User
-from talentvisa.cases import queue, service
+from talentvisa.cases import letters, queue, service
 from talentvisa.cases.models import Application
 from talentvisa.cases.schemas import (
     ApplicationCreate,
@@ -26,6 +37,7 @@ from talentvisa.cases.schemas import (
     EvidenceResponseIn,
     ExtendIn,
     IssueIn,
+    LetterOut,
     NoAnswerIn,
     ReviewIn,
     VersionIn,
@@ -326,3 +338,43 @@ def timeline(app_id: str, rt: RT, user: AnyUser) -> Response:
                 for e in audit.timeline(session, "application", app.id)
             ]
         )
+
+
+@router.get("/applications/{app_id}/letters", response_model=list[LetterOut])
+@bounded
+def list_letters(app_id: str, rt: RT, user: AnyUser) -> Response:
+    """The case's letters (decision letter, grant notice) with their SHA-256."""
+    with rt.reading() as session:
+        app = service.visible(session, user, app_id)
+        return rendered(service.to_out(session, app, user).letters)
+
+
+@router.get(
+    "/applications/{app_id}/letters/{kind}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The letter as PDF"}},
+)
+@bounded
+def download_letter(
+    app_id: str,
+    # A plain string, not an enum: whose case it is is checked first, so that someone else's
+    # case answers 404 whatever the kind, as every other record route does.
+    kind: Annotated[str, Path(max_length=20, description="decision or grant")],
+    rt: RT,
+    user: AnyUser,
+) -> Response:
+    """The letter as it was made: the same bytes on every download (header X-Content-SHA256)."""
+    with rt.reading() as session:
+        app = service.visible(session, user, app_id)
+        letter = letters.one(session, app.id, kind)
+        content, name, digest = letter.content, letters.filename(letter), letter.sha256
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-SHA256": digest,
+            "ETag": f'"{digest}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -104,7 +104,11 @@ def _create_sync(page: Page, work: UnitOfWork, form: dict[str, str]) -> Response
                 work.session,
                 runtime(page.request).cases,
                 user,
-                ApplicationCreate(program_id=program, profile=Profile.model_validate(profile)),
+                ApplicationCreate(
+                    program_id=program,
+                    profile=Profile.model_validate(profile),
+                    language=page.lang.code,
+                ),
             )
     except ServiceError as exc:
         errors = {"program": Msg(N_("Choose a program from the list."))}
