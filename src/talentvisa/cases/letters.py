@@ -267,6 +267,16 @@ def of_case(session: Session, app_id: str) -> list[Letter]:
     )
 
 
+def of_cases(session: Session, app_ids: list[str]) -> dict[str, list[Letter]]:
+    """The letters of many cases (a page of the queue) in one query."""
+    out: dict[str, list[Letter]] = {}
+    if app_ids:
+        rows = select(Letter).where(Letter.application_id.in_(app_ids)).order_by(Letter.created_at)
+        for letter in session.scalars(rows):
+            out.setdefault(letter.application_id, []).append(letter)
+    return out
+
+
 def one(session: Session, app_id: str, kind: str) -> Letter:
     if kind not in KINDS:
         raise NotFound(f"kind: no letter is called {kind!r} (there are: {', '.join(KINDS)})")

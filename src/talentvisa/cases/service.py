@@ -128,7 +128,10 @@ def to_out(session: Session, app: Application, user: User, *, new: bool = False)
     docs = [] if new else list(session.scalars(_DOCUMENTS, {"app_id": app.id}))
     rfes = [] if new else list(session.scalars(_EVIDENCE, {"app_id": app.id}))
     proposal = approval.pending(session, app.id) if app.state == State.pending_approval else None
-    return _out(app, user, docs, rfes, proposal)
+    decided = not new and app.decided_at is not None  # only a decided case has letters
+    return _out(
+        app, user, docs, rfes, proposal, letters.of_case(session, app.id) if decided else []
+    )
 
 
 def to_outs(session: Session, apps: list[Application], user: User) -> list[ApplicationOut]:
@@ -150,7 +153,10 @@ def to_outs(session: Session, apps: list[Application], user: User) -> list[Appli
             rfes[r.application_id].append(r)
     waiting = [a.id for a in apps if a.state == State.pending_approval]
     proposals = approval.pending_of(session, waiting)
-    return [_out(a, user, docs[a.id], rfes[a.id], proposals.get(a.id)) for a in apps]
+    sent = letters.of_cases(session, [a.id for a in apps if a.decided_at is not None])
+    return [
+        _out(a, user, docs[a.id], rfes[a.id], proposals.get(a.id), sent.get(a.id, [])) for a in apps
+    ]
 
 
 def _out(
@@ -159,6 +165,7 @@ def _out(
     docs: list[Document],
     rfes: list[EvidenceRequest],
     proposal: DecisionProposal | None,
+    written: list[Letter],
 ) -> ApplicationOut:
     out = ApplicationOut.model_validate(app, from_attributes=True)
     out.documents = [DocumentOut.model_validate(d, from_attributes=True) for d in docs]
@@ -173,13 +180,12 @@ def _out(
     if proposal is not None:
         out.pending_decision = ProposalOut.model_validate(proposal, from_attributes=True)
     out.allowed_actions = allowed_actions(app, user, proposal)
-    if app.decided_at is not None and not new:  # only a decided case has letters
-        out.letters = [
-            LetterOut.model_validate(
-                {**_letter_fields(x), "url": f"/applications/{app.id}/letters/{x.kind}"}
-            )
-            for x in letters.of_case(session, app.id)
-        ]
+    out.letters = [
+        LetterOut.model_validate(
+            {**_letter_fields(x), "url": f"/applications/{app.id}/letters/{x.kind}"}
+        )
+        for x in written
+    ]
     return out
 
 
