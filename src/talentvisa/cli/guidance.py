@@ -96,8 +96,9 @@ def _advice(p: ProgramPath, decls: Declarations, lang: Lang) -> str:
         lines.append(_("Answers that decide it:"))
         lines += ["  " + words.label(f, decls, lang) for f in p.missing]
     if p.silent:
-        open_ = "; ".join(words.text(t, lang) for t in p.silent_labels)
-        lines.append(_("The law leaves a value open: %(names)s") % {"names": open_})
+        # One per line, as the answers above: a description is a sentence of its own.
+        lines.append(_("Values the law leaves open:"))
+        lines += ["  " + words.text(t, lang) for t in p.silent_labels]
     return "\n".join(lines)
 
 
