@@ -30,6 +30,7 @@ from tests.conftest import run_cli
 __all__ = ["cjk_font", "mailbox"]  # fixtures
 pytestmark = pytest.mark.usefixtures("cjk_font")
 LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)  # past any backoff
+NOON = dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)  # the scheduler runs at a moment
 
 
 def _ok(r: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -142,9 +143,10 @@ def test_grant_notice_on_issue(server: Server) -> None:
             json={
                 "version": case["version"],
                 "valid_from": TODAY.isoformat(),
-                "valid_until": (TODAY + dt.timedelta(days=365)).isoformat(),
+                "validity": 12,
+                "validity_unit": "months",
                 "entries": "multiple",
-                "max_stay_days": 180,
+                "stay_days": 180,
             },
         )
     )
@@ -177,7 +179,7 @@ def test_notices_reach_the_smtp_server_in_the_applicants_language(
     )
     _ok(r)
     factory = server.app.state.runtime.factory
-    assert scheduler.remind(factory, TODAY) >= 1
+    assert scheduler.remind(factory, NOON) >= 1
     _decided(server, officer, supervisor, en_case, "refuse")
     drained = _drain_all(server, mailbox)
     assert drained.failed == 0 and drained.sent >= 3, drained
@@ -297,14 +299,14 @@ def test_the_scheduler_sends_reminders_through_smtp(
     monkeypatch.setenv("TALENTVISA_SMTP_HOST", mailbox.host)
     monkeypatch.setenv("TALENTVISA_SMTP_PORT", str(mailbox.port))
     monkeypatch.setenv("TALENTVISA_PUBLIC_URL", "https://visas.example")
-    done = scheduler.run_once(server.app.state.runtime.factory, TODAY)
+    done = scheduler.run_once(server.app.state.runtime.factory, NOON)
     assert done["evidence_reminders"] >= 1 and done["notices"] >= 2
     got = {str(m["Subject"]): m for m in mailbox.to(email)}
     assert len(got) == 2, list(got)
     (reminder,) = [m for s, m in got.items() if s.startswith("提醒")]
     text = reminder.get_body(("plain",))
     assert text is not None and f"https://visas.example/my/{case['id']}" in text.get_content()
-    assert scheduler.run_once(server.app.state.runtime.factory, TODAY)["notices"] == 0
+    assert scheduler.run_once(server.app.state.runtime.factory, NOON)["notices"] == 0
 
 
 def test_without_a_chinese_font_the_decision_does_not_take_effect(
