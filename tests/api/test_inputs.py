@@ -201,6 +201,20 @@ def test_an_oversized_upload_is_refused_while_streaming(server: Server) -> None:
     assert c.get(f"/applications/{app['id']}").json()["documents"] == []
 
 
+def test_an_upload_checks_its_own_fields_and_ignores_others(server: Server) -> None:
+    _, applicant = server.user(Role.applicant)
+    c = server.client(applicant)
+    app = c.post("/applications", json={"profile": PROFILE}).json()
+    url = f"/applications/{app['id']}/documents"
+    # A field the endpoint does not declare never reaches it, so it cannot refuse the upload
+    # (schemathesis sends such fields as valid data).
+    extra = c.post(url, data={"note": "\x91A"}, files={"file": ("a.png", PNG)})
+    assert extra.status_code == 201, extra.text
+    assert_refused(c.post(url, data={"kind": "cv\x00"}, files={"file": ("b.png", PNG)}), "kind")
+    kinds = [d["kind"] for d in c.get(f"/applications/{app['id']}").json()["documents"]]
+    assert kinds == ["supporting_document"]
+
+
 def test_documents_per_application_are_bounded(server: Server) -> None:
     _, applicant = server.user(Role.applicant)
     c = server.client(applicant)

@@ -75,9 +75,13 @@ async def check_request(request: Request) -> None:
         found = first_invalid(body)
     elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.form()
+        declared = _declared_fields(request)
         found = None
         for key, value in form.multi_items():
-            # Keys are not checked: a form field the endpoint does not declare is ignored.
+            # A field the endpoint does not declare is ignored, key and value: it never reaches
+            # the endpoint, so refusing it would refuse a valid request.
+            if declared is not None and key not in declared:
+                continue
             if not isinstance(value, UploadFile):
                 found = _text_or_number(key, value, with_key=False)
             elif value.filename is not None:
@@ -88,6 +92,16 @@ async def check_request(request: Request) -> None:
         return
     if found:
         _refuse("body", *found)
+
+
+def _declared_fields(request: Request) -> set[str] | None:
+    """The form fields the endpoint declares, or None where it reads the form itself (the
+    portal's pages), so that every field is checked there."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    params = getattr(dependant, "body_params", None)
+    if not params:
+        return None
+    return {p.alias for p in params}
 
 
 def body_limit(scope: Scope) -> int:
