@@ -42,7 +42,7 @@ def test_fit_result_shows_both_readings_and_the_orders(
     r = httpx.get(f"{portal}/fit/result?{FIT_ANSWERS}", headers={"Accept-Language": lang})
     assert r.status_code == 200
     h1b = r.text[r.text.index('id="p-us-h1b"') :]
-    h1b = h1b[: h1b.index("</article>")]
+    h1b = h1b[: h1b.index("</details>")]
     assert 'class="badge status-contested">' + contested in h1b and orders in h1b
     assert "1:25-cv-13829" in h1b and "3:25-cv-08454" in h1b
     readings = "$100,000 due if the proclamation applies" if lang == "en" else "须缴纳100,000美元"

@@ -21,9 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    from talentvisa.rules.lazy import LazyModule
+
+    pl = LazyModule("polars")  # program files read these rules too; the scalar path never
 
 BOOLS: dict[str, bool] = {
     "true": True,

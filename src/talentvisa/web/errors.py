@@ -63,8 +63,8 @@ def too_large_page(app: FastAPI) -> Callable[[Scope, int], Response | None]:
         if not any(r.matches(scope)[0] == Match.FULL for r in _web_routes(app.routes)):
             return None
         message = Msg(
-            N_("The file is too large: this form takes at most %(mb)s MB. Go back and send a "
-               "smaller file, or several."),
+            N_("What you sent is too large: this form takes at most %(mb)s MB. Go back and "
+               "send less, or a smaller file."),
             {"mb": max(1, round(limit / (1024 * 1024)))},
         )  # fmt: skip
         return error_page(Request(scope), 413, message)
