@@ -254,11 +254,10 @@ def issued_visa(session: Session, ctx: cases.CaseContext, applicant: User, offic
     return app_id
 
 
-def pending_approval(
-    session: Session, ctx: cases.CaseContext, applicant: User, officer: User
-) -> str:
-    """A refusal against the pre-screen, waiting for a supervisor (four eyes)."""
-    app_id, version = _assigned(session, ctx, applicant, officer, "Pending approval")
+def _refuse_against_prescreen(
+    session: Session, ctx: cases.CaseContext, officer: User, app_id: str, version: int
+) -> None:
+    """The officer refuses a case its pre-screen found eligible: four eyes hold it."""
     cases.decide(
         session,
         ctx,
@@ -269,9 +268,17 @@ def pending_approval(
             reasons=["well_known_institution"],
             text="The degree certificate names a different institution.",
             override_code=OverrideCode.evidence_contradicts_profile,
-            version=version(),
+            version=version,
         ),
     )
+
+
+def pending_approval(
+    session: Session, ctx: cases.CaseContext, applicant: User, officer: User
+) -> str:
+    """A refusal against the pre-screen, waiting for a supervisor (four eyes)."""
+    app_id, version = _assigned(session, ctx, applicant, officer, "Pending approval")
+    _refuse_against_prescreen(session, ctx, officer, app_id, version())
     return app_id
 
 
@@ -280,19 +287,7 @@ def refused_in_chinese(
 ) -> str:
     """A refusal confirmed by a supervisor (four eyes), its decision letter in Chinese."""
     app_id, version = _assigned(session, ctx, applicant, officer, "王芳（演示）", "zh_Hans")
-    cases.decide(
-        session,
-        ctx,
-        officer,
-        app_id,
-        DecisionIn(
-            decision="refuse",
-            reasons=["well_known_institution"],
-            text="The degree certificate names a different institution.",
-            override_code=OverrideCode.evidence_contradicts_profile,
-            version=version(),
-        ),
-    )
+    _refuse_against_prescreen(session, ctx, officer, app_id, version())
     cases.review(session, supervisor, app_id, ReviewIn(confirm=True, version=version()))
     return app_id
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from talentvisa import demo
 from talentvisa.api.app import create_app
+from talentvisa.cases.service import CaseContext
 from talentvisa.db import migrate
 from talentvisa.db.engine import make_engine, transaction
 from tests.api.fixtures import TODAY, served
@@ -85,13 +88,24 @@ def browser_type_launch_args(chromium: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The portal with its demo data, over plain HTTP like `make run` (so insecure cookies)."""
-    data_dir = tmp_path_factory.mktemp("portal")
+    with demo_portal(tmp_path_factory.mktemp("portal")) as url:
+        yield url
+
+
+@contextmanager
+def demo_portal(
+    data_dir: Path, more: Callable[[Session, CaseContext], None] | None = None
+) -> Iterator[str]:
+    """Serve the portal with the demo data (and `more` of it) over plain HTTP; its URL."""
     engine = make_engine(f"sqlite:///{data_dir / 'talentvisa.sqlite3'}")
     migrate.upgrade(engine)
     app = create_app(engine, data_dir, secure_cookies=False, today=lambda: TODAY)
     rt = app.state.runtime
     with transaction(rt.factory) as s:
         demo.load(s, rt.cases)
+    if more is not None:
+        with transaction(rt.factory) as s:
+            more(s, rt.cases)
     try:
         with served(app) as url:
             yield url

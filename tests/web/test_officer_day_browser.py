@@ -14,15 +14,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy.orm import Session
 
 from talentvisa import demo
-from talentvisa.api.app import create_app
 from talentvisa.auth.models import Role, User
-from talentvisa.db import migrate
-from talentvisa.db.engine import make_engine, transaction
-from tests.api.fixtures import TODAY, served
+from talentvisa.cases.service import CaseContext
 
-from .browser import SCREENSHOTS
+from .browser import SCREENSHOTS, demo_portal
 
 WORDS = {
     "en": {
@@ -72,22 +70,14 @@ BROKEN_WORDS = """(selector) => {
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo portal with one more eligible case waiting, so each language takes one."""
-    data_dir = tmp_path_factory.mktemp("officer-day")
-    engine = make_engine(f"sqlite:///{data_dir / 'talentvisa.sqlite3'}")
-    migrate.upgrade(engine)
-    app = create_app(engine, data_dir, secure_cookies=False, today=lambda: TODAY)
-    rt = app.state.runtime
-    with transaction(rt.factory) as s:
-        demo.load(s, rt.cases)
-    with transaction(rt.factory) as s:
+
+    def second_case(s: Session, ctx: CaseContext) -> None:
         applicant = s.query(User).filter_by(email=demo.ACCOUNTS[Role.applicant]).one()
-        demo.submitted_application(s, rt.cases, applicant, "Second graduate")
+        demo.submitted_application(s, ctx, applicant, "Second graduate")
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        with served(app) as url:
-            yield url
-    finally:
-        engine.dispose()
+    with demo_portal(tmp_path_factory.mktemp("officer-day"), second_case) as url:
+        yield url
 
 
 def _context(browser: Browser, portal: str, lang: str, **kw: Any) -> BrowserContext:
